@@ -1,0 +1,59 @@
+/* fd-based file system helpers for privileged code: every walk is done with
+ * openat(O_NOFOLLOW) one component at a time, so a symlink planted anywhere on
+ * the way is refused rather than followed. */
+#pragma once
+#include "error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Open an absolute directory path component by component without following
+ * symlinks. flags are added to O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC (O_RDONLY
+ * or O_PATH). */
+int fs_open_dir(const char *abs_path, int flags, cordon_error **err);
+
+/* Like fs_open_dir, but every component (including the last) must be owned
+ * by root and not writable by group or others. Used for compiled policy and
+ * state, so a user can never substitute what the launcher reads. */
+int fs_open_dir_root_owned(const char *abs_path, cordon_error **err);
+
+/* mkdir -p, fd-based. Missing components are created with `mode`, owned by
+ * uid:gid (created 0000 first, then chowned, then chmodded, so no window exists
+ * in which someone else could open them). Existing components must be real
+ * directories. Returns an O_RDONLY|O_DIRECTORY fd of the last one. */
+int fs_mkdir_p(const char *abs_path, mode_t mode, uid_t uid, gid_t gid, cordon_error **err);
+
+/* Ensure `name` in dirfd is a directory with exactly this owner and mode
+ * (created if missing; an existing one with another owner, or a symlink, is an
+ * error, never used). Returns an fd of it. */
+int fs_ensure_dir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
+		     cordon_error **err);
+
+/* Read a whole regular file (no symlink, at most max bytes). */
+int fs_read_at(int dirfd, const char *name, size_t max, char **data, size_t *len,
+	       cordon_error **err);
+int fs_read_path(const char *path, size_t max, char **data, size_t *len, cordon_error **err);
+
+/* Write atomically: a temporary file in the same directory, fsync, rename,
+ * fsync of the directory. */
+int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       cordon_error **err);
+
+/* Write a short string to an existing file (cgroup and proc files). */
+int fs_write_str_at(int dirfd, const char *name, const char *s, cordon_error **err);
+
+/* Remove a tree without following symlinks and without crossing into other
+ * mounts (a mount point found inside is an error). Missing is fine. */
+int fs_rm_rf_at(int dirfd, const char *name, cordon_error **err);
+
+/* Copy a tree keeping owners, modes and timestamps (used for SNAP_DATA on
+ * refresh). Symlinks are copied as symlinks. */
+int fs_copy_tree_at(int src_dirfd, const char *src, int dst_dirfd, const char *dst,
+		    cordon_error **err);
+
+/* Replace (or create) a symlink atomically: symlink to a temp name, rename. */
+int fs_symlink_atomic_at(const char *target, int dirfd, const char *name, cordon_error **err);
+
+/* True if the path is a mount point (compares mount ids). */
+int fs_is_mountpoint_at(int dirfd, const char *name, bool *result, cordon_error **err);

@@ -1,5 +1,0 @@
-/* placeholder */
-int main(void)
-{
-	return 0;
-}

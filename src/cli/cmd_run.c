@@ -1,1 +1,59 @@
-/* placeholder */
+/* run: hand over to the launcher at once. */
+#include "cli.h"
+#include "config.h"
+#include "hostinfo.h"
+#include "util.h"
+
+#include <stdio.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int cmd_run(int argc, char **argv, cordon_error **err)
+{
+	if (argc < 2)
+		return cordon_err_msg(err, EINVAL, "usage: cordon run SNAP.APP [ARGS...]");
+	const char *target = argv[1];
+	_cleanup_free_ char *label = NULL;
+	const char *dot = strchr(target, '.');
+	if (dot != NULL) {
+		label = xasprintf("snap.%s", target);
+	} else {
+		/* `cordon run foo_x`: the app named like the snap */
+		const char *us = strchr(target, '_');
+		size_t n = us ? (size_t)(us - target) : strlen(target);
+		label = xasprintf("snap.%s.%.*s", target, (int)n, target);
+	}
+	const char *confine = getenv("CORDON_CONFINE");
+	if (confine == NULL || confine[0] == '\0')
+		confine = CORDON_LIBEXECDIR "/cordon-confine";
+	char **args = xcalloc((size_t)argc + 2, sizeof *args);
+	args[0] = (char *)confine;
+	args[1] = label;
+	for (int i = 2; i < argc; i++)
+		args[i] = argv[i];
+	execve(confine, args, environ);
+	int e = errno;
+	free(args);
+	return cordon_err(err, e, "cannot run the launcher %s", confine);
+}
+
+int cmd_debug(int argc, char **argv, cordon_error **err)
+{
+	if (argc != 2 || strcmp(argv[1], "confinement") != 0)
+		return cordon_err_msg(err, EINVAL, "usage: cordon debug confinement");
+	cordon_hostinfo h;
+	int r = cordon_hostinfo_detect(&h, err);
+	if (r < 0)
+		return r;
+	_cleanup_strv_ strv lines = {0};
+	cordon_hostinfo_format(&h, &lines);
+	cordon_hostinfo_free(&h);
+	for (size_t i = 0; i < lines.n; i++)
+		printf("%s\n", lines.v[i]);
+	return 0;
+}

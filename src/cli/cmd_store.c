@@ -1,1 +1,305 @@
-/* placeholder */
+/* install, remove, revert, list, info, validate, pack */
+#include "cli.h"
+#include "manifest.h"
+#include "pack.h"
+#include "package.h"
+#include "state.h"
+#include "store.h"
+#include "table.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static int want_args(int argc, int min, int max, const char *usage, cordon_error **err)
+{
+	if (argc < min || argc > max)
+		return cordon_err_msg(err, EINVAL, "usage: cordon %s", usage);
+	return 0;
+}
+
+int cmd_install(int argc, char **argv, cordon_error **err)
+{
+	cordon_install_opts o = {0};
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dangerous") == 0)
+			o.dangerous = true;
+		else if (strcmp(argv[i], "--devmode") == 0)
+			o.devmode = true;
+		else if (strcmp(argv[i], "--classic") == 0)
+			o.classic = true;
+		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+			o.instance = argv[++i];
+		else if (str_has_prefix(argv[i], "--name="))
+			o.instance = argv[i] + 7;
+		else if (argv[i][0] == '-')
+			return cordon_err_msg(err, EINVAL, "unknown option %s", argv[i]);
+		else if (path == NULL)
+			path = argv[i];
+		else
+			return cordon_err_msg(err, EINVAL, "install takes one package");
+	}
+	if (path == NULL)
+		return cordon_err_msg(err, EINVAL,
+				      "usage: cordon install [--dangerous] [--devmode|--classic] "
+				      "[--name INSTANCE] PATH");
+	if (o.devmode && o.classic)
+		return cordon_err_msg(err, EINVAL, "cannot use --devmode and --classic together");
+	cordon_ctx ctx;
+	int r = cli_open(&ctx, true, "install", err);
+	cordon_install_result res = {0};
+	if (r == 0)
+		r = cordon_store_install(&ctx, path, &o, &res, err);
+	cordon_ctx_close(&ctx);
+	if (r < 0)
+		return cordon_err_prefix(err, "cannot install \"%s\"", path);
+	if (res.warning)
+		fprintf(stderr, "Warning: %s\n", res.warning);
+	printf("%s %s %s\n", res.name, res.version, res.refreshed ? "refreshed" : "installed");
+	cordon_install_result_free(&res);
+	return 0;
+}
+
+int cmd_remove(int argc, char **argv, cordon_error **err)
+{
+	int r = want_args(argc, 2, 2, "remove NAME", err);
+	if (r < 0)
+		return r;
+	cordon_ctx ctx;
+	r = cli_open(&ctx, true, "remove", err);
+	if (r == 0)
+		r = cordon_store_remove(&ctx, argv[1], err);
+	cordon_ctx_close(&ctx);
+	if (r < 0)
+		return cordon_err_prefix(err, "cannot remove \"%s\"", argv[1]);
+	printf("%s removed\n", argv[1]);
+	return 0;
+}
+
+int cmd_revert(int argc, char **argv, cordon_error **err)
+{
+	int r = want_args(argc, 2, 2, "revert NAME", err);
+	if (r < 0)
+		return r;
+	cordon_ctx ctx;
+	_cleanup_free_ char *rev = NULL;
+	r = cli_open(&ctx, true, "revert", err);
+	if (r == 0)
+		r = cordon_store_revert(&ctx, argv[1], &rev, err);
+	cordon_rev_row row = {0};
+	if (r == 0)
+		r = cordon_state_get_revision(ctx.state, argv[1], rev, &row, err);
+	cordon_ctx_close(&ctx);
+	if (r < 0)
+		return cordon_err_prefix(err, "cannot revert \"%s\"", argv[1]);
+	printf("%s reverted to %s\n", argv[1], row.version);
+	cordon_rev_row_free(&row);
+	return 0;
+}
+
+static const char *notes_for(const cordon_snap_row *s, bool disabled)
+{
+	if (disabled)
+		return "disabled";
+	if (strcmp(s->confinement, "devmode") == 0)
+		return "devmode";
+	if (strcmp(s->confinement, "classic") == 0)
+		return "classic";
+	return "-";
+}
+
+int cmd_list(int argc, char **argv, cordon_error **err)
+{
+	bool all = argc == 2 && strcmp(argv[1], "--all") == 0;
+	if (argc > 2 || (argc == 2 && !all))
+		return cordon_err_msg(err, EINVAL, "usage: cordon list [--all]");
+	cordon_ctx ctx;
+	int r = cli_open(&ctx, false, "list", err);
+	cordon_snap_row *snaps = NULL;
+	size_t n = 0;
+	if (r == 0 && ctx.state)
+		r = cordon_state_list_snaps(ctx.state, &snaps, &n, err);
+	table t;
+	table_init(&t, 6);
+	const char *hdr[] = {"Name", "Version", "Rev", "Tracking", "Publisher", "Notes"};
+	table_add(&t, hdr);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		cordon_rev_row *revs = NULL;
+		size_t nr = 0;
+		r = cordon_state_list_revisions(ctx.state, snaps[i].name, &revs, &nr, err);
+		for (size_t j = 0; r == 0 && j < nr; j++) {
+			bool current = strcmp(revs[j].revision, snaps[i].current) == 0;
+			if (!current && !all)
+				continue;
+			const char *row[] = {snaps[i].name, revs[j].version, revs[j].revision,
+					     "-", "-", notes_for(&snaps[i], !current)};
+			table_add(&t, row);
+		}
+		cordon_rev_rows_free(revs, nr);
+	}
+	if (r == 0) {
+		if (n == 0) {
+			fprintf(stderr, "No snaps are installed yet.\n");
+		} else {
+			_cleanup_buf_ buf out = {0};
+			table_render(&t, &out);
+			cli_out(out.p);
+		}
+	}
+	table_free(&t);
+	cordon_snap_rows_free(snaps, n);
+	cordon_ctx_close(&ctx);
+	return r;
+}
+
+/* snap's strutil.SizeToStr */
+static char *size_str(long long size)
+{
+	const char *suffixes[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		if (size < 1000)
+			return xasprintf("%lld%s", size, suffixes[i]);
+		size /= 1000;
+	}
+	return xasprintf("%lld", size);
+}
+
+static void print_description(buf *out, const char *d)
+{
+	buf_adds(out, "description: |\n");
+	if (d == NULL || d[0] == '\0') {
+		buf_adds(out, "  \n");
+		return;
+	}
+	const char *p = d;
+	while (*p) {
+		const char *nl = strchrnul(p, '\n');
+		buf_printf(out, "  %.*s\n", (int)(nl - p), p);
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
+int cmd_info(int argc, char **argv, cordon_error **err)
+{
+	int r = want_args(argc, 2, 2, "info NAME", err);
+	if (r < 0)
+		return r;
+	cordon_ctx ctx;
+	r = cli_open(&ctx, false, "info", err);
+	cordon_snap_row s = {0};
+	cordon_rev_row rev = {0};
+	cordon_manifest *m = NULL;
+	if (r == 0 && ctx.state == NULL)
+		r = -ENOENT;
+	if (r == 0)
+		r = cordon_state_get_snap(ctx.state, argv[1], &s, err);
+	if (r == -ENOENT)
+		r = cordon_err_msg(err, ENOENT, "no snap found for \"%s\"", argv[1]);
+	if (r == 0)
+		r = cordon_state_get_revision(ctx.state, s.name, s.current, &rev, err);
+	if (r == 0)
+		r = cordon_manifest_parse(rev.manifest, strlen(rev.manifest), "meta/snap.yaml", &m,
+					  err);
+	if (r == 0) {
+		_cleanup_buf_ buf out = {0};
+		buf_printf(&out, "name:      %s\n", s.name);
+		buf_printf(&out, "summary:   %s\n", m->summary && m->summary[0] ? m->summary : "-");
+		buf_printf(&out, "publisher: -\n");
+		buf_printf(&out, "license:   %s\n", m->license ? m->license : "unset");
+		print_description(&out, m->description);
+		bool any_cmd = false, any_svc = false;
+		for (size_t i = 0; i < m->n_apps; i++) {
+			const cordon_app *a = &m->apps[i];
+			if (a->daemon) {
+				any_svc = true;
+				continue;
+			}
+			if (!any_cmd)
+				buf_adds(&out, "commands:\n");
+			any_cmd = true;
+			if (strcmp(a->name, m->name) == 0 && s.instance_key[0] == '\0')
+				buf_printf(&out, "  - %s\n", s.name);
+			else
+				buf_printf(&out, "  - %s.%s\n", s.name, a->name);
+		}
+		if (any_svc)
+			buf_adds(&out, "services:\n");
+		for (size_t i = 0; any_svc && i < m->n_apps; i++) {
+			const cordon_app *a = &m->apps[i];
+			if (!a->daemon)
+				continue;
+			/* cordon does not start daemons yet: say so */
+			buf_printf(&out, "  %s.%s: %s, disabled, inactive\n", s.name, a->name,
+				   a->daemon);
+		}
+		buf_adds(&out, "tracking:  -\n");
+		_cleanup_free_ char *size = NULL;
+		struct stat st;
+		if (rev.source_kind == 1 && stat(rev.source_path, &st) == 0)
+			size = size_str((long long)st.st_size);
+		else
+			size = xstrdup("-");
+		const char *notes = notes_for(&s, false);
+		buf_printf(&out, "installed: %s (%s) %s %s\n", rev.version, rev.revision, size,
+			   notes);
+		cli_out(out.p);
+	}
+	if (m)
+		cordon_manifest_free(m);
+	cordon_rev_row_free(&rev);
+	cordon_snap_row_free(&s);
+	cordon_ctx_close(&ctx);
+	return r;
+}
+
+int cmd_validate(int argc, char **argv, cordon_error **err)
+{
+	int r = want_args(argc, 2, 2, "validate PATH", err);
+	if (r < 0)
+		return r;
+	cordon_package pkg;
+	/* root mounts a .snap in its scratch space (read-only context is
+	 * enough: validate changes nothing) */
+	cordon_ctx ctx;
+	const char *scratch = NULL;
+	bool have_ctx = false;
+	if (geteuid() == 0 && !str_has_suffix(argv[1], ".yaml")) {
+		r = cli_open(&ctx, true, "validate", err);
+		if (r < 0)
+			return r;
+		have_ctx = true;
+		scratch = ctx.paths.scratch_dir;
+	}
+	r = cordon_package_open(argv[1], scratch, &pkg, err);
+	if (r == 0) {
+		const cordon_manifest *m = pkg.manifest;
+		printf("valid: %s %s (%zu app%s, %zu hook%s, %zu plug%s, %zu slot%s)\n", m->name,
+		       m->version, m->n_apps, m->n_apps == 1 ? "" : "s", m->n_hooks,
+		       m->n_hooks == 1 ? "" : "s", m->n_plugs, m->n_plugs == 1 ? "" : "s",
+		       m->n_slots, m->n_slots == 1 ? "" : "s");
+	}
+	cordon_package_close(&pkg);
+	if (have_ctx)
+		cordon_ctx_close(&ctx);
+	if (r < 0)
+		return cordon_err_prefix(err, "invalid snap \"%s\"", argv[1]);
+	return 0;
+}
+
+int cmd_pack(int argc, char **argv, cordon_error **err)
+{
+	int r = want_args(argc, 2, 3, "pack DIR [TARGET-DIR]", err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *out = NULL;
+	r = cordon_pack(argv[1], argc == 3 ? argv[2] : NULL, &out, err);
+	if (r < 0)
+		return cordon_err_prefix(err, "cannot pack \"%s\"", argv[1]);
+	const char *base = strrchr(out, '/');
+	printf("built: %s\n", base ? base + 1 : out);
+	return 0;
+}

@@ -1,5 +1,96 @@
-/* placeholder */
-int main(void)
+/* cordon: install snaps and run their apps confined. */
+#include "cli.h"
+#include "config.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct {
+	const char *name;
+	cli_cmd_fn fn;
+	const char *help;
+} commands[] = {
+	{"install", cmd_install, "install [--dangerous] [--devmode|--classic] [--name INSTANCE] PATH"},
+	{"remove", cmd_remove, "remove NAME"},
+	{"revert", cmd_revert, "revert NAME"},
+	{"list", cmd_list, "list [--all]"},
+	{"info", cmd_info, "info NAME"},
+	{"run", cmd_run, "run SNAP.APP [ARGS...]"},
+	{"validate", cmd_validate, "validate PATH"},
+	{"pack", cmd_pack, "pack DIR [TARGET-DIR]"},
+	{"debug", cmd_debug, "debug confinement"},
+};
+
+void cli_out(const char *s)
 {
-	return 0;
+	fputs(s, stdout);
+}
+
+int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **err)
+{
+	if (writable && geteuid() != 0)
+		return cordon_err_msg(err, EPERM, "cordon %s requires root (try with sudo)", what);
+	const char *root = getenv("CORDON_ROOT");
+	const char *datadir = getenv("CORDON_DATADIR");
+	root = root && root[0] ? root : NULL;
+	int r = cordon_ctx_open(ctx, root, datadir, writable, err);
+	if (r < 0 || writable || geteuid() != 0 || ctx->state == NULL)
+		return r;
+	/* "The next command finishes or rolls back": a read-only command run
+	 * by root after an interrupted one does the recovery first (waiting
+	 * for the lock if the operation is in fact still running). */
+	cordon_pending_row *rows = NULL;
+	size_t n = 0;
+	r = cordon_state_list_pending(ctx->state, &rows, &n, err);
+	cordon_pending_rows_free(rows, n);
+	if (r < 0 || n == 0)
+		return r;
+	cordon_ctx_close(ctx);
+	r = cordon_ctx_open(ctx, root, datadir, true, err);
+	if (r < 0)
+		return r;
+	cordon_ctx_close(ctx);
+	return cordon_ctx_open(ctx, root, datadir, false, err);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: cordon COMMAND [ARGS...]\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  cordon %s\n", commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("cordon %s\n", CORDON_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		cordon_error *err = NULL;
+		int r = commands[i].fn(argc - 1, argv + 1, &err);
+		fflush(stdout);
+		if (r < 0) {
+			fprintf(stderr, "error: %s\n", err ? err->msg : strerror(-r));
+			cordon_error_free(&err);
+			return 1;
+		}
+		return r;
+	}
+	fprintf(stderr, "error: unknown command \"%s\", see 'cordon help'\n", argv[1]);
+	return 1;
 }

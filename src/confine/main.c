@@ -1,5 +1,110 @@
-/* placeholder */
-int main(void)
+/* cordon-confine LABEL [ARGS...]: the launcher, the only program of cordon
+ * that holds privilege. It reads the label's compiled policy and nothing else
+ * about the snap, builds the sandbox, drops to the caller and execs the app.
+ *
+ * Links only the runtime library: no YAML, no SQLite, no libseccomp. */
+#include "config.h"
+#include "launch.h"
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static void die(const char *msg)
 {
-	return 0;
+	fprintf(stderr, "error: %s\n", msg);
+	exit(1);
+}
+
+/* Overrides (root prefix, test cgroup parent, forced device mechanism,
+ * home) are honoured for root callers only: for anyone else they would
+ * let the caller pick what a privileged program reads. */
+static const char *root_only_env(bool caller_is_root, const char *name)
+{
+	if (!caller_is_root)
+		return NULL;
+	const char *v = getenv(name);
+	return v && v[0] ? v : NULL;
+}
+
+/* The launcher must run from where it was installed: a hard link or a copy
+ * elsewhere could be combined with helpers or data planted next to it
+ * (CVE-2021-44730). For a privileged (setuid) run, /proc/self/exe must be the
+ * installed path and the file must have a single link. */
+static void check_own_location(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n < 0)
+		die("cannot read /proc/self/exe");
+	self[n] = '\0';
+	const char *want = CORDON_LIBEXECDIR "/cordon-confine";
+	struct stat st;
+	if (strcmp(self, want) != 0 || stat(want, &st) < 0 || st.st_nlink != 1 || st.st_uid != 0)
+		die("cordon-confine must run from " CORDON_LIBEXECDIR
+		    " (a copy or hard link elsewhere is refused)");
+}
+
+int main(int argc, char **argv)
+{
+	/* Nothing the caller opened reaches the sandbox but stdin, stdout and
+	 * stderr (a leaked directory fd would be a way out of it). */
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0 && errno != ENOSYS)
+		die("cannot close inherited file descriptors");
+	if (argc < 2 || argv[1][0] == '-')
+		die("usage: cordon-confine LABEL [ARGS...] (use `cordon run`)");
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	bool privileged_run = geteuid() != uid || getegid() != gid;
+	if (privileged_run)
+		check_own_location();
+	if (geteuid() != 0)
+		die("cordon-confine needs privilege (it is installed setuid root)");
+	bool root = uid == 0;
+
+	cordon_launch_args a = {0};
+	a.label = argv[1];
+	a.argc = argc - 2;
+	a.argv = argv + 2;
+	a.uid = uid;
+	a.gid = gid;
+	a.caller_env = environ;
+	a.root = root_only_env(root, "CORDON_ROOT");
+	a.cgroup.parent = root_only_env(root, "CORDON_CGROUP_PARENT");
+	const char *mode = root_only_env(root, "CORDON_DEVICE_CGROUP");
+	if (mode && strcmp(mode, "v1") == 0)
+		a.cgroup.mode = CORDON_CGROUP_V1;
+	else if (mode && strcmp(mode, "v2") == 0)
+		a.cgroup.mode = CORDON_CGROUP_V2;
+	/* The home comes from the password database; a root caller under a
+	 * test root prefix may give it (tests must not write /root). */
+	const char *home = a.root ? root_only_env(root, "HOME") : NULL;
+	_cleanup_free_ char *pwbuf = NULL;
+	if (home == NULL) {
+		long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
+		size_t len = sz > 0 ? (size_t)sz : 16384;
+		pwbuf = xmalloc(len);
+		struct passwd pw, *res = NULL;
+		if (getpwuid_r(uid, &pw, pwbuf, len, &res) != 0 || res == NULL ||
+		    pw.pw_dir[0] != '/')
+			die("cannot find the caller's home directory in the password database");
+		home = pw.pw_dir;
+	}
+	a.home = home;
+	cordon_error *err = NULL;
+	cordon_launch(&a, &err);
+	fprintf(stderr, "error: %s\n", err ? err->msg : "launch failed");
+	cordon_error_free(&err);
+	return 1;
 }

@@ -3,6 +3,7 @@
  * here, with the values of include/uapi/linux/landlock.h. */
 #pragma once
 #include <linux/landlock.h>
+#include <sys/syscall.h>
 #include <stdint.h>
 
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
@@ -28,6 +29,14 @@
 #define LANDLOCK_RULE_NET_PORT 2
 #endif
 
+/* The syscall numbers are the same on every architecture (unified table since
+ * 5.13); libc headers older than the kernel may lack them. */
+#ifndef __NR_landlock_create_ruleset
+#define __NR_landlock_create_ruleset 444
+#define __NR_landlock_add_rule 445
+#define __NR_landlock_restrict_self 446
+#endif
+
 /* The ruleset attribute of ABI >= 6 (fields past handled_access_fs are
  * only read by kernels that know them; the size passed tells the kernel). */
 struct cordon_landlock_ruleset_attr {
@@ -50,6 +59,14 @@ struct cordon_landlock_net_port_attr {
 #define CORDON_LL_FS_ALL                                                                           \
 	(CORDON_LL_FS_ABI1 | LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE |              \
 	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
+/* The rights that make sense on a non-directory: the kernel refuses a rule
+ * on a file that names any other right (EINVAL). */
+#define CORDON_LL_FS_FILE                                                                          \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                              \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |                              \
+	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
+#define CORDON_LL_NET_ALL (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP)
+#define CORDON_LL_SCOPE_ALL (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL)
 
 /* The rights of cordon's rule language (data/policy, interface files):
  *   r  read files and list directories

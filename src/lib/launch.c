@@ -1,1 +1,366 @@
-/* placeholder: to be written */
+#include "launch.h"
+#include "caps.h"
+#include "cgroup.h"
+#include "fsutil.h"
+#include "landlock.h"
+#include "mountns.h"
+#include "paths.h"
+#include "seccomp_load.h"
+#include "snapmount.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/prctl.h>
+#include <linux/capability.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SNAP_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games:/usr/local/games"
+
+int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy *p,
+		       cordon_error **err)
+{
+	/* A label is a file name; never a path. */
+	if (label[0] == '\0' || label[0] == '.' || strchr(label, '/') != NULL)
+		return cordon_err_msg(err, EINVAL, "invalid label \"%s\"", label);
+	_cleanup_close_ int dirfd = fs_open_dir_root_owned(policy_dir, err);
+	if (dirfd < 0)
+		return cordon_err_prefix(err, "cannot trust compiled policy");
+	_cleanup_close_ int fd = openat(dirfd, label, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return cordon_err_msg(err, ENOENT, "unknown app: no compiled policy for %s",
+					      label);
+		return cordon_err(err, errno, "open compiled policy %s/%s", policy_dir, label);
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return cordon_err(err, errno, "stat compiled policy %s", label);
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return cordon_err_msg(err, EPERM,
+				      "compiled policy %s/%s is not a root-owned file writable "
+				      "only by root; refusing to use it",
+				      policy_dir, label);
+	if ((uint64_t)st.st_size > CORDON_POLICY_MAX_SIZE)
+		return cordon_err_msg(err, EFBIG, "compiled policy %s is too large", label);
+	_cleanup_free_ char *data = xmalloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cordon_err(err, errno, "read compiled policy %s", label);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	int r = cordon_policy_decode(data, got, p, err);
+	if (r < 0)
+		return cordon_err_prefix(err, "compiled policy %s/%s", policy_dir, label);
+	if (strcmp(p->label, label) != 0) {
+		cordon_policy_free(p);
+		return cordon_err_msg(err, EINVAL, "compiled policy %s is for another label", label);
+	}
+	return 0;
+}
+
+/* What the caller's environment may bring into the sandbox: terminal and
+ * locale settings, the display, the session bus address. Nothing that
+ * changes how a program is loaded or run (LD_*, GCONV_PATH, LOCPATH,
+ * MALLOC_*, PYTHON*, …): the rest is dropped. */
+bool cordon_env_passthrough(const char *name)
+{
+	static const char *const keep[] = {
+		"TERM",         "COLORTERM",       "LANG",        "LANGUAGE",
+		"TZ",           "DISPLAY",         "WAYLAND_DISPLAY",
+		"XDG_SESSION_TYPE", "XDG_CURRENT_DESKTOP", "XDG_SESSION_DESKTOP",
+		"DESKTOP_SESSION", "DBUS_SESSION_BUS_ADDRESS", "USER", "LOGNAME",
+		"SHELL",        "NO_COLOR",        "COLUMNS",     "LINES",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		if (strcmp(name, keep[i]) == 0)
+			return true;
+	/* LC_ALL, LC_CTYPE, … but not LOCPATH (not an LC_ name) */
+	return str_has_prefix(name, "LC_") && strcmp(name, "LC_") != 0;
+}
+
+void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a, cordon_env *env)
+{
+	for (char **e = a->caller_env; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		if (eq == NULL)
+			continue;
+		_cleanup_free_ char *name = xstrndup(*e, (size_t)(eq - *e));
+		if (cordon_env_passthrough(name))
+			cordon_env_set(env, name, eq + 1);
+	}
+	cordon_env_set(env, "PATH", SNAP_PATH);
+	cordon_env_set(env, "TMPDIR", "/tmp");
+	for (size_t i = 0; i < p->n_env_static; i++)
+		cordon_env_set(env, p->env_static[i].name, p->env_static[i].value);
+	_cleanup_free_ char *user_data =
+		xasprintf("%s/snap/%s/%s", a->home, p->instance_name, p->revision);
+	_cleanup_free_ char *user_common = xasprintf("%s/snap/%s/common", a->home, p->instance_name);
+	_cleanup_free_ char *uid = xasprintf("%u", (unsigned)a->uid);
+	_cleanup_free_ char *xdg = xasprintf("/run/user/%u/snap.%s", (unsigned)a->uid,
+					     p->instance_name);
+	cordon_env_set(env, "HOME", user_data);
+	cordon_env_set(env, "SNAP_USER_DATA", user_data);
+	cordon_env_set(env, "SNAP_USER_COMMON", user_common);
+	cordon_env_set(env, "SNAP_REAL_HOME", a->home);
+	cordon_env_set(env, "SNAP_UID", uid);
+	cordon_env_set(env, "SNAP_EUID", uid);
+	cordon_env_set(env, "XDG_RUNTIME_DIR", xdg);
+	/* snap.yaml `environment:`: top level, then the app's, each value
+	 * expanded against what is set so far (snapd's order). */
+	for (size_t i = 0; i < p->n_env_user; i++) {
+		_cleanup_free_ char *v = cordon_env_expand(env, p->env_user[i].value);
+		cordon_env_set(env, p->env_user[i].name, v);
+	}
+}
+
+static char *in_snap(const cordon_policy *p, const char *rel)
+{
+	if (rel[0] == '/')
+		return xstrdup(rel);
+	return xasprintf("%s/%s", p->mount_dir, rel);
+}
+
+void cordon_launch_argv(const cordon_policy *p, const cordon_env *env, int argc, char **argv,
+			strv *out)
+{
+	for (size_t i = 0; i < p->chain.n; i++)
+		strv_push_own(out, in_snap(p, p->chain.v[i]));
+	for (size_t i = 0; i < p->command.n; i++) {
+		_cleanup_free_ char *w = cordon_env_expand(env, p->command.v[i]);
+		strv_push_own(out, i == 0 ? in_snap(p, w) : xstrdup(w));
+	}
+	for (int i = 0; i < argc; i++)
+		strv_push(out, argv[i]);
+}
+
+/* ~/snap/<instance>/{<rev>,common,current}, made as the user (the home is
+ * theirs: acting as root there would follow whatever links they planted). */
+static int make_user_dirs(const cordon_launch_args *a, const cordon_policy *p,
+			  cordon_error **err)
+{
+	int old_uid = setfsuid(a->uid);
+	int old_gid = setfsgid(a->gid);
+	int r = 0;
+	_cleanup_close_ int home = open(a->home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (home < 0) {
+		r = cordon_err(err, errno, "cannot open home directory %s", a->home);
+		goto out;
+	}
+	struct {
+		const char *name;
+		mode_t mode;
+	} steps[] = {{"snap", 0700}, {p->instance_name, 0755}};
+	int dir = dup(home);
+	for (size_t i = 0; i < ARRAY_SIZE(steps) && dir >= 0; i++) {
+		if (mkdirat(dir, steps[i].name, steps[i].mode) < 0 && errno != EEXIST) {
+			r = cordon_err(err, errno, "create %s/snap/%s", a->home, p->instance_name);
+			break;
+		}
+		int next = openat(dir, steps[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			r = cordon_err(err, errno, "open %s/snap/%s", a->home, p->instance_name);
+		close(dir);
+		dir = next;
+	}
+	if (r == 0 && dir >= 0) {
+		const char *leaves[] = {p->revision, "common"};
+		for (size_t i = 0; i < ARRAY_SIZE(leaves) && r == 0; i++)
+			if (mkdirat(dir, leaves[i], 0755) < 0 && errno != EEXIST)
+				r = cordon_err(err, errno, "create %s/snap/%s/%s", a->home,
+					       p->instance_name, leaves[i]);
+		char cur[64];
+		ssize_t n = readlinkat(dir, "current", cur, sizeof cur - 1);
+		if (r == 0 && (n < 0 || (size_t)n != strlen(p->revision) ||
+			       strncmp(cur, p->revision, (size_t)n) != 0))
+			r = fs_symlink_atomic_at(p->revision, dir, "current", err);
+	}
+	if (dir >= 0)
+		close(dir);
+out:
+	setfsuid((uid_t)old_uid);
+	setfsgid((gid_t)old_gid);
+	return r;
+}
+
+/* $XDG_RUNTIME_DIR is made only where the user's runtime directory exists
+ * (a login session made it); cordon never creates /run/user/<uid>. */
+static void make_xdg_runtime_dir(const cordon_launch_args *a, const cordon_env *env)
+{
+	_cleanup_free_ char *parent = xasprintf("/run/user/%u", (unsigned)a->uid);
+	_cleanup_close_ int fd = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != a->uid)
+		return;
+	const char *xdg = cordon_env_get(env, "XDG_RUNTIME_DIR");
+	const char *leaf = strrchr(xdg, '/') + 1;
+	int old_uid = setfsuid(a->uid);
+	int old_gid = setfsgid(a->gid);
+	(void)mkdirat(fd, leaf, 0700);
+	setfsuid((uid_t)old_uid);
+	setfsgid((gid_t)old_gid);
+}
+
+/* Raise the effective set to the permitted one (after a uid switch with
+ * PR_SET_KEEPCAPS the kernel empties the effective set). */
+static int raise_effective(cordon_error **err)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		return cordon_err(err, errno, "capget");
+	d[0].effective = d[0].permitted;
+	d[1].effective = d[1].permitted;
+	if (syscall(SYS_capset, &h, d) < 0)
+		return cordon_err(err, errno, "capset");
+	return 0;
+}
+
+static int drop_to_caller(const cordon_launch_args *a, uint64_t keep, cordon_error **err)
+{
+	if (a->uid != 0 || a->gid != 0) {
+		/* Become the caller (real, effective and saved ids; the
+		 * supplementary groups are the caller's already: a setuid
+		 * exec does not change them) but keep the capabilities a
+		 * moment longer, so that the bounding set can still be
+		 * emptied below: no capability at all is left, bounding set
+		 * included. */
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			return cordon_err(err, errno, "prctl(PR_SET_KEEPCAPS)");
+		if (setresgid(a->gid, a->gid, a->gid) < 0)
+			return cordon_err(err, errno, "setresgid %u", (unsigned)a->gid);
+		if (setresuid(a->uid, a->uid, a->uid) < 0)
+			return cordon_err(err, errno, "setresuid %u", (unsigned)a->uid);
+		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+			return cordon_err(err, errno, "prctl(PR_SET_KEEPCAPS)");
+		int r = raise_effective(err);
+		if (r < 0)
+			return r;
+		keep = 0;
+	}
+	return cordon_caps_drop(keep, err);
+}
+
+static int enter_apparmor(const cordon_policy *p, cordon_error **err)
+{
+	if (p->apparmor_profile == NULL || p->apparmor_profile[0] == '\0')
+		return 0;
+	char enabled = 'N';
+	int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* no AppArmor in this kernel: Landlock alone enforces */
+	if (read(fd, &enabled, 1) != 1)
+		enabled = 'N';
+	close(fd);
+	if (enabled != 'Y')
+		return 0;
+	_cleanup_free_ char *cmd = xasprintf("exec %s", p->apparmor_profile);
+	fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cordon_err(err, errno, "open AppArmor exec attribute");
+	ssize_t n = write(fd, cmd, strlen(cmd));
+	int e = errno;
+	close(fd);
+	if (n < 0)
+		return cordon_err(err, e, "change AppArmor profile on exec to %s",
+				  p->apparmor_profile);
+	return 0;
+}
+
+int cordon_launch(const cordon_launch_args *a, cordon_error **err)
+{
+	cordon_paths paths;
+	if (cordon_paths_init(&paths, a->root) < 0)
+		return cordon_err_msg(err, EINVAL, "invalid root prefix");
+	_cleanup_policy_ cordon_policy p = {0};
+	int r = cordon_policy_load(paths.policy_dir, a->label, &p, err);
+	if (r < 0)
+		goto out;
+	char cwd[PATH_MAX];
+	bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;
+
+	/* 1. environment */
+	_cleanup_env_ cordon_env env = {0};
+	cordon_launch_env(&p, a, &env);
+	r = make_user_dirs(a, &p, err);
+	if (r < 0)
+		goto out;
+	make_xdg_runtime_dir(a, &env);
+
+	if (p.confinement != CORDON_CLASSIC) {
+		/* the revision's mount comes back on demand after a reboot */
+		r = cordon_snap_ensure_mounted(p.source_kind, p.source_path, p.mount_dir, err);
+		if (r < 0)
+			goto out;
+		/* 2. label cgroup and device control. devmode denies nothing:
+		 * every device is allowed (the cgroup still names the label) */
+		if (p.confinement == CORDON_DEVMODE) {
+			cordon_policy_add_dev(&p, 'c', -1, -1, NULL);
+			cordon_policy_add_dev(&p, 'b', -1, -1, NULL);
+		}
+		r = cordon_cgroup_enter(&a->cgroup, &p, getpid(), err);
+		if (r < 0)
+			goto out;
+		/* 3, 4. the snap's mount namespace with its private /tmp */
+		r = cordon_mountns_enter(&paths, &p, err);
+		if (r < 0)
+			goto out;
+		/* 5. this command's own devpts */
+		r = cordon_devpts_new_instance(err);
+		if (r < 0)
+			goto out;
+	}
+	r = drop_to_caller(a, p.caps_keep, err);
+	if (r < 0)
+		goto out;
+	if (!have_cwd || chdir(cwd) < 0) {
+		/* the working directory is kept when reachable */
+		const char *home = cordon_env_get(&env, "HOME");
+		if (chdir(home) < 0 && chdir("/") < 0) {
+			r = cordon_err(err, errno, "chdir /");
+			goto out;
+		}
+	}
+	if (p.confinement != CORDON_CLASSIC) {
+		/* 6. seccomp (no_new_privs first: no setuid program run later
+		 * can regain what the filter and the drop took) */
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+			r = cordon_err(err, errno, "set no_new_privs");
+			goto out;
+		}
+		r = cordon_seccomp_load(p.seccomp, p.seccomp_len, err);
+		if (r < 0)
+			goto out;
+		/* 7. file, network and IPC policy. AppArmor's exec attribute is
+		 * a file write Landlock would refuse: it goes first. */
+		r = enter_apparmor(&p, err);
+		if (r < 0)
+			goto out;
+		if (p.confinement == CORDON_STRICT) {
+			r = cordon_landlock_apply(&p, &env, err);
+			if (r < 0)
+				goto out;
+		}
+	}
+	_cleanup_strv_ strv argv = {0};
+	cordon_launch_argv(&p, &env, a->argc, a->argv, &argv);
+	execve(argv.v[0], argv.v, env.kv.v);
+	r = cordon_err(err, errno, "cannot run %s", argv.v[0]);
+out:
+	cordon_paths_free(&paths);
+	return r;
+}

@@ -1,6 +1,8 @@
-/* The package model: what meta/snap.yaml says, parsed (manifest_parse.c, with
- * libyaml), then validated as snapd validates (manifest_validate.c). Pure code.
- * Every node keeps its line and column so errors can point at the source. */
+/* The package model: what meta/snap.yaml says, parsed (manifest_parse.c,
+ * manifest_ports.c, over yaml_doc.c and libyaml), then validated as snapd
+ * validates (manifest_validate.c, manifest_validate_app.c, manifest_timespec.c).
+ * Pure code. Every node keeps its line and column so errors can point at the
+ * source: "<source_name>:<line>:<col>: <what is wrong>: <what was expected>". */
 #pragma once
 #include "error.h"
 #include "util.h"
@@ -8,7 +10,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A YAML value kept with its type (plug/slot attributes, unknown keys). */
+/* A 1-based source position; 0:0 when the thing is absent. */
+typedef struct cordon_pos {
+	int line, col;
+} cordon_pos;
+
+/* A YAML value kept with its type (plug/slot attributes). Types follow snapd's
+ * YAML library: "yes" is a bool, 0644 an integer (420), 2024-01-01 a string. */
 typedef enum cordon_yaml_kind {
 	CORDON_Y_NULL,
 	CORDON_Y_BOOL,
@@ -37,8 +45,8 @@ typedef struct cordon_attr {
 } cordon_attr;
 
 typedef struct cordon_env_entry {
-	char *name, *value;
-	int line, col;
+	char *name, *value; /* scalars keep their text ("1.0", "yes"); null is "" */
+	int line, col;      /* of the name */
 } cordon_env_entry;
 
 typedef struct cordon_env_map {
@@ -52,32 +60,71 @@ typedef struct cordon_port {
 	char *name;
 	char *interface;
 	size_t n_attrs;
-	cordon_attr *attrs; /* all keys but `interface`, document order */
+	cordon_attr *attrs; /* all keys but `interface` and `label`, document order */
+	char *label;        /* `label:` (snapd keeps it apart from the attributes) */
 	bool implicit;
 	bool top_level;     /* declared under the top-level plugs:/slots: */
-	strv apps;          /* apps bound to it (snapd's binding rule applied) */
-	strv hooks;         /* hooks bound to it */
-	int line, col;
+	bool unscoped;      /* named by no app or hook, so bound to all of them */
+	strv apps;          /* apps bound to it (snapd's binding rule applied), app order */
+	strv hooks;         /* hooks bound to it, hook order */
+	int line, col;      /* the declaration, or the first app/hook naming it */
+	cordon_pos interface_pos; /* the interface value, else the declaration */
 } cordon_port;
 
 typedef struct cordon_socket {
 	char *name;
 	char *listen_stream;
 	char *socket_mode; /* as written (octal), or NULL */
+	int64_t mode;      /* socket_mode as YAML reads it (0640 -> 416); -1 when unset */
 	int line, col;
+	cordon_pos listen_stream_pos, socket_mode_pos;
 } cordon_socket;
+
+/* The keys of an app, to find where each one's value was written. */
+typedef enum cordon_app_key {
+	CORDON_APP_COMMAND,
+	CORDON_APP_COMMAND_CHAIN,
+	CORDON_APP_DAEMON,
+	CORDON_APP_DAEMON_SCOPE,
+	CORDON_APP_STOP_COMMAND,
+	CORDON_APP_RELOAD_COMMAND,
+	CORDON_APP_POST_STOP_COMMAND,
+	CORDON_APP_STOP_MODE,
+	CORDON_APP_STOP_TIMEOUT,
+	CORDON_APP_START_TIMEOUT,
+	CORDON_APP_WATCHDOG_TIMEOUT,
+	CORDON_APP_RESTART_CONDITION,
+	CORDON_APP_RESTART_DELAY,
+	CORDON_APP_REFRESH_MODE,
+	CORDON_APP_INSTALL_MODE,
+	CORDON_APP_TIMER,
+	CORDON_APP_BUS_NAME,
+	CORDON_APP_COMMON_ID,
+	CORDON_APP_DESKTOP,
+	CORDON_APP_COMPLETER,
+	CORDON_APP_AUTOSTART,
+	CORDON_APP_ACTIVATES_ON,
+	CORDON_APP_AFTER,
+	CORDON_APP_BEFORE,
+	CORDON_APP_ALIASES,
+	CORDON_APP_PLUGS,
+	CORDON_APP_SLOTS,
+	CORDON_APP_ENVIRONMENT,
+	CORDON_APP_SOCKETS,
+	CORDON_APP_N_KEYS
+} cordon_app_key;
 
 typedef struct cordon_app {
 	char *name;
 	char *command;
 	strv command_chain;
 	char *daemon;       /* simple|forking|oneshot|notify|dbus, or NULL */
-	char *daemon_scope; /* system|user, or NULL */
+	char *daemon_scope; /* system|user; "system" when daemon is set and this is not */
 	char *stop_command;
 	char *reload_command;
 	char *post_stop_command;
 	char *stop_mode;
-	char *stop_timeout;
+	char *stop_timeout;     /* durations as written ("10s"), checked as Go durations */
 	char *start_timeout;
 	char *watchdog_timeout;
 	char *restart_condition;
@@ -90,16 +137,20 @@ typedef struct cordon_app {
 	char *desktop;
 	char *completer;
 	char *autostart;
-	bool activates_set;
+	bool activates_set; /* the snap.yaml key is `activates-on` */
 	strv activates;
 	strv after, before;
 	strv aliases;
-	strv plugs; /* names as written under the app */
+	strv plugs; /* names as written under the app (duplicates dropped) */
 	strv slots;
 	cordon_env_map environment;
 	size_t n_sockets;
 	cordon_socket *sockets;
 	int line, col;
+	cordon_pos pos[CORDON_APP_N_KEYS]; /* where each key's value is */
+	/* positions of list items, parallel to the strv of the same name */
+	cordon_pos *command_chain_pos, *activates_pos, *after_pos, *before_pos, *aliases_pos;
+	cordon_pos *plugs_pos, *slots_pos;
 } cordon_app;
 
 typedef struct cordon_hook {
@@ -108,14 +159,17 @@ typedef struct cordon_hook {
 	strv plugs, slots;
 	cordon_env_map environment;
 	int line, col;
+	cordon_pos *command_chain_pos, *plugs_pos, *slots_pos;
 } cordon_hook;
 
 typedef struct cordon_layout {
 	char *path;   /* the key: where it appears */
-	char *kind;   /* bind | bind-file | symlink | type */
+	char *kind;   /* bind | bind-file | symlink | type (the first one written) */
 	char *target; /* value of the kind (for type: tmpfs) */
 	char *user, *group, *mode;
+	unsigned n_kinds; /* how many of bind, bind-file, symlink, type were set */
 	int line, col;
+	cordon_pos target_pos, user_pos, group_pos, mode_pos;
 } cordon_layout;
 
 typedef struct cordon_system_user {
@@ -124,6 +178,31 @@ typedef struct cordon_system_user {
 	int line, col;
 } cordon_system_user;
 
+/* The top-level keys cordon reads, to find where each one's value was written. */
+typedef enum cordon_key {
+	CORDON_KEY_NAME,
+	CORDON_KEY_VERSION,
+	CORDON_KEY_SUMMARY,
+	CORDON_KEY_DESCRIPTION,
+	CORDON_KEY_TITLE,
+	CORDON_KEY_BASE,
+	CORDON_KEY_CONFINEMENT,
+	CORDON_KEY_GRADE,
+	CORDON_KEY_TYPE,
+	CORDON_KEY_ARCHITECTURES,
+	CORDON_KEY_EPOCH,
+	CORDON_KEY_LICENSE,
+	CORDON_KEY_ASSUMES,
+	CORDON_KEY_ENVIRONMENT,
+	CORDON_KEY_PLUGS,
+	CORDON_KEY_SLOTS,
+	CORDON_KEY_APPS,
+	CORDON_KEY_HOOKS,
+	CORDON_KEY_LAYOUT,
+	CORDON_KEY_SYSTEM_USERNAMES,
+	CORDON_KEY_N
+} cordon_key;
+
 typedef struct cordon_manifest {
 	char *name;
 	char *version;
@@ -131,24 +210,26 @@ typedef struct cordon_manifest {
 	char *base;
 	char *confinement; /* strict (default) | devmode | classic */
 	char *grade;       /* stable (default) | devel */
-	char *type;        /* app (default) | base | core | gadget | kernel | os | snapd */
+	char *type;        /* app (default) | base | gadget | kernel | os | snapd */
 	strv architectures;
-	char *epoch;
+	char *epoch;       /* "0" when absent; the map form as snapd prints it */
 	char *license;
 	strv assumes;
 	cordon_env_map environment;
 	size_t n_plugs, n_slots;
-	cordon_port *plugs; /* declared + implicit, in order of appearance */
+	cordon_port *plugs; /* top-level declarations in document order, then implicit ones */
 	cordon_port *slots;
 	size_t n_apps, n_hooks;
-	cordon_app *apps;
-	cordon_hook *hooks;
+	cordon_app *apps;   /* document order */
+	cordon_hook *hooks; /* document order */
 	size_t n_layout;
 	cordon_layout *layout;
 	size_t n_system_users;
 	cordon_system_user *system_users;
 	strv unknown_keys; /* top-level keys cordon does not use (kept, not errors) */
 	char *source_name; /* "meta/snap.yaml" or the file name given, for errors */
+	cordon_pos pos;    /* where the document starts */
+	cordon_pos key_pos[CORDON_KEY_N]; /* where each top-level key's value is */
 } cordon_manifest;
 
 /* Parse YAML text (at most 1 MiB). Errors read
@@ -159,8 +240,10 @@ int cordon_manifest_parse(const char *text, size_t len, const char *source_name,
 /* Validate as snapd does; the first error found is returned, with position. */
 int cordon_manifest_validate(const cordon_manifest *m, cordon_error **err);
 
-/* Validate a snap or instance name, an instance key, and "name_key". */
+/* A snap name or an instance name "name_key" (what `--name` takes). */
 bool cordon_valid_snap_name(const char *name);
+/* A snap name proper, without instance key (what snap.yaml's name: takes). */
+bool cordon_valid_store_name(const char *name);
 bool cordon_valid_instance_key(const char *key);
 
 void cordon_manifest_free(cordon_manifest *m);

@@ -1,1 +1,300 @@
-/* placeholder: to be written */
+#include "mountns.h"
+#include "fsutil.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+#ifndef NS_GET_MNTNS_ID
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
+#endif
+
+#define MAX_UNSHARE_ATTEMPTS 64
+
+static char *proc_fd(int fd)
+{
+	return xasprintf("/proc/self/fd/%d", fd);
+}
+
+/* The directory holding preserved namespaces must be a private mount: an
+ * nsfs bind inside it must never propagate to another namespace (it would
+ * pin namespaces in loops the kernel refuses, and leak them to the host). */
+static int prepare_ns_dir(const cordon_paths *paths, int *dirfd, cordon_error **err)
+{
+	_cleanup_close_ int fd = fs_mkdir_p(paths->ns_dir, 0755, 0, 0, err);
+	if (fd < 0)
+		return fd;
+	bool mounted = false;
+	_cleanup_close_ int parent = fs_open_dir(paths->run_dir, O_RDONLY, err);
+	if (parent < 0)
+		return parent;
+	int r = fs_is_mountpoint_at(parent, "ns", &mounted, err);
+	if (r < 0)
+		return r;
+	if (!mounted) {
+		_cleanup_close_ int lock = openat(parent, "ns.lock",
+						  O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (lock < 0)
+			return cordon_err(err, errno, "open %s/ns.lock", paths->run_dir);
+		while (flock(lock, LOCK_EX) < 0)
+			if (errno != EINTR)
+				return cordon_err(err, errno, "lock %s/ns.lock", paths->run_dir);
+		r = fs_is_mountpoint_at(parent, "ns", &mounted, err);
+		if (r < 0)
+			return r;
+		if (!mounted) {
+			_cleanup_free_ char *p = proc_fd(fd);
+			if (mount(p, p, NULL, MS_BIND, NULL) < 0)
+				return cordon_err(err, errno, "bind %s on itself", paths->ns_dir);
+			close(fd);
+			fd = fs_open_dir(paths->ns_dir, O_RDONLY, err);
+			if (fd < 0)
+				return fd;
+		}
+	}
+	_cleanup_free_ char *p = proc_fd(fd);
+	if (mount(NULL, p, NULL, MS_PRIVATE, NULL) < 0)
+		return cordon_err(err, errno, "make %s private", paths->ns_dir);
+	*dirfd = steal_fd(fd);
+	return 0;
+}
+
+static int mntns_id(int nsfd, uint64_t *id)
+{
+	if (ioctl(nsfd, NS_GET_MNTNS_ID, id) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Is any process still in the namespace whose nsfs inode is `ino`? */
+static bool ns_in_use(dev_t dev, ino_t ino)
+{
+	DIR *d = opendir("/proc");
+	if (d == NULL)
+		return true; /* cannot tell: assume it is */
+	bool used = false;
+	struct dirent *de;
+	while (!used && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		_cleanup_free_ char *p = xasprintf("/proc/%s/ns/mnt", de->d_name);
+		struct stat st;
+		if (stat(p, &st) == 0 && st.st_ino == ino && st.st_dev == dev)
+			used = true;
+	}
+	closedir(d);
+	return used;
+}
+
+static int read_stamp(int dirfd, const char *name, char **out)
+{
+	size_t len;
+	return fs_read_at(dirfd, name, 4096, out, &len, NULL);
+}
+
+/* Mounts of a new snap namespace, made inside it. */
+static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd,
+		    cordon_error **err)
+{
+	/* Receive host mounts (a snap installed later appears) but never
+	 * send ours back: slave. Shared as well, so the per-command
+	 * namespaces made from this one (their own slaves) still receive
+	 * later snap-wide changes such as content connections. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return cordon_err(err, errno, "make / a slave");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
+		return cordon_err(err, errno, "make / shared");
+	/* An fd opened before unshare names a mount of the old namespace,
+	 * which mount(2) refuses as a bind source: walk to it again here and
+	 * check it is the very directory that was checked. */
+	_cleanup_free_ char *tmppath = xasprintf("%s/%s/tmp", paths->tmp_dir, p->instance_name);
+	_cleanup_close_ int here = fs_open_dir(tmppath, O_PATH, err);
+	if (here < 0)
+		return here;
+	struct stat a, b;
+	if (fstat(here, &a) < 0 || fstat(tmpfd, &b) < 0)
+		return cordon_err(err, errno, "stat %s", tmppath);
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return cordon_err_msg(err, EPERM, "%s changed while in use; refusing it", tmppath);
+	_cleanup_free_ char *tp = proc_fd(here);
+	if (mount(tp, "/tmp", NULL, MS_BIND, NULL) < 0)
+		return cordon_err(err, errno, "bind private /tmp");
+	if (mount(NULL, "/tmp", NULL, MS_PRIVATE, NULL) < 0)
+		return cordon_err(err, errno, "make /tmp private");
+	/* POSIX shared memory is private to the snap: Landlock cannot tell
+	 * /dev/shm/snap.<snap>.* from other names, a separate tmpfs can. */
+	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=01777") < 0)
+		return cordon_err(err, errno, "mount private /dev/shm");
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const cordon_mount *m = &p->mounts[i];
+		_cleanup_close_ int sfd = open(m->source, O_PATH | O_CLOEXEC);
+		if (sfd < 0)
+			return cordon_err(err, errno, "open %s", m->source);
+		_cleanup_close_ int tfd = open(m->target, O_PATH | O_CLOEXEC);
+		if (tfd < 0)
+			return cordon_err(err, errno, "open mount point %s", m->target);
+		_cleanup_free_ char *s = proc_fd(sfd), *t = proc_fd(tfd);
+		if (mount(s, t, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return cordon_err(err, errno, "bind %s on %s", m->source, m->target);
+		if ((m->flags & CORDON_MOUNT_RO) &&
+		    mount("none", m->target, NULL,
+			  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+			return cordon_err(err, errno, "remount %s read-only", m->target);
+	}
+	return 0;
+}
+
+/* Create the namespace, preserve it as <dir>/<name>.mnt, and stay in it. */
+static int create_ns(const cordon_paths *paths, int dirfd, const char *mntname,
+		     const cordon_policy *p, int tmpfd, cordon_error **err)
+{
+	_cleanup_close_ int host = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (host < 0)
+		return cordon_err(err, errno, "open own mount namespace");
+	uint64_t host_id = 0, new_id = 0;
+	bool have_ids = mntns_id(host, &host_id) == 0;
+	_cleanup_close_ int newns = -1;
+	for (int i = 0;; i++) {
+		if (unshare(CLONE_NEWNS) < 0)
+			return cordon_err(err, errno, "unshare mount namespace");
+		if (newns >= 0)
+			close(newns);
+		newns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (newns < 0)
+			return cordon_err(err, errno, "open new mount namespace");
+		/* Linux 6.18 hands out mount namespace ids from per-CPU
+		 * batches, so a new namespace may get a smaller id than the
+		 * host's; the kernel's loop check then refuses the bind below
+		 * with EINVAL. Unshare again until the id is larger (snapd's
+		 * workaround, LP: #2161539; fixed in 6.19). */
+		if (!have_ids || mntns_id(newns, &new_id) < 0 || new_id > host_id)
+			break;
+		if (i >= MAX_UNSHARE_ATTEMPTS)
+			return cordon_err_msg(err, EAGAIN,
+					      "mount namespace id stays below the host's");
+	}
+	int r = populate(paths, p, tmpfd, err);
+	if (r < 0) {
+		(void)setns(host, CLONE_NEWNS);
+		return r;
+	}
+	/* Back to the host to preserve it: bind the nsfs file there. */
+	if (setns(host, CLONE_NEWNS) < 0)
+		return cordon_err(err, errno, "return to the host mount namespace");
+	_cleanup_close_ int f =
+		openat(dirfd, mntname, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0000);
+	if (f < 0)
+		return cordon_err(err, errno, "create %s", mntname);
+	_cleanup_free_ char *src = proc_fd(newns), *dst = proc_fd(f);
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		return cordon_err(err, errno, "preserve mount namespace as %s", mntname);
+	if (setns(newns, CLONE_NEWNS) < 0)
+		return cordon_err(err, errno, "enter the new mount namespace");
+	return 0;
+}
+
+int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p, cordon_error **err)
+{
+	_cleanup_close_ int dirfd = -1;
+	int r = prepare_ns_dir(paths, &dirfd, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *lockname = xasprintf("%s.lock", p->instance_name);
+	_cleanup_free_ char *mntname = xasprintf("%s.mnt", p->instance_name);
+	_cleanup_free_ char *stampname = xasprintf("%s.stamp", p->instance_name);
+	/* Two first launches at once: the second waits here and then joins
+	 * the namespace the first made. */
+	_cleanup_close_ int lock =
+		openat(dirfd, lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock < 0)
+		return cordon_err(err, errno, "open %s", lockname);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return cordon_err(err, errno, "lock %s", lockname);
+
+	const char *want = p->ns_stamp ? p->ns_stamp : "";
+	_cleanup_close_ int nsfd = openat(dirfd, mntname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (nsfd >= 0) {
+		struct statfs sfs;
+		struct stat st;
+		if (fstatfs(nsfd, &sfs) < 0 || fstat(nsfd, &st) < 0)
+			return cordon_err(err, errno, "stat %s", mntname);
+		if ((uint32_t)sfs.f_type == NSFS_MAGIC) {
+			_cleanup_free_ char *stamp = NULL;
+			bool current = read_stamp(dirfd, stampname, &stamp) == 0 &&
+				       strcmp(stamp, want) == 0;
+			if (current || ns_in_use(st.st_dev, st.st_ino)) {
+				/* A stale namespace still in use is kept until
+				 * its last process leaves (as snapd does). */
+				if (setns(nsfd, CLONE_NEWNS) < 0)
+					return cordon_err(err, errno, "join %s", mntname);
+				return 0;
+			}
+			_cleanup_free_ char *pp = proc_fd(dirfd);
+			_cleanup_free_ char *target = xasprintf("%s/%s", pp, mntname);
+			if (umount2(target, MNT_DETACH) < 0)
+				return cordon_err(err, errno, "discard stale %s", mntname);
+		}
+		close(nsfd);
+		nsfd = -1;
+	}
+	_cleanup_close_ int tmpfd = cordon_privtmp_prepare(paths, p->instance_name, err);
+	if (tmpfd < 0)
+		return tmpfd;
+	r = create_ns(paths, dirfd, mntname, p, tmpfd, err);
+	if (r < 0)
+		return r;
+	return fs_write_atomic_at(dirfd, stampname, want, strlen(want), 0644, err);
+}
+
+int cordon_devpts_new_instance(cordon_error **err)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return cordon_err(err, errno, "unshare per-command mount namespace");
+	/* A slave of the snap's namespace: snap-wide changes still arrive,
+	 * this command's devpts never leaves. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return cordon_err(err, errno, "make per-command namespace a slave");
+	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620,gid=5") < 0)
+		return cordon_err(err, errno, "mount a new devpts instance");
+	if (mount("/dev/pts/ptmx", "/dev/ptmx", NULL, MS_BIND, NULL) < 0)
+		return cordon_err(err, errno, "bind /dev/pts/ptmx over /dev/ptmx");
+	return 0;
+}
+
+int cordon_runtime_discard_snap(const cordon_paths *paths, const char *instance,
+				cordon_error **err)
+{
+	_cleanup_close_ int dirfd = fs_open_dir(paths->ns_dir, O_RDONLY, NULL);
+	if (dirfd >= 0) {
+		_cleanup_free_ char *mntname = xasprintf("%s.mnt", instance);
+		_cleanup_free_ char *pp = proc_fd(dirfd);
+		_cleanup_free_ char *target = xasprintf("%s/%s", pp, mntname);
+		if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+		    errno != ENOENT)
+			return cordon_err(err, errno, "discard namespace of %s", instance);
+		const char *suffixes[] = {".mnt", ".stamp", ".lock"};
+		for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+			_cleanup_free_ char *n = xasprintf("%s%s", instance, suffixes[i]);
+			if (unlinkat(dirfd, n, 0) < 0 && errno != ENOENT)
+				return cordon_err(err, errno, "remove %s", n);
+		}
+	}
+	return cordon_privtmp_discard(paths, instance, err);
+}

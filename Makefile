@@ -1,0 +1,67 @@
+# cordon: the front door. `sudo make demo` and `sudo make check` are all a new
+# user needs on a fresh Debian machine (both install missing packages first).
+PREFIX ?= /usr/local
+BUILD ?= build
+# The test build: fault injection on, installed under a fixed prefix the
+# tests create and remove (the launcher refuses to run from anywhere else).
+TEST_BUILD ?= build-test
+TEST_PREFIX ?= /run/cordon-check/prefix
+ASAN_BUILD ?= build-asan
+
+BUILD_DEPS := gcc libc6-dev pkg-config meson ninja-build libyaml-dev libsqlite3-dev libseccomp-dev
+RUN_DEPS := squashfs-tools
+TEST_DEPS := python3 apparmor passwd util-linux
+BENCH_DEPS := hyperfine bubblewrap firejail
+
+.PHONY: all deps install uninstall check check-unit check-asan check-integration demo bench clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@tools/install-deps.sh $(BUILD_DEPS) $(RUN_DEPS)
+
+$(BUILD)/build.ninja:
+	@tools/install-deps.sh $(BUILD_DEPS)
+	meson setup $(BUILD) --prefix=$(PREFIX) -Db_pie=true
+
+install: all
+	meson install -C $(BUILD) --no-rebuild
+	tools/post-install.sh "$(DESTDIR)$(PREFIX)"
+
+uninstall:
+	tools/uninstall.sh "$(PREFIX)"
+
+$(TEST_BUILD)/build.ninja:
+	meson setup $(TEST_BUILD) --prefix=$(TEST_PREFIX) -Dfault_injection=true
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+check: deps
+	@tools/install-deps.sh $(TEST_DEPS)
+	$(MAKE) check-unit check-asan check-integration
+
+check-unit: $(TEST_BUILD)/build.ninja
+	ninja -C $(TEST_BUILD)
+	meson test -C $(TEST_BUILD) --suite unit --print-errorlogs
+
+check-asan: $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+
+check-integration: $(TEST_BUILD)/build.ninja
+	ninja -C $(TEST_BUILD)
+	meson test -C $(TEST_BUILD) --suite root --print-errorlogs --timeout-multiplier 4
+	python3 tests/integration/run.py --build $(TEST_BUILD) --prefix $(TEST_PREFIX)
+
+demo: deps install
+	demo/demo.sh "$(PREFIX)"
+
+bench: deps install
+	@tools/install-deps.sh $(BENCH_DEPS)
+	bench/run.sh "$(PREFIX)"
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) $(ASAN_BUILD)

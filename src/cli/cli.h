@@ -1,0 +1,29 @@
+/* The cordon command line: one function per subcommand. Each returns an exit
+ * status (>= 0) or a negative errno with *err set; only main() prints errors. */
+#pragma once
+#include "context.h"
+#include "error.h"
+
+typedef int (*cli_cmd_fn)(int argc, char **argv, cordon_error **err);
+
+int cmd_install(int argc, char **argv, cordon_error **err);
+int cmd_remove(int argc, char **argv, cordon_error **err);
+int cmd_revert(int argc, char **argv, cordon_error **err);
+int cmd_list(int argc, char **argv, cordon_error **err);
+int cmd_info(int argc, char **argv, cordon_error **err);
+int cmd_validate(int argc, char **argv, cordon_error **err);
+int cmd_pack(int argc, char **argv, cordon_error **err);
+int cmd_run(int argc, char **argv, cordon_error **err);
+int cmd_debug(int argc, char **argv, cordon_error **err);
+int cmd_connections(int argc, char **argv, cordon_error **err);
+int cmd_connect(int argc, char **argv, cordon_error **err);
+int cmd_disconnect(int argc, char **argv, cordon_error **err);
+int cmd_interfaces(int argc, char **argv, cordon_error **err);
+int cmd_interface(int argc, char **argv, cordon_error **err);
+
+/* Open the context: root prefix from CORDON_ROOT, data from CORDON_DATADIR.
+ * writable contexts require root. `what` names the command for messages. */
+int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **err);
+
+/* Write all of s to stdout. */
+void cli_out(const char *s);

@@ -1,0 +1,79 @@
+/* The label's cgroup and its device access (step 2).
+ *
+ * One cgroup per label, <mount>/<parent>/<label>, shared by every process of
+ * the label (cgroups do not pile up per run). Device access is restricted
+ * either with the cgroup v1 devices controller (devices.deny/devices.allow)
+ * or, on cgroup v2, with a BPF_PROG_TYPE_CGROUP_DEVICE program
+ * (devices_bpf.h). In both cases the process also joins the label's cgroup in
+ * the cgroup2 hierarchy when one is mounted, so /proc/<pid>/cgroup names the
+ * label ("0::/cordon/snap.foo.bar"). Denied device access is EPERM. */
+#pragma once
+#include "devices_bpf.h"
+#include "error.h"
+#include "policy.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Where the hierarchies that matter are mounted (NULL: not mounted). */
+typedef struct cordon_cgroup_mounts {
+	char *v1_devices; /* cgroup v1 hierarchy with the devices controller */
+	char *v2;	  /* cgroup2 (unified) hierarchy */
+} cordon_cgroup_mounts;
+
+void cordon_cgroup_mounts_free(cordon_cgroup_mounts *m);
+
+/* Pure: find the mounts in the text of a /proc/<pid>/mountinfo (the first
+ * mount of each kind wins; octal escapes in mount points are decoded). */
+void cordon_cgroup_parse_mountinfo(const char *text, cordon_cgroup_mounts *m);
+
+/* Read /proc/self/mountinfo. */
+int cordon_cgroup_find_mounts(cordon_cgroup_mounts *m, cordon_error **err);
+
+enum cordon_cgroup_mode {
+	CORDON_CGROUP_AUTO = 0, /* v1 where the v1 devices controller is mounted, else v2 */
+	CORDON_CGROUP_V1 = 1,	/* devices.deny / devices.allow */
+	CORDON_CGROUP_V2 = 2,	/* BPF device program on the cgroup2 directory */
+};
+
+typedef struct cordon_cgroup_cfg {
+	/* One path component under each hierarchy's root: "cordon" in
+	 * production; tests use their own ("cordon-test-XXXX"). NULL means
+	 * "cordon". */
+	const char *parent;
+	enum cordon_cgroup_mode mode;
+} cordon_cgroup_cfg;
+
+#define CORDON_CGROUP_PARENT "cordon"
+
+/* Resolve p->devices to cordon_dev_allow entries (read, write and mknod):
+ * numeric rules are copied, path rules are globbed and each match's st_rdev
+ * taken (missing nodes are skipped: a device plugged in
+ * later is picked up at the next launch). Duplicates are removed; the result
+ * is sorted. *out is malloc'd. */
+int cordon_devices_resolve(const cordon_policy *p, cordon_dev_allow **out, size_t *n,
+			   cordon_error **err);
+
+/* Pure: the cgroup v1 devices.allow line for a rule: "c 1:3 rwm", "c 136:* rwm". */
+char *cordon_dev_allow_v1_line(const cordon_dev_allow *a);
+
+/* Put `pid` into the label's cgroup (p->label) and apply p->devices there.
+ * The device rules are in place before the process joins, so it never runs
+ * with wider access. Fails (nothing joined) if the mechanism cfg asks for is
+ * not available. */
+int cordon_cgroup_enter(const cordon_cgroup_cfg *cfg, const cordon_policy *p, pid_t pid,
+			cordon_error **err);
+
+/* Which mechanism cfg->mode resolves to on this host (V1 or V2), or a
+ * negative errno when neither is usable. */
+int cordon_cgroup_mode_effective(const cordon_cgroup_cfg *cfg, const cordon_cgroup_mounts *m);
+
+/* rmdir the label's cgroup in every hierarchy; a cgroup still in use (EBUSY)
+ * or already gone is fine. */
+int cordon_cgroup_remove_label(const cordon_cgroup_cfg *cfg, const char *label, cordon_error **err);
+
+/* Remove every label cgroup under the parent, then the parent, in every
+ * hierarchy (test cleanup). Returns 0 when nothing is left behind. */
+int cordon_cgroup_remove_parent(const cordon_cgroup_cfg *cfg, cordon_error **err);

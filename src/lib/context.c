@@ -1,0 +1,96 @@
+#include "context.h"
+#include "config.h"
+#include "fsutil.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void cordon_fault(const char *step)
+{
+#if CORDON_FAULT_INJECTION
+	const char *want = getenv("CORDON_FAULT");
+	if (want != NULL && strcmp(want, step) == 0)
+		raise(SIGKILL);
+#else
+	(void)step;
+#endif
+}
+
+static int make_layout(const cordon_paths *p, cordon_error **err)
+{
+	/* 0755 where users must be able to look (they run snaps from /snap,
+	 * read SNAP_DATA, list what is installed); 0700 for root's scratch. */
+	struct {
+		const char *path;
+		mode_t mode;
+	} dirs[] = {
+		{p->snap_mount, 0755},  {p->var_snap, 0755},     {p->state_dir, 0755},
+		{p->blobs_dir, 0700},   {p->policy_dir, 0755},   {p->apparmor_dir, 0755},
+		{p->scratch_dir, 0700}, {p->run_dir, 0755},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		int fd = fs_mkdir_p(dirs[i].path, dirs[i].mode, 0, 0, err);
+		if (fd < 0)
+			return fd;
+		close(fd);
+	}
+	return 0;
+}
+
+int cordon_ctx_open(cordon_ctx *ctx, const char *root, const char *datadir, bool writable,
+		    cordon_error **err)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->lock_fd = -1;
+	if (cordon_paths_init(&ctx->paths, root) < 0)
+		return cordon_err_msg(err, EINVAL, "CORDON_ROOT must be an absolute path");
+	ctx->datadir = xstrdup(datadir ? datadir : CORDON_DATADIR);
+	ctx->site_interfaces_dir =
+		root && root[0] ? xasprintf("%s/etc/cordon/interfaces", ctx->paths.root)
+				: xstrdup(CORDON_SITE_INTERFACES_DIR);
+	ctx->writable = writable;
+	/* the same cgroup parent the launcher uses (a test may set its own) */
+	const char *cg = getenv("CORDON_CGROUP_PARENT");
+	ctx->cgroup.parent = cg && cg[0] ? cg : NULL;
+	if (!writable) {
+		if (access(ctx->paths.db_path, F_OK) < 0)
+			return 0; /* nothing installed yet: an empty state */
+		return cordon_state_open(&ctx->paths, false, &ctx->state, err);
+	}
+	int r = make_layout(&ctx->paths, err);
+	if (r < 0)
+		return r;
+	/* One state-changing command at a time; others wait here. */
+	ctx->lock_fd = open(ctx->paths.lock_path,
+			    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (ctx->lock_fd < 0)
+		return cordon_err(err, errno, "open %s", ctx->paths.lock_path);
+	while (flock(ctx->lock_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return cordon_err(err, errno, "lock %s", ctx->paths.lock_path);
+	r = cordon_state_open(&ctx->paths, true, &ctx->state, err);
+	if (r < 0)
+		return r;
+	return cordon_store_recover(ctx, err);
+}
+
+void cordon_ctx_close(cordon_ctx *ctx)
+{
+	cordon_state_close(ctx->state);
+	ctx->state = NULL;
+	if (ctx->lock_fd >= 0)
+		close(ctx->lock_fd);
+	ctx->lock_fd = -1;
+	cordon_paths_free(&ctx->paths);
+	free(ctx->datadir);
+	free(ctx->site_interfaces_dir);
+	ctx->datadir = ctx->site_interfaces_dir = NULL;
+}

@@ -1,0 +1,258 @@
+#include "definitions.h"
+#include "rules.h"
+#include "yaml_doc.h"
+
+#include <errno.h>
+#include <string.h>
+
+typedef struct loader {
+	const char *source;
+	cordon_error **err;
+} loader;
+
+#define at(l, n, ...) ydoc_error_at((l)->err, (l)->source, (n)->line, (n)->col, __VA_ARGS__)
+
+static int get_str(loader *l, const ydoc_node *n, const char *key, char **out)
+{
+	if (n->kind != YDOC_SCALAR || n->type == YDOC_T_NULL)
+		return at(l, n, "%s: expected a string", key);
+	*out = xstrdup(n->text);
+	return 0;
+}
+
+static int get_bool(loader *l, const ydoc_node *n, const char *key, bool *out)
+{
+	if (n->kind != YDOC_SCALAR || n->type != YDOC_T_BOOL)
+		return at(l, n, "%s: expected true or false", key);
+	*out = n->b;
+	return 0;
+}
+
+static int get_list(loader *l, const ydoc_node *n, const char *key, strv *out)
+{
+	if (n->kind == YDOC_SCALAR && n->type == YDOC_T_NULL)
+		return 0;
+	if (n->kind != YDOC_SEQ)
+		return at(l, n, "%s: expected a list of strings", key);
+	for (size_t i = 0; i < n->n; i++) {
+		const ydoc_node *it = &n->items[i];
+		if (it->kind != YDOC_SCALAR || it->type == YDOC_T_NULL)
+			return at(l, it, "%s: expected a string", key);
+		strv_push(out, it->text);
+	}
+	return 0;
+}
+
+/* Each rule is checked now, so a bad definition fails when it is loaded,
+ * naming its line, not later at some install. */
+static int check_rules(loader *l, const ydoc_node *list, const char *key)
+{
+	for (size_t i = 0; list->kind == YDOC_SEQ && i < list->n; i++) {
+		const ydoc_node *it = &list->items[i];
+		cordon_error *e = NULL;
+		int r = 0;
+		if (strcmp(key, "files") == 0) {
+			char *path = NULL;
+			uint64_t access;
+			uint32_t flags;
+			r = cordon_rule_parse_file(it->text, &path, &access, &flags, &e);
+			free(path);
+		} else if (strcmp(key, "devices") == 0) {
+			cordon_dev_rule d;
+			r = cordon_rule_parse_device(it->text, &d, &e);
+			if (r == 0)
+				free(d.path);
+		} else if (strcmp(key, "network") == 0) {
+			uint64_t net = 0;
+			r = cordon_rule_parse_network(it->text, &net, &e);
+		} else if (strcmp(key, "capabilities") == 0) {
+			int cap;
+			r = cordon_rule_parse_capability(it->text, &cap, &e);
+		} else if (strcmp(key, "mounts") == 0) {
+			char mode[8], src[4096], dst[4096];
+			if (sscanf(it->text, "%7s %4095s %4095s", mode, src, dst) != 3 ||
+			    (strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0))
+				r = cordon_err_msg(&e, EINVAL,
+						   "mount \"%s\": expected \"ro|rw SOURCE TARGET\"",
+						   it->text);
+		}
+		if (r < 0) {
+			r = ydoc_error_at(l->err, l->source, it->line, it->col, "%s", e->msg);
+			cordon_error_free(&e);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int load_grant(loader *l, const ydoc_node *n, const char *what, cordon_grant *g,
+		      char **seccomp_file)
+{
+	if (n->kind == YDOC_SCALAR && n->type == YDOC_T_NULL)
+		return 0;
+	if (n->kind != YDOC_MAP)
+		return at(l, n, "%s: expected a map", what);
+	for (size_t i = 0; i < n->n; i++) {
+		const ydoc_node *k = &n->items[2 * i], *v = &n->items[2 * i + 1];
+		const char *key = k->text;
+		strv *list = NULL;
+		if (strcmp(key, "files") == 0)
+			list = &g->files;
+		else if (strcmp(key, "devices") == 0)
+			list = &g->devices;
+		else if (strcmp(key, "network") == 0)
+			list = &g->network;
+		else if (strcmp(key, "capabilities") == 0)
+			list = &g->capabilities;
+		else if (strcmp(key, "mounts") == 0)
+			list = &g->mounts;
+		int r;
+		if (list != NULL) {
+			r = get_list(l, v, key, list);
+			if (r == 0)
+				r = check_rules(l, v, key);
+		} else if (strcmp(key, "seccomp") == 0) {
+			r = get_str(l, v, key, &g->seccomp);
+		} else if (strcmp(key, "apparmor") == 0) {
+			r = get_str(l, v, key, &g->apparmor);
+		} else if (strcmp(key, "seccomp-file") == 0 && seccomp_file != NULL) {
+			r = get_str(l, v, key, seccomp_file);
+			if (r == 0 && (strchr(*seccomp_file, '/') || (*seccomp_file)[0] == '.'))
+				r = at(l, v, "%s: expected a file name", key);
+		} else {
+			r = at(l, k, "unknown key \"%s\"", key);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int load_attrs(loader *l, const ydoc_node *n, cordon_attr_spec **out, size_t *count)
+{
+	if (n->kind != YDOC_MAP)
+		return at(l, n, "attributes: expected a map of attribute: type");
+	for (size_t i = 0; i < n->n; i++) {
+		const ydoc_node *k = &n->items[2 * i], *v = &n->items[2 * i + 1];
+		if (v->kind != YDOC_SCALAR)
+			return at(l, v, "attribute %s: expected a type", k->text);
+		const char *t = v->text;
+		bool required = str_has_suffix(t, "!");
+		size_t tl = strlen(t) - (required ? 1 : 0);
+		enum cordon_attr_type type;
+		if (tl == 6 && strncmp(t, "string", 6) == 0)
+			type = CORDON_ATTR_STRING;
+		else if (tl == 4 && strncmp(t, "path", 4) == 0)
+			type = CORDON_ATTR_PATH;
+		else if (tl == 5 && strncmp(t, "paths", 5) == 0)
+			type = CORDON_ATTR_PATHS;
+		else if (tl == 4 && strncmp(t, "bool", 4) == 0)
+			type = CORDON_ATTR_BOOL;
+		else
+			return at(l, v, "attribute type \"%s\": expected string, path, paths or bool "
+					"(with ! when required)",
+				  t);
+		*out = xreallocarray(*out, *count + 1, sizeof **out);
+		(*out)[(*count)++] =
+			(cordon_attr_spec){.name = xstrdup(k->text), .type = type, .required = required};
+	}
+	return 0;
+}
+
+int cordon_def_load(const char *text, size_t len, const char *source, bool is_default,
+		    cordon_def **out, cordon_error **err)
+{
+	_cleanup_ydoc_ ydoc *doc = NULL;
+	int r = ydoc_load(text, len, source, &doc, err);
+	if (r < 0)
+		return r;
+	loader l = {.source = source, .err = err};
+	if (doc->root == NULL || doc->root->kind != YDOC_MAP)
+		return ydoc_error_at(err, source, doc->line, doc->col, "expected a map");
+	cordon_def *d = xcalloc(1, sizeof *d);
+	d->source = xstrdup(source);
+	const ydoc_node *root = doc->root;
+	for (size_t i = 0; i < root->n && r == 0; i++) {
+		const ydoc_node *k = &root->items[2 * i], *v = &root->items[2 * i + 1];
+		const char *key = k->text;
+		if (strcmp(key, "name") == 0) {
+			r = get_str(&l, v, key, &d->name);
+		} else if (strcmp(key, "summary") == 0) {
+			r = get_str(&l, v, key, &d->summary);
+		} else if (is_default && strcmp(key, "policy") == 0) {
+			r = load_grant(&l, v, key, &d->plug, &d->seccomp_file);
+		} else if (!is_default && strcmp(key, "auto-connect") == 0) {
+			if (v->kind == YDOC_SCALAR && v->type == YDOC_T_BOOL)
+				d->auto_connect = v->b ? CORDON_AUTO_YES : CORDON_AUTO_NO;
+			else if (v->kind == YDOC_SCALAR && strcmp(v->text, "classic") == 0)
+				d->auto_connect = CORDON_AUTO_CLASSIC;
+			else if (v->kind == YDOC_SCALAR && strcmp(v->text, "content") == 0)
+				d->auto_connect = CORDON_AUTO_CONTENT;
+			else
+				r = at(&l, v, "%s: expected true, false, classic or content", key);
+		} else if (!is_default && strcmp(key, "privileged") == 0) {
+			r = get_bool(&l, v, key, &d->privileged);
+		} else if (!is_default && strcmp(key, "implicit-slot") == 0) {
+			r = get_bool(&l, v, key, &d->implicit_slot);
+		} else if (!is_default && strcmp(key, "plug") == 0) {
+			r = load_grant(&l, v, key, &d->plug, NULL);
+		} else if (!is_default && strcmp(key, "slot") == 0) {
+			r = load_grant(&l, v, key, &d->slot, NULL);
+		} else if (!is_default && strcmp(key, "plug-attributes") == 0) {
+			r = load_attrs(&l, v, &d->plug_attrs, &d->n_plug_attrs);
+		} else if (!is_default && strcmp(key, "slot-attributes") == 0) {
+			r = load_attrs(&l, v, &d->slot_attrs, &d->n_slot_attrs);
+		} else if (strcmp(key, "description") == 0) {
+			/* documentation only */
+		} else {
+			r = at(&l, k, "unknown key \"%s\"", key);
+		}
+	}
+	if (r == 0 && d->name == NULL)
+		r = ydoc_error_at(err, source, root->line, root->col, "missing key \"name\"");
+	if (r == 0 && d->summary == NULL)
+		r = ydoc_error_at(err, source, root->line, root->col, "missing key \"summary\"");
+	if (r == 0 && d->privileged && d->auto_connect != CORDON_AUTO_NO)
+		r = ydoc_error_at(err, source, root->line, root->col,
+				  "a privileged interface never auto-connects");
+	if (r < 0) {
+		cordon_def_free(d);
+		return r;
+	}
+	*out = d;
+	return 0;
+}
+
+void cordon_grant_free(cordon_grant *g)
+{
+	strv_free(&g->files);
+	strv_free(&g->devices);
+	strv_free(&g->network);
+	strv_free(&g->capabilities);
+	strv_free(&g->mounts);
+	free(g->seccomp);
+	free(g->apparmor);
+	memset(g, 0, sizeof *g);
+}
+
+static void attrs_free(cordon_attr_spec *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(a[i].name);
+	free(a);
+}
+
+void cordon_def_free(cordon_def *d)
+{
+	if (d == NULL)
+		return;
+	free(d->name);
+	free(d->summary);
+	free(d->source);
+	cordon_grant_free(&d->plug);
+	cordon_grant_free(&d->slot);
+	attrs_free(d->plug_attrs, d->n_plug_attrs);
+	attrs_free(d->slot_attrs, d->n_slot_attrs);
+	free(d->seccomp_file);
+	free(d);
+}

@@ -1,0 +1,62 @@
+/* Policy definitions as data: the default policy (data/policy/default.yaml)
+ * and one file per interface (data/interfaces/<name>.yaml, plus a site-local
+ * directory). Loading is pure (text in, struct out); every error names the
+ * file, line and column. The format is documented in data/interfaces/README.md. */
+#pragma once
+#include "error.h"
+#include "util.h"
+
+#include <stdbool.h>
+
+/* What one side (the default policy, an interface's plug side or slot side)
+ * grants. Lines are kept as written: variables are substituted per label by
+ * the compiler. */
+typedef struct cordon_grant {
+	strv files;        /* "<rights> <path>" */
+	strv devices;      /* "c 1:3", "/dev/ttyUSB*" */
+	strv network;      /* "tcp-connect", "tcp-bind" */
+	strv capabilities; /* "net_admin" */
+	strv mounts;       /* "ro|rw <source> <target>" (content) */
+	char *seccomp;     /* rule text, seccomp_compile.h syntax */
+	char *apparmor;    /* AppArmor snippet */
+} cordon_grant;
+
+enum cordon_attr_type {
+	CORDON_ATTR_STRING,
+	CORDON_ATTR_PATH,  /* absolute path or $SNAP/$SNAP_DATA/$SNAP_COMMON... */
+	CORDON_ATTR_PATHS, /* list of those */
+	CORDON_ATTR_BOOL,
+};
+
+typedef struct cordon_attr_spec {
+	char *name;
+	enum cordon_attr_type type;
+	bool required;
+} cordon_attr_spec;
+
+enum cordon_autoconnect {
+	CORDON_AUTO_NO,
+	CORDON_AUTO_YES,
+	CORDON_AUTO_CLASSIC, /* only on classic hosts (home) */
+	CORDON_AUTO_CONTENT, /* when content attributes match */
+};
+
+typedef struct cordon_def {
+	char *name;
+	char *summary;
+	char *source; /* file path, for messages */
+	enum cordon_autoconnect auto_connect;
+	bool privileged; /* installable with --dangerous, never auto-connected */
+	bool implicit_slot; /* the system offers a slot (":name") */
+	cordon_grant plug, slot;
+	size_t n_plug_attrs, n_slot_attrs;
+	cordon_attr_spec *plug_attrs, *slot_attrs;
+	char *seccomp_file; /* default policy only: template file under seccomp/ */
+} cordon_def;
+
+/* Load an interface definition (kind "interface") or the default policy
+ * (kind "default": one `policy:` grant). */
+int cordon_def_load(const char *text, size_t len, const char *source, bool is_default,
+		    cordon_def **out, cordon_error **err);
+void cordon_def_free(cordon_def *d);
+void cordon_grant_free(cordon_grant *g);

@@ -1,0 +1,40 @@
+/* The launch sequence: read the label's compiled policy, then environment,
+ * cgroup + devices, the snap's mount namespace, the per-command devpts,
+ * privileges, seccomp, Landlock, exec. Runs in the privileged launcher. */
+#pragma once
+#include "cgroup.h"
+#include "env.h"
+#include "error.h"
+#include "policy.h"
+
+#include <sys/types.h>
+
+typedef struct cordon_launch_args {
+	const char *label;
+	int argc;
+	char **argv;             /* the user's arguments for the command */
+	const char *root;        /* root prefix (root callers only), or NULL */
+	const char *home;        /* the user's home (passwd, or a root test override) */
+	uid_t uid;               /* the caller: real ids */
+	gid_t gid;
+	char **caller_env;
+	cordon_cgroup_cfg cgroup;
+} cordon_launch_args;
+
+/* Returns only on failure. */
+int cordon_launch(const cordon_launch_args *a, cordon_error **err);
+
+/* Read and check the compiled policy of a label: the file and every directory
+ * above it root-owned and not writable by group or others. */
+int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy *p,
+		       cordon_error **err);
+
+/* Step 1, pure: the environment of the command. */
+void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a, cordon_env *env);
+
+/* Pure: the argv to exec (command-chain, command, user args), expanded. */
+void cordon_launch_argv(const cordon_policy *p, const cordon_env *env, int argc, char **argv,
+			strv *out);
+
+/* Variables of the caller's environment passed through to the app. */
+bool cordon_env_passthrough(const char *name);

@@ -1,0 +1,40 @@
+/* The store of installed snaps: install (and refresh), revert, remove, and the
+ * recovery of interrupted operations. Every change is journalled in state
+ * first, so an interruption at any point (kill -9, power loss) leaves the old
+ * or the new installation usable, and the next command completes or rolls
+ * back the rest. */
+#pragma once
+#include "context.h"
+
+#include <stdbool.h>
+
+typedef struct cordon_install_opts {
+	bool dangerous;
+	bool devmode;
+	bool classic;
+	const char *instance; /* --name foo_key, or NULL */
+} cordon_install_opts;
+
+typedef struct cordon_install_result {
+	char *name;     /* instance name */
+	char *revision; /* x1 */
+	char *version;
+	bool refreshed;
+	char *warning; /* e.g. "flag --classic ignored for strictly confined snap" */
+} cordon_install_result;
+void cordon_install_result_free(cordon_install_result *r);
+
+int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install_opts *o,
+			 cordon_install_result *res, cordon_error **err);
+int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err);
+int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordon_error **err);
+
+/* Finish or roll back what an interrupted command left (journal in state). */
+int cordon_store_recover(cordon_ctx *ctx, cordon_error **err);
+
+/* Paths of a revision. */
+char *cordon_store_mount_dir(const cordon_ctx *ctx, const char *name, const char *rev);
+char *cordon_store_blob_path(const cordon_ctx *ctx, const char *name, const char *rev);
+
+/* How many revisions are kept (snapd's refresh.retain default on classic). */
+#define CORDON_RETAIN 2

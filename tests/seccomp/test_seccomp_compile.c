@@ -1,0 +1,522 @@
+/* Unit tests of the seccomp rule parser and compiler. The compiled programs
+ * are run here by a small classic-BPF interpreter, so the semantics (denials
+ * before the allowlist, lifted denials, low-32-bit comparisons, foreign ABIs,
+ * devmode) are checked without loading anything into the kernel. */
+#include "check.h"
+#include "seccomp_compile.h"
+#include "seccomp_load.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+/* ---- a classic BPF interpreter, enough for libseccomp's output ---- */
+
+static uint32_t run(const uint8_t *bpf, size_t len, uint32_t arch, int nr, const uint64_t *args)
+{
+	struct seccomp_data d = {.nr = nr, .arch = arch};
+	for (int i = 0; i < 6; i++)
+		d.args[i] = args ? args[i] : 0;
+	const struct sock_filter *p = (const struct sock_filter *)bpf;
+	size_t n = len / sizeof *p;
+	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0};
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct sock_filter *f = &p[pc];
+		uint32_t src = BPF_SRC(f->code) == BPF_X ? X : f->k;
+		switch (BPF_CLASS(f->code)) {
+		case BPF_LD:
+			if (BPF_MODE(f->code) == BPF_ABS && f->k + 4 <= sizeof d)
+				memcpy(&A, (const char *)&d + f->k, 4);
+			else if (BPF_MODE(f->code) == BPF_IMM)
+				A = f->k;
+			else if (BPF_MODE(f->code) == BPF_MEM && f->k < BPF_MEMWORDS)
+				A = M[f->k];
+			else
+				return 0xdead;
+			break;
+		case BPF_LDX:
+			X = BPF_MODE(f->code) == BPF_MEM && f->k < BPF_MEMWORDS ? M[f->k] : f->k;
+			break;
+		case BPF_ST:
+		case BPF_STX:
+			if (f->k >= BPF_MEMWORDS)
+				return 0xdead;
+			M[f->k] = BPF_CLASS(f->code) == BPF_ST ? A : X;
+			break;
+		case BPF_ALU:
+			switch (BPF_OP(f->code)) {
+			case BPF_AND:
+				A &= src;
+				break;
+			case BPF_OR:
+				A |= src;
+				break;
+			case BPF_ADD:
+				A += src;
+				break;
+			case BPF_SUB:
+				A -= src;
+				break;
+			case BPF_RSH:
+				A >>= src;
+				break;
+			case BPF_LSH:
+				A <<= src;
+				break;
+			default:
+				return 0xdead;
+			}
+			break;
+		case BPF_JMP: {
+			bool t;
+			if (BPF_OP(f->code) == BPF_JA) {
+				pc += f->k;
+				continue;
+			}
+			switch (BPF_OP(f->code)) {
+			case BPF_JEQ:
+				t = A == src;
+				break;
+			case BPF_JGT:
+				t = A > src;
+				break;
+			case BPF_JGE:
+				t = A >= src;
+				break;
+			case BPF_JSET:
+				t = (A & src) != 0;
+				break;
+			default:
+				return 0xdead;
+			}
+			pc += t ? f->jt : f->jf;
+			break;
+		}
+		case BPF_RET:
+			return BPF_RVAL(f->code) == BPF_K ? f->k : A;
+		case BPF_MISC:
+			if (BPF_MISCOP(f->code) == BPF_TAX)
+				X = A;
+			else
+				A = X;
+			break;
+		default:
+			return 0xdead;
+		}
+	}
+	return 0xdead; /* fell off the end */
+}
+
+#define ALLOW SECCOMP_RET_ALLOW
+#define LOG SECCOMP_RET_LOG
+#define ERR(e) (SECCOMP_RET_ERRNO | (e))
+
+typedef struct prog {
+	uint8_t *bpf;
+	size_t len;
+} prog;
+
+static uint32_t call(const prog *p, int nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	uint64_t args[6] = {a0, a1, a2, a3, 0, 0};
+	return run(p->bpf, p->len, AUDIT_ARCH_X86_64, nr, args);
+}
+
+static char *read_template(void)
+{
+	const char *srcdir = getenv("CORDON_SRCDIR");
+	_cleanup_free_ char *path = xasprintf("%s/data/seccomp/default.txt", srcdir ? srcdir : ".");
+	FILE *f = fopen(path, "re");
+	if (f == NULL) {
+		fprintf(stderr, "cannot open %s\n", path);
+		exit(1);
+	}
+	buf b = {0};
+	char tmp[4096];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		buf_add(&b, tmp, n);
+	fclose(f);
+	return buf_steal(&b);
+}
+
+static int compile2(const char *a, const char *b, enum cordon_confinement mode, prog *out,
+		    cordon_error **err)
+{
+	cordon_seccomp_source src[] = {{"a", a}, {"b", b}};
+	return cordon_seccomp_compile(src, b ? 2 : 1, mode, &out->bpf, &out->len, err);
+}
+
+/* The error message of compiling `text` alone as source "t.txt". */
+static char *compile_error(const char *text)
+{
+	cordon_seccomp_source src = {"t.txt", text};
+	prog p = {0};
+	_cleanup_error_ cordon_error *err = NULL;
+	int r = cordon_seccomp_compile(&src, 1, CORDON_STRICT, &p.bpf, &p.len, &err);
+	free(p.bpf);
+	if (r >= 0 || err == NULL)
+		return xstrdup("(no error)");
+	return xstrdup(err->msg);
+}
+
+static void check_error(const char *text, const char *want)
+{
+	_cleanup_free_ char *got = compile_error(text);
+	CHECK_STR(got, want);
+}
+
+static void test_errors(void)
+{
+	check_error("getpid\n\nfoo\n", "t.txt:3: unknown syscall \"foo\"");
+	check_error("read\nsocket AF_NOPE\n", "t.txt:2: unknown constant \"AF_NOPE\"");
+	check_error("read 12x\n", "t.txt:1: invalid value \"12x\"");
+	check_error("read 0x\n", "t.txt:1: invalid value \"0x\"");
+	check_error("read A|\n", "t.txt:1: invalid value \"A|\"");
+	check_error("read &5\n", "t.txt:1: invalid value \"&5\"");
+	check_error("read 99999999999999999999\n",
+		    "t.txt:1: invalid value \"99999999999999999999\"");
+	check_error("read 1 2 3 4 5 6 7\n", "t.txt:1: too many arguments for \"read\" (at most 6)");
+	check_error("# c\n  read <-1\n",
+		    "t.txt:2: negative value \"<-1\" is only valid as an equality");
+	check_error("read -1|4\n", "t.txt:1: invalid value \"-1|4\"");
+	check_error("read errno=EPERM\n", "t.txt:1: errno= is only valid in a denial");
+	check_error("~read errno=EFOO\n", "t.txt:1: invalid errno \"EFOO\"");
+	check_error("~ 1\n", "t.txt:1: missing syscall name");
+	check_error("fo-o\n", "t.txt:1: invalid syscall name \"fo-o\"");
+	check_error("~read errno=EPERM 1\n", "t.txt:1: errno= must be the last word");
+	check_error("~ioctl - 1\n~ioctl - 2 errno=ENOSYS\n",
+		    "t.txt:2: denial of \"ioctl\" with another errno than at t.txt:1");
+
+	/* the source named in the message is the one holding the line */
+	prog p = {0};
+	_cleanup_error_ cordon_error *err = NULL;
+	CHECK(compile2("getpid\n", "getppid\nnosuchcall 1\n", CORDON_STRICT, &p, &err) < 0);
+	CHECK_STR(err ? err->msg : NULL, "b:2: unknown syscall \"nosuchcall\"");
+	cordon_error_free(&err);
+	CHECK_INT(compile2("getpid\n", NULL, CORDON_CLASSIC, &p, &err), -EINVAL);
+	CHECK_STR(err ? err->msg : NULL, "no seccomp filter for classic confinement");
+	CHECK(p.bpf == NULL);
+}
+
+static const cordon_seccomp_rule *parse1(cordon_seccomp_rules *rules, const char *text)
+{
+	cordon_seccomp_source src = {"t", text};
+	_cleanup_error_ cordon_error *err = NULL;
+	cordon_seccomp_rules_free(rules);
+	if (cordon_seccomp_parse(&src, rules, &err) < 0 || rules->n != 1) {
+		fprintf(stderr, "parse %s: %s\n", text, err ? err->msg : "not one rule");
+		return NULL;
+	}
+	return &rules->v[0];
+}
+
+static void test_parse(void)
+{
+	uint64_t v = 0;
+	CHECK(cordon_seccomp_constant("AF_INET", &v) == 0 && v == AF_INET);
+	CHECK(cordon_seccomp_constant("PF_INET6", &v) == 0 && v == AF_INET6);
+	CHECK(cordon_seccomp_constant("TIOCSTI", &v) == 0 && v == 0x5412);
+	CHECK(cordon_seccomp_constant("TIOCLINUX", &v) == 0 && v == 0x541c);
+	CHECK(cordon_seccomp_constant("S_ISUID", &v) == 0 && v == 04000);
+	CHECK(cordon_seccomp_constant("NETLINK_KOBJECT_UEVENT", &v) == 0 && v == 15);
+	CHECK(cordon_seccomp_constant("SYSLOG_ACTION_SIZE_BUFFER", &v) == 0 && v == 10);
+	CHECK_INT(cordon_seccomp_constant("AF_NOPE", &v), -ENOENT);
+	CHECK_INT(cordon_seccomp_errno("ENOSYS"), ENOSYS);
+	CHECK_INT(cordon_seccomp_errno("ENOENT"), 0);
+
+	_cleanup_seccomp_rules_ cordon_seccomp_rules rules = {0};
+	const cordon_seccomp_rule *r;
+
+	r = parse1(&rules, "\n# comment\n\t socket AF_NETLINK - NETLINK_ROUTE # trailing\n");
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_STR(r->syscall, "socket");
+		CHECK_INT(r->line, 3);
+		CHECK(!r->deny);
+		CHECK_INT(r->n_conds, 2);
+		CHECK_INT(r->conds[0].arg, 0);
+		CHECK_INT(r->conds[0].op, CORDON_SC_EQ);
+		CHECK_INT(r->conds[0].value, AF_NETLINK);
+		CHECK_INT(r->conds[1].arg, 2);
+		CHECK_INT(r->conds[1].value, 0);
+	}
+	r = parse1(&rules, "clone &CLONE_NEWNS|CLONE_NEWUSER=0\n");
+	CHECK(r && r->conds[0].op == CORDON_SC_MASKED_EQ &&
+	      r->conds[0].mask == (CLONE_NEWNS | CLONE_NEWUSER) && r->conds[0].value == 0);
+	r = parse1(&rules, "mknod - |S_IFREG -");
+	CHECK(r && r->n_conds == 1 && r->conds[0].arg == 1 &&
+	      r->conds[0].op == CORDON_SC_MASKED_EQ && r->conds[0].mask == S_IFREG &&
+	      r->conds[0].value == S_IFREG);
+	r = parse1(&rules, "chown - -1 0");
+	CHECK(r && r->conds[0].op == CORDON_SC_MASKED_EQ && r->conds[0].mask == 0xffffffffu &&
+	      r->conds[0].value == 0xffffffffu);
+	r = parse1(&rules, "x 0x10 010 8 !1 <=2 >=0x3");
+	CHECK(r && r->n_conds == 6 && r->conds[0].value == 16 && r->conds[1].value == 8 &&
+	      r->conds[2].value == 8 && r->conds[3].op == CORDON_SC_NE &&
+	      r->conds[4].op == CORDON_SC_LE && r->conds[5].op == CORDON_SC_GE &&
+	      r->conds[5].value == 3);
+	r = parse1(&rules, "~syslog >SYSLOG_ACTION_SIZE_BUFFER");
+	CHECK(r && r->deny && r->errnum == EACCES && r->conds[0].op == CORDON_SC_GT &&
+	      r->conds[0].value == 10);
+	r = parse1(&rules, "~clone3 errno=ENOSYS");
+	CHECK(r && r->deny && r->errnum == ENOSYS && r->n_conds == 0);
+
+	/* identity for lifting denials: values, not spellings */
+	cordon_seccomp_rules two = {0};
+	cordon_seccomp_source src = {"t", "~socket AF_INET\nsocket PF_INET\nsocket AF_INET 1\n"};
+	CHECK(cordon_seccomp_parse(&src, &two, NULL) == 0 && two.n == 3);
+	if (two.n == 3) {
+		CHECK(cordon_seccomp_rule_same(&two.v[0], &two.v[1]));
+		CHECK(!cordon_seccomp_rule_same(&two.v[0], &two.v[2]));
+	}
+	cordon_seccomp_rules_free(&two);
+}
+
+static void test_default(const char *tmpl)
+{
+	prog p = {0};
+	_cleanup_error_ cordon_error *err = NULL;
+	CHECK_INT(compile2(tmpl, NULL, CORDON_STRICT, &p, &err), 0);
+	if (err) {
+		fprintf(stderr, "%s\n", err->msg);
+		return;
+	}
+	size_t insns = p.len / sizeof(struct sock_filter);
+	printf("default template: %zu BPF instructions\n", insns);
+	CHECK(p.len % sizeof(struct sock_filter) == 0);
+	CHECK(insns > 100 && insns < 1024);
+
+	/* allowed, including what the launcher calls after loading */
+	CHECK_INT(call(&p, SYS_getpid, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_execve, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_capset, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_landlock_create_ruleset, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_landlock_add_rule, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_landlock_restrict_self, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_setpriority, 0, 0, (uint64_t)-5, 0), ALLOW);
+
+	/* left out: EPERM */
+	int out[] = {SYS_ptrace,	  SYS_mount,
+		     SYS_umount2,	  SYS_pivot_root,
+		     SYS_fsopen,	  SYS_fsmount,
+		     SYS_move_mount,	  SYS_open_tree,
+		     SYS_mount_setattr,	  SYS_unshare,
+		     SYS_setns,		  SYS_bpf,
+		     SYS_perf_event_open, SYS_io_uring_setup,
+		     SYS_keyctl,	  SYS_add_key,
+		     SYS_userfaultfd,	  SYS_kexec_load,
+		     SYS_init_module,	  SYS_finit_module,
+		     SYS_delete_module,	  SYS_open_by_handle_at,
+		     SYS_openat2,	  SYS_acct,
+		     SYS_swapon,	  SYS_reboot,
+		     SYS_settimeofday,	  SYS_clock_settime,
+		     SYS_adjtimex,	  SYS_name_to_handle_at};
+	for (size_t i = 0; i < ARRAY_SIZE(out); i++)
+		CHECK_INT(call(&p, out[i], 0, 0, 0, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_clone3, 0, 0, 0, 0), ERR(ENOSYS));
+
+	/* clone: only without namespace flags */
+	CHECK_INT(call(&p, SYS_clone, SIGCHLD, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_clone, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_clone, CLONE_NEWNS, 0, 0, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_clone, CLONE_NEWNET, 0, 0, 0), ERR(EPERM));
+
+	/* ioctl: TIOCSTI/TIOCLINUX on the low 32 bits */
+	CHECK_INT(call(&p, SYS_ioctl, 0, TIOCSTI, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_ioctl, 0, TIOCSTI | (1ull << 32), 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_ioctl, 0, TIOCLINUX, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_ioctl, 0, TIOCLINUX | (0xffull << 40), 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_ioctl, 0, TCGETS, 0, 0), ALLOW);
+
+	/* sockets */
+	CHECK_INT(call(&p, SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_socket, AF_INET, SOCK_STREAM, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_socket, AF_INET, SOCK_DGRAM, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_socket, AF_INET | (1ull << 32), SOCK_DGRAM, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_socket, AF_INET6, SOCK_STREAM, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_socket, AF_PACKET, SOCK_RAW, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_socket, AF_BLUETOOTH, SOCK_RAW, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_socket, AF_NETLINK, SOCK_RAW, 0, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_socket, 44 /* AF_XDP */, SOCK_RAW, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_socket, 46 /* unknown */, SOCK_RAW, 0, 0), ERR(EPERM));
+
+	/* setuid/setgid bits */
+	CHECK_INT(call(&p, SYS_chmod, 0, 0755, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_chmod, 0, 04755, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_fchmod, 0, 02755, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_fchmodat, 0, 0, 04700, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_fchmodat2, 0, 0, 02700, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_fchmodat2, 0, 0, 0700, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_creat, 0, 04755, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_open, 0, O_CREAT | O_WRONLY, 04755, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_open, 0, O_RDONLY, 04755, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_openat, 0, 0, O_CREAT | O_EXCL, 02644), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_openat, 0, 0, O_TMPFILE | O_RDWR, 04644), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_openat, 0, 0, O_CREAT | O_EXCL, 0644), ALLOW);
+
+	/* mknod: regular files, FIFOs, sockets; devices EPERM */
+	CHECK_INT(call(&p, SYS_mknod, 0, S_IFREG | 0644, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_mknod, 0, 0644, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_mknod, 0, S_IFIFO | 0644, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_mknodat, 0, 0, S_IFSOCK | 0644, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_mknod, 0, S_IFCHR | 0644, 0x103, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_mknodat, 0, 0, S_IFBLK | 0644, 0x700), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_mknod, 0, S_IFREG | 04755, 0, 0), ERR(EACCES));
+
+	/* chown to root or unchanged only (uid_t -1 zero- or sign-extended) */
+	CHECK_INT(call(&p, SYS_chown, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_chown, 0, 0xffffffffu, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_fchown, 0, (uint64_t)-1, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_chown, 0, 1000, 1000, 0), ERR(EPERM));
+
+	/* syslog: observe actions only */
+	CHECK_INT(call(&p, SYS_syslog, 3, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_syslog, 5, 0, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_syslog, 11, 0, 0, 0), ERR(EACCES));
+
+	/* pid 0 only */
+	CHECK_INT(call(&p, SYS_sched_setaffinity, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_sched_setaffinity, 1, 0, 0, 0), ERR(EPERM));
+
+	/* foreign ABIs: i386 (int 0x80) and x32 */
+	CHECK_INT(run(p.bpf, p.len, AUDIT_ARCH_I386, 20 /* getpid */, NULL), ERR(EPERM));
+	CHECK_INT(call(&p, 0x40000000 | 39 /* x32 getpid */, 0, 0, 0, 0), ERR(EPERM));
+	free(p.bpf);
+}
+
+static void test_lifting(const char *tmpl)
+{
+	prog p = {0};
+	_cleanup_error_ cordon_error *err = NULL;
+	CHECK_INT(compile2(tmpl,
+			   "socket AF_INET\nsocket AF_INET6\nsocket AF_NETLINK - NETLINK_ROUTE\n",
+			   CORDON_STRICT, &p, &err),
+		  0);
+	CHECK_INT(call(&p, SYS_socket, AF_INET, SOCK_STREAM, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_socket, AF_INET6, SOCK_DGRAM, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_socket, AF_NETLINK, SOCK_RAW, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_socket, AF_NETLINK, SOCK_RAW, 15, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_socket, AF_PACKET, SOCK_RAW, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, SYS_ioctl, 0, TIOCSTI, 0, 0), ERR(EACCES));
+	free(p.bpf);
+
+	/* not identical: the denial stays */
+	p = (prog){0};
+	CHECK_INT(compile2(tmpl, "socket AF_INET SOCK_STREAM\n", CORDON_STRICT, &p, &err), 0);
+	CHECK_INT(call(&p, SYS_socket, AF_INET, SOCK_STREAM, 0, 0), ERR(EACCES));
+	free(p.bpf);
+
+	/* an interface can lift the clone3 denial too; ioctl's stays */
+	p = (prog){0};
+	CHECK_INT(compile2(tmpl, "clone3\nioctl\n", CORDON_STRICT, &p, &err), 0);
+	CHECK_INT(call(&p, SYS_clone3, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_ioctl, 0, TIOCSTI, 0, 0), ERR(EACCES));
+	free(p.bpf);
+}
+
+static void test_devmode(const char *tmpl)
+{
+	prog p = {0};
+	_cleanup_error_ cordon_error *err = NULL;
+	CHECK_INT(compile2(tmpl, NULL, CORDON_DEVMODE, &p, &err), 0);
+	CHECK_INT(call(&p, SYS_getpid, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_mount, 0, 0, 0, 0), LOG);
+	CHECK_INT(call(&p, SYS_ioctl, 0, TIOCSTI, 0, 0), LOG);
+	CHECK_INT(call(&p, SYS_socket, AF_INET, SOCK_STREAM, 0, 0), LOG);
+	CHECK_INT(call(&p, SYS_chmod, 0, 04755, 0, 0), LOG);
+	CHECK_INT(call(&p, SYS_clone3, 0, 0, 0, 0), LOG);
+	CHECK_INT(run(p.bpf, p.len, AUDIT_ARCH_I386, 20, NULL), LOG);
+	free(p.bpf);
+}
+
+static void test_size(void)
+{
+	/* no denial: only the allowlist, no linking */
+	prog p = {0};
+	_cleanup_error_ cordon_error *err = NULL;
+	CHECK_INT(compile2("getpid\n", NULL, CORDON_STRICT, &p, &err), 0);
+	size_t alone = p.len / sizeof(struct sock_filter);
+	CHECK(alone > 0 && alone < 16);
+	CHECK_INT(call(&p, SYS_getpid, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_getppid, 0, 0, 0, 0), ERR(EPERM));
+	free(p.bpf);
+
+	/* a lifted denial costs nothing */
+	p = (prog){0};
+	CHECK_INT(compile2("getpid\n~socket 2\n", "socket 2\n", CORDON_STRICT, &p, &err), 0);
+	CHECK(p.len / sizeof(struct sock_filter) < 2 * alone + 8);
+	CHECK_INT(call(&p, SYS_socket, 2, 0, 0, 0), ALLOW);
+	free(p.bpf);
+
+	/* other architectures' syscalls are skipped, not compiled */
+	p = (prog){0};
+	CHECK_INT(compile2("getpid\nchown32\nbreakpoint\nusr26\n", NULL, CORDON_STRICT, &p, &err),
+		  0);
+	CHECK_INT(p.len / sizeof(struct sock_filter), alone);
+	free(p.bpf);
+
+	/* syscalls newer than libseccomp 2.5.4 are resolved by number */
+	p = (prog){0};
+	CHECK_INT(compile2("mseal\n~futex_wake\n", NULL, CORDON_STRICT, &p, &err), 0);
+	CHECK_INT(call(&p, 462, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, 454, 0, 0, 0, 0), ERR(EACCES));
+	CHECK_INT(call(&p, 463, 0, 0, 0, 0), ERR(EPERM));
+	free(p.bpf);
+
+	/* too large for the kernel: a distinct rule for each of 5000 values */
+	buf big = {0};
+	for (int i = 0; i < 5000; i++)
+		buf_printf(&big, "ioctl - %d\n", i);
+	p = (prog){0};
+	CHECK_INT(compile2(big.p, NULL, CORDON_STRICT, &p, &err), -E2BIG);
+	CHECK(p.bpf == NULL);
+	buf_free(&big);
+}
+
+/* The loader refuses malformed programs before any syscall (so this is safe
+ * in an unprivileged unit test); loading itself is the root test's job. */
+static void test_loader_validation(void)
+{
+	static const uint8_t insn[sizeof(struct sock_filter) + 1];
+	_cleanup_error_ cordon_error *err = NULL;
+	CHECK_INT(cordon_seccomp_load(NULL, 8, &err), -EINVAL);
+	CHECK_INT(cordon_seccomp_load(insn, 0, &err), -EINVAL);
+	CHECK_INT(cordon_seccomp_load(insn, sizeof insn, &err), -EINVAL);
+	CHECK_STR(err ? err->msg : NULL, "invalid seccomp filter of 9 bytes");
+	size_t big = (BPF_MAXINSNS + 1) * sizeof(struct sock_filter);
+	uint8_t *p = xcalloc(1, big);
+	CHECK_INT(cordon_seccomp_load(p, big, &err), -EINVAL);
+	free(p);
+}
+
+int main(void)
+{
+	_cleanup_free_ char *tmpl = read_template();
+	test_errors();
+	test_parse();
+	test_default(tmpl);
+	test_lifting(tmpl);
+	test_devmode(tmpl);
+	test_size();
+	test_loader_validation();
+	return check_done("seccomp_compile");
+}

@@ -22,6 +22,11 @@ static const struct {
 	{"run", cmd_run, "run SNAP.APP [ARGS...]"},
 	{"validate", cmd_validate, "validate PATH"},
 	{"pack", cmd_pack, "pack DIR [TARGET-DIR]"},
+	{"connections", cmd_connections, "connections [SNAP] [--all]"},
+	{"connect", cmd_connect, "connect SNAP:PLUG [SNAP[:SLOT]]"},
+	{"disconnect", cmd_disconnect, "disconnect SNAP:PLUG [SNAP:SLOT] [--forget]"},
+	{"interfaces", cmd_interfaces, "interfaces [SNAP]"},
+	{"interface", cmd_interface, "interface [NAME]"},
 	{"debug", cmd_debug, "debug confinement"},
 };
 

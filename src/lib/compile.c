@@ -28,12 +28,13 @@ extern char **environ;
 /* Everything one snap's compilation shares. */
 typedef struct snapc {
 	cordon_ctx *ctx;
-	cordon_snap_row snap;
+	const cordon_loaded_snap *ls;
+	cordon_snap_row snap; /* copies of ls's, for brevity below */
 	cordon_rev_row rev;
-	cordon_manifest *m;
+	const cordon_manifest *m;
 	cordon_def *def;        /* default policy */
 	char *seccomp_template; /* text of the default seccomp template */
-	char *mount_dir, *data_dir, *common_dir;
+	const char *mount_dir, *data_dir, *common_dir;
 	enum cordon_confinement confinement;
 	/* BPF cache: identical rule sets compile once */
 	strv bpf_keys;
@@ -267,7 +268,7 @@ static int compile_label(snapc *c, const cordon_app *app, const cordon_hook *hoo
 		return r;
 	cordon_grant_use *uses = NULL;
 	size_t n_uses = 0;
-	r = cordon_connections_grants(c->ctx, c->m, s->name, app ? app->name : NULL,
+	r = cordon_connections_grants(c->ctx, s->name, app ? app->name : NULL,
 				      hook ? hook->name : NULL, &uses, &n_uses, err);
 	for (size_t i = 0; r == 0 && i < n_uses; i++)
 		r = apply_grant(c, p, uses[i].grant, &uses[i].env, uses[i].origin, &sc_names,
@@ -304,15 +305,8 @@ static int load_defaults(snapc *c, cordon_error **err)
 
 static void snapc_free(snapc *c)
 {
-	cordon_snap_row_free(&c->snap);
-	cordon_rev_row_free(&c->rev);
-	if (c->m)
-		cordon_manifest_free(c->m);
 	cordon_def_free(c->def);
 	free(c->seccomp_template);
-	free(c->mount_dir);
-	free(c->data_dir);
-	free(c->common_dir);
 	for (size_t i = 0; i < c->n_bpf; i++)
 		free(c->bpf[i].p);
 	free(c->bpf);
@@ -402,46 +396,53 @@ static int remove_labels(cordon_ctx *ctx, const char *instance, const strv *keep
 	return 0;
 }
 
-int cordon_compile_snap(cordon_ctx *ctx, const char *instance, cordon_error **err)
+char *cordon_ns_stamp(const char *revision, const strv *mounts)
+{
+	_cleanup_buf_ buf b = {0};
+	buf_adds(&b, revision);
+	for (size_t i = 0; i < mounts->n; i++)
+		buf_printf(&b, "|%s", mounts->v[i]);
+	return xasprintf("%s-%016llx", revision, (unsigned long long)hash64(b.p, b.len, 0));
+}
+
+int cordon_compile_labels(cordon_ctx *ctx, const char *instance, const strv *apps,
+			  const strv *hooks, cordon_error **err)
 {
 	snapc c = {.ctx = ctx};
-	int r = cordon_state_get_snap(ctx->state, instance, &c.snap, err);
+	int r = cordon_ctx_snap(ctx, instance, &c.ls, err);
 	if (r == -ENOENT)
-		r = cordon_err_msg(err, ENOENT, "snap \"%s\" is not installed", instance);
-	if (r == 0)
-		r = cordon_state_get_revision(ctx->state, instance, c.snap.current, &c.rev, err);
-	if (r == 0)
-		r = cordon_manifest_parse(c.rev.manifest, strlen(c.rev.manifest), "meta/snap.yaml",
-					  &c.m, err);
+		return cordon_err_msg(err, ENOENT, "snap \"%s\" is not installed", instance);
 	if (r == 0)
 		r = load_defaults(&c, err);
 	if (r < 0) {
 		snapc_free(&c);
 		return r;
 	}
+	c.snap = c.ls->row;
+	c.rev = c.ls->rev;
+	c.m = c.ls->m;
 	c.confinement = strcmp(c.snap.confinement, "classic") == 0   ? CORDON_CLASSIC
 			: strcmp(c.snap.confinement, "devmode") == 0 ? CORDON_DEVMODE
 								     : CORDON_STRICT;
-	c.mount_dir = cordon_store_mount_dir(ctx, instance, c.snap.current);
-	c.data_dir = xasprintf("%s/%s/%s", ctx->paths.var_snap, instance, c.snap.current);
-	c.common_dir = xasprintf("%s/%s/common", ctx->paths.var_snap, instance);
+	c.mount_dir = c.ls->mount_dir;
+	c.data_dir = c.ls->data_dir;
+	c.common_dir = c.ls->common_dir;
 
 	/* the snap's mount namespace holds the content mounts of all its
 	 * apps; its stamp changes with the revision and those mounts */
 	_cleanup_strv_ strv mounts = {0};
-	r = cordon_connections_mounts(ctx, c.m, instance, c.mount_dir, &mounts, err);
-	_cleanup_buf_ buf stamp = {0};
-	buf_printf(&stamp, "%s", c.snap.current);
-	for (size_t i = 0; i < mounts.n; i++)
-		buf_printf(&stamp, "|%s", mounts.v[i]);
-	_cleanup_free_ char *ns_stamp = xasprintf("%s-%016llx", c.snap.current,
-						  (unsigned long long)hash64(stamp.p, stamp.len, 0));
+	r = cordon_connections_mounts(ctx, instance, &mounts, err);
+	_cleanup_free_ char *ns_stamp = cordon_ns_stamp(c.snap.current, &mounts);
 
+	bool all = apps == NULL && hooks == NULL;
 	_cleanup_strv_ strv labels = {0};
 	size_t total = c.m->n_apps + c.m->n_hooks;
 	for (size_t i = 0; r == 0 && i < total; i++) {
 		const cordon_app *app = i < c.m->n_apps ? &c.m->apps[i] : NULL;
 		const cordon_hook *hook = app ? NULL : &c.m->hooks[i - c.m->n_apps];
+		if (!all && !(app ? apps && strv_contains(apps, app->name)
+				  : hooks && strv_contains(hooks, hook->name)))
+			continue;
 		_cleanup_policy_ cordon_policy p = {0};
 		_cleanup_free_ char *aa = NULL;
 		r = compile_label(&c, app, hook, &mounts, ns_stamp, &p, &aa, err);
@@ -450,10 +451,15 @@ int cordon_compile_snap(cordon_ctx *ctx, const char *instance, cordon_error **er
 		if (r == 0)
 			strv_push(&labels, p.label);
 	}
-	if (r == 0)
+	if (r == 0 && all)
 		r = remove_labels(ctx, instance, &labels, err);
 	snapc_free(&c);
 	return r;
+}
+
+int cordon_compile_snap(cordon_ctx *ctx, const char *instance, cordon_error **err)
+{
+	return cordon_compile_labels(ctx, instance, NULL, NULL, err);
 }
 
 int cordon_compile_remove_snap(cordon_ctx *ctx, const char *instance, cordon_error **err)

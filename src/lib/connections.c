@@ -1,58 +1,685 @@
+/* Connections in state: auto-connection, connect, disconnect, listing. */
 #include "connections.h"
-#include <stdlib.h>
+#include "catalog.h"
+#include "compile.h"
+#include "util.h"
 
-/* Interfaces land with the interfaces work; until then a snap has no
- * connections and nothing is auto-connected. */
-int cordon_connections_on_install(cordon_ctx *ctx, const char *instance, bool refresh,
-				  cordon_error **err)
+#include <errno.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small SQL helpers ---- */
+
+/* Text arguments end with NULL; SQL NULL is passed as ARG_NULL. */
+static const char arg_null[] = "";
+#define ARG_NULL arg_null
+
+static void bind_args(sqlite3_stmt *st, va_list ap)
 {
-	(void)ctx;
-	(void)instance;
-	(void)refresh;
-	(void)err;
+	const char *a;
+	for (int i = 1; (a = va_arg(ap, const char *)) != NULL; i++) {
+		if (a == arg_null)
+			sqlite3_bind_null(st, i);
+		else
+			sqlite3_bind_text(st, i, a, -1, SQLITE_TRANSIENT);
+	}
+}
+
+static int db_fail(cordon_ctx *ctx, cordon_error **err)
+{
+	return cordon_err_msg(err, EIO, "state database: %s",
+			      sqlite3_errmsg(cordon_state_db(ctx->state)));
+}
+
+/* Run a statement binding text arguments (NULL-terminated list). */
+static int run(cordon_ctx *ctx, cordon_error **err, const char *sql, ...)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(cordon_state_db(ctx->state), sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(ctx, err);
+	va_list ap;
+	va_start(ap, sql);
+	bind_args(st, ap);
+	va_end(ap);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(ctx, err);
+}
+
+/* Query rows of text columns; each row is ncols strings appended to out. */
+static int query(cordon_ctx *ctx, strv *out, int ncols, cordon_error **err, const char *sql, ...)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(cordon_state_db(ctx->state), sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(ctx, err);
+	va_list ap;
+	va_start(ap, sql);
+	bind_args(st, ap);
+	va_end(ap);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		for (int c = 0; c < ncols; c++) {
+			const unsigned char *t = sqlite3_column_text(st, c);
+			strv_push(out, t ? (const char *)t : "");
+		}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(ctx, err);
+}
+
+static const char *display_snap(const char *snap)
+{
+	return snap[0] ? snap : "system";
+}
+
+/* ---- ports ---- */
+
+static int sync_ports(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordon_catalog *cat,
+		      cordon_error **err)
+{
+	int r = run(ctx, err, "DELETE FROM ports WHERE snap = ?", ls->row.name, NULL);
+	for (int plug = 1; r == 0 && plug >= 0; plug--) {
+		size_t n = plug ? ls->m->n_plugs : ls->m->n_slots;
+		const cordon_port *ports = plug ? ls->m->plugs : ls->m->slots;
+		for (size_t i = 0; r == 0 && i < n; i++) {
+			if (cordon_catalog_get(cat, ports[i].interface) == NULL)
+				continue; /* unknown interface: a bad plug, ignored as snapd does */
+			const char *content = strcmp(ports[i].interface, "content") == 0
+						      ? cordon_port_content(&ports[i])
+						      : "";
+			r = run(ctx, err,
+				"INSERT INTO ports(snap, kind, name, interface, content) "
+				"VALUES(?,?,?,?,?)",
+				ls->row.name, plug ? "plug" : "slot", ports[i].name,
+				ports[i].interface, content, NULL);
+		}
+	}
+	return r;
+}
+
+/* Slots a plug would auto-connect to, as pairs (snap, slot); "" = system. */
+static int autoconnect_candidates(cordon_ctx *ctx, const cordon_def *def, const cordon_port *plug,
+				  strv *out, cordon_error **err)
+{
+	if (def->privileged || def->auto_connect == CORDON_AUTO_NO)
+		return 0;
+	if (def->auto_connect == CORDON_AUTO_CONTENT)
+		return query(ctx, out, 2, err,
+			     "SELECT snap, name FROM ports WHERE kind = 'slot' AND "
+			     "interface = 'content' AND content = ? ORDER BY snap, name",
+			     cordon_port_content(plug), NULL);
+	/* YES, and CLASSIC: cordon runs on classic hosts only */
+	if (def->implicit_slot) {
+		strv_push(out, "");
+		strv_push(out, def->name);
+		return 0;
+	}
+	return query(ctx, out, 2, err,
+		     "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ? "
+		     "ORDER BY snap, name",
+		     def->name, NULL);
+}
+
+static int has_row(cordon_ctx *ctx, const char *snap, const char *plug, bool *yes,
+		   cordon_error **err)
+{
+	_cleanup_strv_ strv rows = {0};
+	int r = query(ctx, &rows, 1, err,
+		      "SELECT plug FROM connections WHERE plug_snap = ? AND plug = ? LIMIT 1", snap,
+		      plug, NULL);
+	*yes = rows.n > 0;
+	return r;
+}
+
+static int insert_conn(cordon_ctx *ctx, const char *psnap, const char *plug, const char *ssnap,
+		       const char *slot, const char *iface, bool manual, cordon_error **err)
+{
+	return run(ctx, err,
+		   "INSERT INTO connections(plug_snap, plug, slot_snap, slot, interface, manual, "
+		   "undesired) VALUES(?,?,?,?,?,?,0) ON CONFLICT(plug_snap, plug, slot_snap, slot) "
+		   "DO UPDATE SET manual = excluded.manual, undesired = 0, "
+		   "interface = excluded.interface",
+		   psnap, plug, ssnap, slot, iface, manual ? "1" : "0", NULL);
+}
+
+/* Auto-connect one plug when exactly one slot qualifies (snapd leaves an
+ * ambiguous plug alone). */
+static int autoconnect_plug(cordon_ctx *ctx, const cordon_catalog *cat, const char *psnap,
+			    const cordon_port *plug, const char *only_slot_snap, bool *made,
+			    cordon_error **err)
+{
+	*made = false;
+	const cordon_def *def = cordon_catalog_get(cat, plug->interface);
+	if (def == NULL)
+		return 0;
+	bool exists;
+	int r = has_row(ctx, psnap, plug->name, &exists, err);
+	if (r < 0 || exists) /* connected, or disconnected by the admin: left alone */
+		return r;
+	_cleanup_strv_ strv cand = {0};
+	r = autoconnect_candidates(ctx, def, plug, &cand, err);
+	if (r < 0 || cand.n != 2)
+		return r;
+	if (only_slot_snap && strcmp(cand.v[0], only_slot_snap) != 0)
+		return 0;
+	*made = true;
+	return insert_conn(ctx, psnap, plug->name, cand.v[0], cand.v[1], def->name, false, err);
+}
+
+static void mark(strv *affected, const char *snap)
+{
+	if (snap[0] && !strv_contains(affected, snap))
+		strv_push(affected, snap);
+}
+
+/* Drop rows whose ends no longer exist or changed interface (refresh). */
+static int drop_stale(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordon_catalog *cat,
+		      strv *affected, cordon_error **err)
+{
+	_cleanup_strv_ strv rows = {0};
+	int r = query(ctx, &rows, 5, err,
+		      "SELECT plug_snap, plug, slot_snap, slot, interface FROM connections "
+		      "WHERE plug_snap = ?1 OR slot_snap = ?1",
+		      ls->row.name, NULL);
+	for (size_t i = 0; r == 0 && i < rows.n; i += 5) {
+		const char *ps = rows.v[i], *pl = rows.v[i + 1], *ss = rows.v[i + 2],
+			   *sl = rows.v[i + 3], *iface = rows.v[i + 4];
+		bool ok = true;
+		if (strcmp(ps, ls->row.name) == 0) {
+			const cordon_port *p = cordon_manifest_plug(ls->m, pl);
+			ok = p && strcmp(p->interface, iface) == 0;
+		}
+		if (ok && strcmp(ss, ls->row.name) == 0) {
+			const cordon_port *s = cordon_manifest_slot(ls->m, sl);
+			ok = s && strcmp(s->interface, iface) == 0;
+		}
+		if (ok && ss[0] == '\0') {
+			const cordon_def *d = cordon_catalog_get(cat, sl);
+			ok = d && d->implicit_slot;
+		}
+		if (ok)
+			continue;
+		r = run(ctx, err,
+			"DELETE FROM connections WHERE plug_snap = ? AND plug = ? AND slot_snap = ? "
+			"AND slot = ?",
+			ps, pl, ss, sl, NULL);
+		mark(affected, strcmp(ps, ls->row.name) == 0 ? ss : ps);
+	}
+	return r;
+}
+
+static int recompile_all(cordon_ctx *ctx, const strv *snaps, cordon_error **err)
+{
+	for (size_t i = 0; i < snaps->n; i++) {
+		int r = cordon_compile_snap(ctx, snaps->v[i], err);
+		if (r < 0)
+			return r;
+		if (!strv_contains(&ctx->ns_dirty, snaps->v[i]))
+			strv_push(&ctx->ns_dirty, snaps->v[i]);
+	}
 	return 0;
+}
+
+int cordon_connections_on_install(cordon_ctx *ctx, const char *instance, bool refresh,
+				  bool dangerous, cordon_error **err)
+{
+	const cordon_catalog *cat;
+	const cordon_loaded_snap *ls;
+	int r = cordon_ctx_catalog(ctx, &cat, err);
+	if (r == 0)
+		r = cordon_ctx_snap(ctx, instance, &ls, err);
+	if (r < 0)
+		return r;
+	const cordon_manifest *m = ls->m;
+	for (size_t i = 0; i < m->n_plugs; i++) {
+		const cordon_def *def = cordon_catalog_get(cat, m->plugs[i].interface);
+		if (def == NULL)
+			continue;
+		if (def->privileged && !dangerous)
+			return cordon_err_msg(err, EPERM,
+					      "plug \"%s\" uses the privileged \"%s\" interface; "
+					      "installing it needs --dangerous",
+					      m->plugs[i].name, def->name);
+		r = cordon_check_attrs(def, &m->plugs[i], true, instance, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < m->n_slots; i++) {
+		const cordon_def *def = cordon_catalog_get(cat, m->slots[i].interface);
+		if (def == NULL)
+			continue;
+		r = cordon_check_attrs(def, &m->slots[i], false, instance, err);
+		if (r < 0)
+			return r;
+	}
+	r = sync_ports(ctx, ls, cat, err);
+	_cleanup_strv_ strv affected = {0};
+	if (r == 0 && refresh)
+		r = drop_stale(ctx, ls, cat, &affected, err);
+	for (size_t i = 0; r == 0 && i < m->n_plugs; i++) {
+		bool made;
+		r = autoconnect_plug(ctx, cat, instance, &m->plugs[i], NULL, &made, err);
+	}
+	/* plugs of other snaps waiting for a slot like one of ours */
+	for (size_t i = 0; r == 0 && i < m->n_slots; i++) {
+		_cleanup_strv_ strv plugs = {0};
+		r = query(ctx, &plugs, 2, err,
+			  "SELECT snap, name FROM ports WHERE kind = 'plug' AND interface = ? AND "
+			  "snap != ?",
+			  m->slots[i].interface, instance, NULL);
+		for (size_t j = 0; r == 0 && j < plugs.n; j += 2) {
+			const cordon_loaded_snap *other;
+			r = cordon_ctx_snap(ctx, plugs.v[j], &other, err);
+			if (r < 0)
+				break;
+			const cordon_port *p = cordon_manifest_plug(other->m, plugs.v[j + 1]);
+			bool made = false;
+			if (p)
+				r = autoconnect_plug(ctx, cat, plugs.v[j], p, instance, &made, err);
+			if (made)
+				mark(&affected, plugs.v[j]);
+		}
+	}
+	if (r == 0)
+		r = recompile_all(ctx, &affected, err);
+	return r;
 }
 
 int cordon_connections_on_remove(cordon_ctx *ctx, const char *instance, cordon_error **err)
 {
-	(void)ctx;
-	(void)instance;
-	(void)err;
-	return 0;
+	_cleanup_strv_ strv plugs = {0};
+	int r = query(ctx, &plugs, 1, err,
+		      "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ? AND "
+		      "plug_snap != ?",
+		      instance, instance, NULL);
+	if (r == 0)
+		r = run(ctx, err, "DELETE FROM connections WHERE slot_snap = ?", instance, NULL);
+	if (r == 0)
+		r = recompile_all(ctx, &plugs, err);
+	return r;
 }
 
-int cordon_connections_grants(cordon_ctx *ctx, const cordon_manifest *m, const char *instance,
-			      const char *app, const char *hook, cordon_grant_use **uses,
-			      size_t *n, cordon_error **err)
+/* ---- connect ---- */
+
+static int snap_or_fail(cordon_ctx *ctx, const char *name, const cordon_loaded_snap **out,
+			cordon_error **err)
 {
-	(void)ctx;
-	(void)m;
-	(void)instance;
-	(void)app;
-	(void)hook;
-	(void)err;
-	*uses = NULL;
-	*n = 0;
+	int r = cordon_ctx_snap(ctx, name, out, err);
+	if (r == -ENOENT)
+		return cordon_err_msg(err, ENOENT, "snap \"%s\" is not installed", name);
+	return r;
+}
+
+static bool is_system(const char *snap)
+{
+	return snap != NULL && (snap[0] == '\0' || strcmp(snap, "system") == 0 ||
+				strcmp(snap, "core") == 0 || strcmp(snap, "snapd") == 0);
+}
+
+/* Recompile only the labels a connection touches: the apps and hooks bound
+ * to its plug, and to its slot. A connection that mounts something (content)
+ * changes the snap's namespace stamp, which every label of the snap carries:
+ * then the whole plug snap. */
+static int recompile_ends(cordon_ctx *ctx, const cordon_def *def, const char *psnap,
+			  const char *plug, const char *ssnap, const char *slot, cordon_error **err)
+{
+	for (int side = 0; side < 2; side++) {
+		const char *snap = side == 0 ? psnap : ssnap;
+		if (snap[0] == '\0')
+			continue; /* the system has no policy */
+		const cordon_loaded_snap *ls;
+		int r = cordon_ctx_snap(ctx, snap, &ls, err);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		const cordon_port *p = side == 0 ? cordon_manifest_plug(ls->m, plug)
+						 : cordon_manifest_slot(ls->m, slot);
+		bool whole = p == NULL || (side == 0 && def && def->plug.mounts.n > 0);
+		r = cordon_compile_labels(ctx, snap, whole ? NULL : &p->apps,
+					  whole ? NULL : &p->hooks, err);
+		if (r < 0)
+			return r;
+		if (whole && !strv_contains(&ctx->ns_dirty, snap))
+			strv_push(&ctx->ns_dirty, snap);
+	}
 	return 0;
 }
 
-void cordon_grant_uses_free(cordon_grant_use *uses, size_t n)
+static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon_def *def,
+			const char *psnap, const char *plug, const char *want_snap,
+			const char *want_slot, char **ssnap, char **sslot, cordon_error **err)
+{
+	if (want_snap == NULL) {
+		/* `connect foo:plug`: the system's slot, else the one slot
+		 * of that interface anywhere */
+		if (def->implicit_slot) {
+			*ssnap = xstrdup("");
+			*sslot = xstrdup(def->name);
+			return 0;
+		}
+		_cleanup_strv_ strv c = {0};
+		int r = query(ctx, &c, 2, err,
+			      "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ? "
+			      "ORDER BY snap, name",
+			      def->name, NULL);
+		if (r < 0)
+			return r;
+		if (c.n != 2)
+			return cordon_err_msg(err, ENOENT,
+					      c.n == 0 ? "no \"%s\" slot to connect %s:%s to"
+						       : "more than one \"%s\" slot could take %s:%s; "
+							 "name one",
+					      def->name, psnap, plug);
+		*ssnap = xstrdup(c.v[0]);
+		*sslot = xstrdup(c.v[1]);
+		return 0;
+	}
+	if (is_system(want_snap)) {
+		const char *name = want_slot ? want_slot : def->name;
+		const cordon_def *sd = cordon_catalog_get(cat, name);
+		if (sd == NULL || !sd->implicit_slot)
+			return cordon_err_msg(err, ENOENT, "snap \"system\" has no slot named \"%s\"",
+					      name);
+		*ssnap = xstrdup("");
+		*sslot = xstrdup(name);
+		return 0;
+	}
+	const cordon_loaded_snap *ls;
+	int r = snap_or_fail(ctx, want_snap, &ls, err);
+	if (r < 0)
+		return r;
+	if (want_slot) {
+		if (cordon_manifest_slot(ls->m, want_slot) == NULL)
+			return cordon_err_msg(err, ENOENT, "snap \"%s\" has no slot named \"%s\"",
+					      want_snap, want_slot);
+		*ssnap = xstrdup(want_snap);
+		*sslot = xstrdup(want_slot);
+		return 0;
+	}
+	const cordon_port *found = NULL;
+	for (size_t i = 0; i < ls->m->n_slots; i++) {
+		if (strcmp(ls->m->slots[i].interface, def->name) != 0)
+			continue;
+		if (found)
+			return cordon_err_msg(err, EINVAL,
+					      "snap \"%s\" has more than one \"%s\" interface slot; "
+					      "name one",
+					      want_snap, def->name);
+		found = &ls->m->slots[i];
+	}
+	if (found == NULL)
+		return cordon_err_msg(err, ENOENT, "snap \"%s\" has no \"%s\" interface slots",
+				      want_snap, def->name);
+	*ssnap = xstrdup(want_snap);
+	*sslot = xstrdup(found->name);
+	return 0;
+}
+
+int cordon_connect(cordon_ctx *ctx, const char *psnap, const char *plug, const char *want_snap,
+		   const char *want_slot, cordon_error **err)
+{
+	const cordon_catalog *cat;
+	const cordon_loaded_snap *pls;
+	int r = cordon_ctx_catalog(ctx, &cat, err);
+	if (r == 0)
+		r = snap_or_fail(ctx, psnap, &pls, err);
+	if (r < 0)
+		return r;
+	const cordon_port *p = cordon_manifest_plug(pls->m, plug);
+	if (p == NULL)
+		return cordon_err_msg(err, ENOENT, "snap \"%s\" has no plug named \"%s\"", psnap,
+				      plug);
+	const cordon_def *def = cordon_catalog_get(cat, p->interface);
+	if (def == NULL)
+		return cordon_err_msg(err, ENOENT, "plug \"%s\" of snap \"%s\" uses unknown "
+						   "interface \"%s\"",
+				      plug, psnap, p->interface);
+	_cleanup_free_ char *ssnap = NULL, *sslot = NULL;
+	r = resolve_slot(ctx, cat, def, psnap, plug, want_snap, want_slot, &ssnap, &sslot, err);
+	if (r < 0)
+		return r;
+	const char *siface = sslot;
+	if (ssnap[0]) {
+		const cordon_loaded_snap *sls;
+		r = snap_or_fail(ctx, ssnap, &sls, err);
+		if (r < 0)
+			return r;
+		const cordon_port *s = cordon_manifest_slot(sls->m, sslot);
+		siface = s->interface;
+		if (strcmp(siface, def->name) == 0)
+			r = cordon_check_attrs(def, s, false, ssnap, err);
+		if (r < 0)
+			return r;
+	}
+	if (strcmp(siface, def->name) != 0)
+		return cordon_err_msg(err, EINVAL,
+				      "cannot connect %s:%s (\"%s\" interface) to %s:%s (\"%s\" "
+				      "interface)",
+				      psnap, plug, def->name, ssnap, sslot, siface);
+	r = cordon_check_attrs(def, p, true, psnap, err);
+	if (r < 0)
+		return r;
+	r = cordon_state_begin(ctx->state, err);
+	if (r == 0)
+		r = insert_conn(ctx, psnap, plug, ssnap, sslot, def->name, true, err);
+	if (r == 0)
+		r = recompile_ends(ctx, def, psnap, plug, ssnap, sslot, err);
+	cordon_fault("connect-compile");
+	if (r == 0)
+		r = cordon_state_commit(ctx->state, err);
+	if (r < 0) {
+		cordon_state_rollback(ctx->state);
+		/* the compiled files may hold the new policy: put the old back */
+		cordon_error *e2 = NULL;
+		(void)recompile_ends(ctx, def, psnap, plug, ssnap, sslot, &e2);
+		cordon_error_free(&e2);
+		return r;
+	}
+	return cordon_connections_settle(ctx, err);
+}
+
+/* ---- disconnect ---- */
+
+int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const char *ssnap,
+		      const char *sslot, bool forget, int *count, cordon_error **err)
+{
+	*count = 0;
+	const cordon_catalog *cat;
+	const cordon_loaded_snap *ls;
+	int r = cordon_ctx_catalog(ctx, &cat, err);
+	if (r == 0)
+		r = snap_or_fail(ctx, snap, &ls, err);
+	if (r < 0)
+		return r;
+	bool plug = cordon_manifest_plug(ls->m, name) != NULL;
+	if (!plug && cordon_manifest_slot(ls->m, name) == NULL)
+		return cordon_err_msg(err, ENOENT, "snap \"%s\" has no plug or slot named \"%s\"",
+				      snap, name);
+	const char *other_snap = ssnap ? (is_system(ssnap) ? "" : ssnap) : NULL;
+	_cleanup_strv_ strv rows = {0};
+	r = query(ctx, &rows, 6, err,
+		  plug ? "SELECT plug_snap, plug, slot_snap, slot, interface, undesired FROM "
+			 "connections WHERE plug_snap = ?1 AND plug = ?2 AND "
+			 "(?3 IS NULL OR slot_snap = ?3) AND (?4 IS NULL OR slot = ?4)"
+		       : "SELECT plug_snap, plug, slot_snap, slot, interface, undesired FROM "
+			 "connections WHERE slot_snap = ?1 AND slot = ?2 AND "
+			 "(?3 IS NULL OR plug_snap = ?3) AND (?4 IS NULL OR plug = ?4)",
+		  snap, name, other_snap ? other_snap : ARG_NULL, sslot ? sslot : ARG_NULL, NULL);
+	if (r < 0)
+		return r;
+	int connected = 0;
+	for (size_t i = 0; i < rows.n; i += 6)
+		connected += strcmp(rows.v[i + 5], "0") == 0;
+	if (connected == 0 && !forget) {
+		if (ssnap != NULL)
+			return cordon_err_msg(err, ENOENT,
+					      "cannot disconnect %s:%s from %s:%s, it is not connected",
+					      snap, name, display_snap(other_snap), sslot ? sslot : "");
+		return 0; /* "No connections to disconnect" */
+	}
+	r = cordon_state_begin(ctx->state, err);
+	for (size_t i = 0; r == 0 && i < rows.n; i += 6) {
+		const char *ps = rows.v[i], *pl = rows.v[i + 1], *ss = rows.v[i + 2],
+			   *sl = rows.v[i + 3], *iface = rows.v[i + 4];
+		const cordon_def *def = cordon_catalog_get(cat, iface);
+		bool remember = !forget && def && !def->privileged &&
+				def->auto_connect != CORDON_AUTO_NO;
+		/* An auto-connectable plug the admin disconnected is remembered
+		 * (undesired) so a refresh does not connect it again; --forget
+		 * drops that memory. */
+		r = run(ctx, err,
+			remember ? "UPDATE connections SET undesired = 1, manual = 0 WHERE "
+				   "plug_snap = ? AND plug = ? AND slot_snap = ? AND slot = ?"
+				 : "DELETE FROM connections WHERE plug_snap = ? AND plug = ? AND "
+				   "slot_snap = ? AND slot = ?",
+			ps, pl, ss, sl, NULL);
+		if (r == 0)
+			r = recompile_ends(ctx, def, ps, pl, ss, sl, err);
+	}
+	cordon_fault("disconnect-compile");
+	if (r == 0)
+		r = cordon_state_commit(ctx->state, err);
+	if (r < 0) {
+		cordon_state_rollback(ctx->state);
+		cordon_error *e2 = NULL;
+		for (size_t i = 0; i < rows.n; i += 6)
+			(void)recompile_ends(ctx, cordon_catalog_get(cat, rows.v[i + 4]), rows.v[i],
+					     rows.v[i + 1], rows.v[i + 2], rows.v[i + 3], &e2);
+		cordon_error_free(&e2);
+		return r;
+	}
+	*count = connected;
+	return cordon_connections_settle(ctx, err);
+}
+
+/* ---- listing ---- */
+
+static char *endpoint(const char *snap, const char *name)
+{
+	return xasprintf("%s:%s", snap, name); /* "" snap gives ":name" */
+}
+
+static char *iface_label(const char *iface, const char *content)
+{
+	if (strcmp(iface, "content") == 0 && content[0])
+		return xasprintf("content[%s]", content);
+	return xstrdup(iface);
+}
+
+static void add_view(cordon_conn_view **rows, size_t *n, char *iface, char *plug, char *slot,
+		     const char *notes)
+{
+	*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
+	(*rows)[(*n)++] =
+		(cordon_conn_view){.interface = iface, .plug = plug, .slot = slot, .notes = xstrdup(notes)};
+}
+
+static int by_view(const void *a, const void *b)
+{
+	const cordon_conn_view *x = a, *y = b;
+	int c = strcmp(x->interface, y->interface);
+	if (c == 0)
+		c = strcmp(x->plug, y->plug);
+	if (c == 0)
+		c = strcmp(x->slot, y->slot);
+	return c;
+}
+
+int cordon_connections_view(cordon_ctx *ctx, const char *snap, bool all, cordon_conn_view **rows,
+			    size_t *n, cordon_error **err)
+{
+	*rows = NULL;
+	*n = 0;
+	if (ctx->state == NULL)
+		return 0;
+	bool system = snap && is_system(snap);
+	const char *filter = snap == NULL ? ARG_NULL : system ? "" : snap;
+	if (snap && !system) {
+		const cordon_loaded_snap *ls;
+		int r = cordon_ctx_snap(ctx, snap, &ls, err);
+		if (r == -ENOENT)
+			return cordon_err_msg(err, ENOENT, "snap \"%s\" not found", snap);
+		if (r < 0)
+			return r;
+	}
+	_cleanup_strv_ strv c = {0};
+	int r = query(ctx, &c, 7, err,
+		      "SELECT c.interface, c.plug_snap, c.plug, c.slot_snap, c.slot, c.manual, "
+		      "COALESCE(NULLIF(pp.content, ''), ps.content, '') FROM connections c "
+		      "LEFT JOIN ports pp ON pp.snap = c.plug_snap AND pp.kind = 'plug' AND "
+		      "pp.name = c.plug "
+		      "LEFT JOIN ports ps ON ps.snap = c.slot_snap AND ps.kind = 'slot' AND "
+		      "ps.name = c.slot "
+		      "WHERE c.undesired = 0 AND (?1 IS NULL OR c.plug_snap = ?1 OR c.slot_snap = ?1)",
+		      filter, NULL);
+	for (size_t i = 0; r == 0 && i < c.n; i += 7)
+		add_view(rows, n, iface_label(c.v[i], c.v[i + 6]), endpoint(c.v[i + 1], c.v[i + 2]),
+			 endpoint(c.v[i + 3], c.v[i + 4]),
+			 strcmp(c.v[i + 5], "1") == 0 ? "manual" : "-");
+	if (r == 0 && (all || snap)) {
+		/* unconnected plugs and slots (snap's own, or everyone's with
+		 * --all); the system's unconnected slots only when asked for
+		 * by name, as snap does: listing them is noise otherwise */
+		_cleanup_strv_ strv u = {0};
+		r = query(ctx, &u, 4, err,
+			  "SELECT p.kind, p.interface, p.snap || ':' || p.name, p.content FROM ports p "
+			  "WHERE (?1 IS NULL OR p.snap = ?1) AND NOT EXISTS (SELECT 1 FROM "
+			  "connections c WHERE c.undesired = 0 AND ((p.kind = 'plug' AND "
+			  "c.plug_snap = p.snap AND c.plug = p.name) OR (p.kind = 'slot' AND "
+			  "c.slot_snap = p.snap AND c.slot = p.name)))",
+			  filter, NULL);
+		for (size_t i = 0; r == 0 && i < u.n; i += 4) {
+			bool plug = strcmp(u.v[i], "plug") == 0;
+			add_view(rows, n, iface_label(u.v[i + 1], u.v[i + 3]),
+				 xstrdup(plug ? u.v[i + 2] : "-"), xstrdup(plug ? "-" : u.v[i + 2]),
+				 "-");
+		}
+	}
+	if (r == 0 && system) {
+		const cordon_catalog *cat;
+		r = cordon_ctx_catalog(ctx, &cat, err);
+		for (size_t i = 0; r == 0 && i < cat->n; i++) {
+			if (!cat->defs[i]->implicit_slot)
+				continue;
+			_cleanup_strv_ strv used = {0};
+			r = query(ctx, &used, 1, err,
+				  "SELECT 1 FROM connections WHERE slot_snap = '' AND slot = ? AND "
+				  "undesired = 0 LIMIT 1",
+				  cat->defs[i]->name, NULL);
+			if (r == 0 && used.n == 0)
+				add_view(rows, n, xstrdup(cat->defs[i]->name), xstrdup("-"),
+					 endpoint("", cat->defs[i]->name), "-");
+		}
+	}
+	if (r < 0) {
+		cordon_conn_views_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return r;
+	}
+	if (*n > 1)
+		qsort(*rows, *n, sizeof **rows, by_view);
+	return 0;
+}
+
+void cordon_conn_views_free(cordon_conn_view *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		free(uses[i].origin);
-		free(uses[i].owned);
+		free(rows[i].interface);
+		free(rows[i].plug);
+		free(rows[i].slot);
+		free(rows[i].notes);
 	}
-	free(uses);
+	free(rows);
 }
 
-int cordon_connections_mounts(cordon_ctx *ctx, const cordon_manifest *m, const char *instance,
-			      const char *mount_dir, strv *out, cordon_error **err)
+int cordon_connections_settle(cordon_ctx *ctx, cordon_error **err)
 {
-	(void)ctx;
-	(void)m;
-	(void)instance;
-	(void)mount_dir;
-	(void)out;
-	(void)err;
-	return 0;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < ctx->ns_dirty.n; i++)
+		r = cordon_ns_refresh(ctx, ctx->ns_dirty.v[i], err);
+	strv_free(&ctx->ns_dirty);
+	return r;
 }

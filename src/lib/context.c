@@ -1,6 +1,8 @@
 #include "context.h"
 #include "config.h"
 #include "fsutil.h"
+#include "catalog.h"
+#include "manifest.h"
 #include "store.h"
 #include "util.h"
 
@@ -82,8 +84,84 @@ int cordon_ctx_open(cordon_ctx *ctx, const char *root, const char *datadir, bool
 	return cordon_store_recover(ctx, err);
 }
 
+int cordon_ctx_catalog(cordon_ctx *ctx, const cordon_catalog **out, cordon_error **err)
+{
+	if (ctx->catalog == NULL) {
+		int r = cordon_catalog_load(ctx->datadir, ctx->site_interfaces_dir, &ctx->catalog,
+					    err);
+		if (r < 0)
+			return cordon_err_prefix(err, "interface catalogue");
+	}
+	*out = ctx->catalog;
+	return 0;
+}
+
+static void loaded_free(cordon_loaded_snap *l)
+{
+	cordon_snap_row_free(&l->row);
+	cordon_rev_row_free(&l->rev);
+	if (l->m)
+		cordon_manifest_free(l->m);
+	free(l->mount_dir);
+	free(l->data_dir);
+	free(l->common_dir);
+	free(l);
+}
+
+int cordon_ctx_snap(cordon_ctx *ctx, const char *instance, const cordon_loaded_snap **out,
+		    cordon_error **err)
+{
+	if (ctx->state == NULL)
+		return -ENOENT;
+	cordon_snap_row row = {0};
+	int r = cordon_state_get_snap(ctx->state, instance, &row, err);
+	if (r < 0)
+		return r;
+	for (size_t i = ctx->n_loaded; i-- > 0;) {
+		cordon_loaded_snap *l = ctx->loaded[i];
+		if (strcmp(l->row.name, instance) != 0)
+			continue;
+		/* an entry for another revision stays (pointers to it may be
+		 * held) but is not returned */
+		if (strcmp(l->row.current, row.current) == 0 &&
+		    strcmp(l->row.confinement, row.confinement) == 0) {
+			cordon_snap_row_free(&row);
+			*out = l;
+			return 0;
+		}
+	}
+	cordon_loaded_snap *l = xcalloc(1, sizeof *l);
+	l->row = row;
+	r = cordon_state_get_revision(ctx->state, instance, row.current, &l->rev, err);
+	if (r == -ENOENT)
+		r = cordon_err_msg(err, ENOENT, "state has no revision %s of %s", row.current,
+				   instance);
+	if (r == 0)
+		r = cordon_manifest_parse(l->rev.manifest, strlen(l->rev.manifest),
+					  "meta/snap.yaml", &l->m, err);
+	if (r < 0) {
+		loaded_free(l);
+		return r;
+	}
+	l->mount_dir = cordon_store_mount_dir(ctx, instance, row.current);
+	l->data_dir = xasprintf("%s/%s/%s", ctx->paths.var_snap, instance, row.current);
+	l->common_dir = xasprintf("%s/%s/common", ctx->paths.var_snap, instance);
+	ctx->loaded = xreallocarray(ctx->loaded, ctx->n_loaded + 1, sizeof *ctx->loaded);
+	ctx->loaded[ctx->n_loaded++] = l;
+	*out = l;
+	return 0;
+}
+
 void cordon_ctx_close(cordon_ctx *ctx)
 {
+	for (size_t i = 0; i < ctx->n_loaded; i++)
+		loaded_free(ctx->loaded[i]);
+	free(ctx->loaded);
+	ctx->loaded = NULL;
+	ctx->n_loaded = 0;
+	cordon_catalog_free(ctx->catalog);
+	ctx->catalog = NULL;
+	strv_free(&ctx->ns_dirty);
 	cordon_state_close(ctx->state);
 	ctx->state = NULL;
 	if (ctx->lock_fd >= 0)

@@ -81,12 +81,27 @@ const name_ref *name_index_find(const name_ref *refs, size_t n, const char *name
 static void app_clear(cordon_app *a)
 {
 	char **strs[] = {
-		&a->name,	   &a->command,		  &a->daemon,	      &a->daemon_scope,
-		&a->stop_command,  &a->reload_command,	  &a->post_stop_command, &a->stop_mode,
-		&a->stop_timeout,  &a->start_timeout,	  &a->watchdog_timeout, &a->restart_condition,
-		&a->restart_delay, &a->refresh_mode,	  &a->install_mode,    &a->timer,
-		&a->bus_name,	   &a->common_id,	  &a->desktop,	       &a->completer,
-		&a->autostart,
+	    &a->name,
+	    &a->command,
+	    &a->daemon,
+	    &a->daemon_scope,
+	    &a->stop_command,
+	    &a->reload_command,
+	    &a->post_stop_command,
+	    &a->stop_mode,
+	    &a->stop_timeout,
+	    &a->start_timeout,
+	    &a->watchdog_timeout,
+	    &a->restart_condition,
+	    &a->restart_delay,
+	    &a->refresh_mode,
+	    &a->install_mode,
+	    &a->timer,
+	    &a->bus_name,
+	    &a->common_id,
+	    &a->desktop,
+	    &a->completer,
+	    &a->autostart,
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
@@ -123,9 +138,9 @@ void cordon_manifest_free(cordon_manifest *m)
 {
 	if (m == NULL)
 		return;
-	char *strs[] = {m->name,  m->version,	 m->summary, m->description, m->title,
-			m->base,  m->confinement, m->grade,   m->type,	     m->epoch,
-			m->license, m->source_name};
+	char *strs[] = {m->name,  m->version, m->summary,     m->description,
+			m->title, m->base,    m->confinement, m->grade,
+			m->type,  m->epoch,   m->license,     m->source_name};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(strs[i]);
 	strv_free(&m->architectures);

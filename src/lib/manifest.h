@@ -1,6 +1,7 @@
 /* The package model: what meta/snap.yaml says, parsed (manifest_parse.c,
  * manifest_ports.c, over yaml_doc.c and libyaml), then validated as snapd
- * validates (manifest_validate.c, manifest_validate_app.c, manifest_timespec.c).
+ * validates (manifest_validate.c, manifest_validate_app.c, manifest_layout.c,
+ * manifest_timespec.c).
  * Pure code. Every node keeps its line and column so errors can point at the
  * source: "<source_name>:<line>:<col>: <what is wrong>: <what was expected>". */
 #pragma once
@@ -29,13 +30,13 @@ typedef enum cordon_yaml_kind {
 
 typedef struct cordon_yaml_value {
 	cordon_yaml_kind kind;
-	int line, col;  /* 1-based position of the value */
-	char *scalar;   /* original text of a scalar (all scalar kinds) */
-	bool b;         /* CORDON_Y_BOOL */
-	int64_t i;      /* CORDON_Y_INT */
-	double f;       /* CORDON_Y_FLOAT */
-	size_t n;       /* LIST / MAP: number of items */
-	char **keys;    /* MAP: keys, in document order */
+	int line, col;			 /* 1-based position of the value */
+	char *scalar;			 /* original text of a scalar (all scalar kinds) */
+	bool b;				 /* CORDON_Y_BOOL */
+	int64_t i;			 /* CORDON_Y_INT */
+	double f;			 /* CORDON_Y_FLOAT */
+	size_t n;			 /* LIST / MAP: number of items */
+	char **keys;			 /* MAP: keys, in document order */
 	struct cordon_yaml_value *items; /* LIST / MAP values */
 } cordon_yaml_value;
 
@@ -46,7 +47,7 @@ typedef struct cordon_attr {
 
 typedef struct cordon_env_entry {
 	char *name, *value; /* scalars keep their text ("1.0", "yes"); null is "" */
-	int line, col;      /* of the name */
+	int line, col;	    /* of the name */
 } cordon_env_entry;
 
 typedef struct cordon_env_map {
@@ -61,13 +62,13 @@ typedef struct cordon_port {
 	char *interface;
 	size_t n_attrs;
 	cordon_attr *attrs; /* all keys but `interface` and `label`, document order */
-	char *label;        /* `label:` (snapd keeps it apart from the attributes) */
+	char *label;	    /* `label:` (snapd keeps it apart from the attributes) */
 	bool implicit;
-	bool top_level;     /* declared under the top-level plugs:/slots: */
-	bool unscoped;      /* named by no app or hook, so bound to all of them */
-	strv apps;          /* apps bound to it (snapd's binding rule applied), app order */
-	strv hooks;         /* hooks bound to it, hook order */
-	int line, col;      /* the declaration, or the first app/hook naming it */
+	bool top_level;		  /* declared under the top-level plugs:/slots: */
+	bool unscoped;		  /* named by no app or hook, so bound to all of them */
+	strv apps;		  /* apps bound to it (snapd's binding rule applied), app order */
+	strv hooks;		  /* hooks bound to it, hook order */
+	int line, col;		  /* the declaration, or the first app/hook naming it */
 	cordon_pos interface_pos; /* the interface value, else the declaration */
 } cordon_port;
 
@@ -75,7 +76,7 @@ typedef struct cordon_socket {
 	char *name;
 	char *listen_stream;
 	char *socket_mode; /* as written (octal), or NULL */
-	int64_t mode;      /* socket_mode as YAML reads it (0640 -> 416); -1 when unset */
+	int64_t mode;	   /* socket_mode as YAML reads it (0640 -> 416); -1 when unset */
 	int line, col;
 	cordon_pos listen_stream_pos, socket_mode_pos;
 } cordon_socket;
@@ -118,13 +119,13 @@ typedef struct cordon_app {
 	char *name;
 	char *command;
 	strv command_chain;
-	char *daemon;       /* simple|forking|oneshot|notify|dbus, or NULL */
+	char *daemon;	    /* simple|forking|oneshot|notify|dbus, or NULL */
 	char *daemon_scope; /* system|user; "system" when daemon is set and this is not */
 	char *stop_command;
 	char *reload_command;
 	char *post_stop_command;
 	char *stop_mode;
-	char *stop_timeout;     /* durations as written ("10s"), checked as Go durations */
+	char *stop_timeout; /* durations as written ("10s"), checked as Go durations */
 	char *start_timeout;
 	char *watchdog_timeout;
 	char *restart_condition;
@@ -209,10 +210,10 @@ typedef struct cordon_manifest {
 	char *summary, *description, *title;
 	char *base;
 	char *confinement; /* strict (default) | devmode | classic */
-	char *grade;       /* stable (default) | devel */
-	char *type;        /* app (default) | base | gadget | kernel | os | snapd */
+	char *grade;	   /* stable (default) | devel */
+	char *type;	   /* app (default) | base | gadget | kernel | os | snapd */
 	strv architectures;
-	char *epoch;       /* "0" when absent; the map form as snapd prints it */
+	char *epoch; /* "0" when absent; the map form as snapd prints it */
 	char *license;
 	strv assumes;
 	cordon_env_map environment;
@@ -228,7 +229,7 @@ typedef struct cordon_manifest {
 	cordon_system_user *system_users;
 	strv unknown_keys; /* top-level keys cordon does not use (kept, not errors) */
 	char *source_name; /* "meta/snap.yaml" or the file name given, for errors */
-	cordon_pos pos;    /* where the document starts */
+	cordon_pos pos;	   /* where the document starts */
 	cordon_pos key_pos[CORDON_KEY_N]; /* where each top-level key's value is */
 } cordon_manifest;
 

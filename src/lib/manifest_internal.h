@@ -15,7 +15,7 @@ typedef struct mparse {
 
 /* "<src>:<line>:<col>: <msg>" at node n. */
 int mp_error(mparse *p, const ydoc_node *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* "<path>: expected <what>, got <n's type>". */
 int mp_type_error(mparse *p, const char *path, const ydoc_node *n, const char *what);
 /* path + "." + key, the key quoted when it is not a plain word. */
@@ -43,7 +43,7 @@ void mp_env_clear(cordon_env_map *env);
 
 /* "<src>:<line>:<col>: <msg>"; a 0:0 position falls back to the document's. */
 int mv_error(const cordon_manifest *m, cordon_pos pos, cordon_error **err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static inline cordon_pos mv_pos(int line, int col)
 {
 	return (cordon_pos){line, col};
@@ -51,7 +51,7 @@ static inline cordon_pos mv_pos(int line, int col)
 
 bool mv_valid_plug_slot_name(const char *s); /* also interface and hook names */
 bool mv_valid_app_name(const char *s);
-bool mv_valid_socket_name(const char *s);    /* snapd's isValidName, no length limit */
+bool mv_valid_socket_name(const char *s); /* snapd's isValidName, no length limit */
 bool mv_valid_alias(const char *s);
 /* snapd's appContentWhitelist and commandChainContentWhitelist. */
 bool mv_valid_command(const char *s);

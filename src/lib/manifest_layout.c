@@ -26,7 +26,8 @@ char *mv_clean_path(const char *path)
 			r++;
 		} else if (path[r] == '.' && (r + 1 == n || path[r + 1] == '/')) {
 			r++;
-		} else if (path[r] == '.' && path[r + 1] == '.' && (r + 2 == n || path[r + 2] == '/')) {
+		} else if (path[r] == '.' && path[r + 1] == '.' &&
+			   (r + 2 == n || path[r + 2] == '/')) {
 			r += 2;
 			if (w > dotdot) {
 				w--;
@@ -141,7 +142,7 @@ typedef struct lctx {
 } lctx;
 
 static int lerr(lctx *c, const cordon_layout *l, cordon_pos pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int lerr(lctx *c, const cordon_layout *l, cordon_pos pos, const char *fmt, ...)
 {
 	va_list ap;
@@ -174,8 +175,9 @@ static int check_top_level(lctx *c, const cordon_layout *l)
 		return lerr(c, l, (cordon_pos){0, 0}, "relative path: expected an absolute path");
 	/* Top-level directories other than these would need a writable mimic
 	 * over "/", which snapd does not build. */
-	static const char *const tops[] = {"bin",  "etc",  "lib",  "lib64", "meta", "mnt", "opt",
-					   "root", "sbin", "snap", "srv",   "usr",  "var", "writable"};
+	static const char *const tops[] = {"bin", "etc", "lib",	 "lib64",   "meta",
+					   "mnt", "opt", "root", "sbin",    "snap",
+					   "srv", "usr", "var",	 "writable"};
 	if (p[0] != '/' || p[1] == '\0')
 		return 0;
 	size_t n = strcspn(p + 1, "/");
@@ -237,7 +239,8 @@ static int check_source(lctx *c, const cordon_layout *l, const char *what)
 	}
 	_cleanup_free_ char *src = expand(c->m, l->target);
 	if (!abs_and_clean(src))
-		return lerr(c, l, l->target_pos, "%s %s: expected an absolute, clean path", what, q);
+		return lerr(c, l, l->target_pos, "%s %s: expected an absolute, clean path", what,
+			    q);
 	/* Only the snap's own content: anything else would let a snap mount
 	 * host files into its namespace past its confinement. */
 	_cleanup_free_ char *snap = expand(c->m, "$SNAP"), *data = expand(c->m, "$SNAP_DATA");
@@ -273,23 +276,29 @@ static int check_one(lctx *c, size_t i, const name_ref *prior, size_t n)
 	}
 	const char *mp = c->mount[i];
 	if (!abs_and_clean(mp))
-		return lerr(c, l, none, "the path is not absolute and clean: expected a path "
-					"such as /usr/share/foo");
+		return lerr(c, l, none,
+			    "the path is not absolute and clean: expected a path "
+			    "such as /usr/share/foo");
 	static const char *const off_limits[] = {
-		"/dev",		  "/proc",	   "/sys",	     "/media",
-		"/run",		  "/var/run",	   "/tmp",	     "/var/lib/snapd",
-		"/lib/firmware",  "/usr/lib/firmware", "/lib/modules", "/usr/lib/modules",
-		"/var/snap",	  "/home",	   "/boot",	     "/lost+found",
+	    "/dev",	     "/proc",
+	    "/sys",	     "/media",
+	    "/run",	     "/var/run",
+	    "/tmp",	     "/var/lib/snapd",
+	    "/lib/firmware", "/usr/lib/firmware",
+	    "/lib/modules",  "/usr/lib/modules",
+	    "/var/snap",     "/home",
+	    "/boot",	     "/lost+found",
 	};
 	for (size_t k = 0; k < ARRAY_SIZE(off_limits); k++) {
 		size_t len = strlen(off_limits[k]);
 		if (!strncmp(mp, off_limits[k], len) && (mp[len] == '\0' || mp[len] == '/'))
-			return lerr(c, l, none,
-				    "the path is in an off-limits area (%s): expected a path "
-				    "outside /boot, /dev, /home, /lib/firmware, /lib/modules, "
-				    "/lost+found, /media, /proc, /run, /sys, /tmp, /usr/lib/firmware, "
-				    "/usr/lib/modules, /var/lib/snapd, /var/run and /var/snap",
-				    off_limits[k]);
+			return lerr(
+			    c, l, none,
+			    "the path is in an off-limits area (%s): expected a path "
+			    "outside /boot, /dev, /home, /lib/firmware, /lib/modules, "
+			    "/lost+found, /media, /proc, /run, /sys, /tmp, /usr/lib/firmware, "
+			    "/usr/lib/modules, /var/lib/snapd, /var/run and /var/snap",
+			    off_limits[k]);
 	}
 	/* Is an earlier layout at this path or at one of its ancestors? */
 	size_t len = strlen(mp);
@@ -304,8 +313,9 @@ static int check_one(lctx *c, size_t i, const name_ref *prior, size_t n)
 	}
 	if (hit != SIZE_MAX) {
 		_cleanup_free_ char *qo = ydoc_quoted(c->sorted[hit]->path);
-		return lerr(c, l, none, "the path is underneath layout %s: expected layouts that "
-					"do not nest",
+		return lerr(c, l, none,
+			    "the path is underneath layout %s: expected layouts that "
+			    "do not nest",
 			    qo);
 	}
 	if (l->n_kinds != 1)
@@ -340,14 +350,16 @@ static int check_one(lctx *c, size_t i, const name_ref *prior, size_t n)
 		unsigned long long mode = ok ? strtoull(l->mode, NULL, 8) : 0;
 		_cleanup_free_ char *q = ydoc_quoted(l->mode);
 		if (!ok || mode > UINT32_MAX)
-			return lerr(c, l, l->mode_pos, "invalid mode %s: expected an octal mode such "
-						       "as 0755",
+			return lerr(c, l, l->mode_pos,
+				    "invalid mode %s: expected an octal mode such "
+				    "as 0755",
 				    q);
 		if ((mode & 01777) != mode)
-			return lerr(c, l, l->mode_pos,
-				    "invalid mode %#llo: expected permission bits and the sticky bit "
-				    "only (at most 01777)",
-				    mode);
+			return lerr(
+			    c, l, l->mode_pos,
+			    "invalid mode %#llo: expected permission bits and the sticky bit "
+			    "only (at most 01777)",
+			    mode);
 	}
 	return 0;
 }
@@ -377,7 +389,8 @@ int mv_validate_layout(const cordon_manifest *m, cordon_error **err)
 	 * as is: "/snap/foo" also covers "/snap/foobar"). */
 	_cleanup_free_ char *own = xasprintf("/snap/%s", m->name);
 	for (size_t i = 0; i < n; i++)
-		if (str_has_prefix(sorted[i]->path, "/snap/") && !str_has_prefix(sorted[i]->path, own))
+		if (str_has_prefix(sorted[i]->path, "/snap/") &&
+		    !str_has_prefix(sorted[i]->path, own))
 			return lerr(&c, sorted[i], (cordon_pos){0, 0},
 				    "the path is in the space of another snap: expected a path "
 				    "outside /snap or under /snap/%s",

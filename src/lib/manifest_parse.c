@@ -66,20 +66,32 @@ int mp_strv(mparse *p, const char *path, const ydoc_node *n, bool dedup, strv *o
 		return 0;
 	if (n->kind != YDOC_SEQ)
 		return mp_type_error(p, path, n, "a list");
+	for (size_t i = 0; i < n->n; i++) {
+		if (n->items[i].kind != YDOC_SCALAR) {
+			_cleanup_free_ char *ip = xasprintf("%s[%zu]", path, i);
+			return mp_type_error(p, ip, &n->items[i], "a string");
+		}
+	}
+	/* Repeats are found by sorting, not pairwise, whatever the list's size. */
+	_cleanup_free_ bool *repeat = xcalloc(n->n ? n->n : 1, sizeof *repeat);
+	if (dedup) {
+		_cleanup_free_ name_ref *refs = xcalloc(n->n ? n->n : 1, sizeof *refs);
+		for (size_t i = 0; i < n->n; i++)
+			refs[i] =
+			    (name_ref){n->items[i].type == YDOC_T_NULL ? "" : n->items[i].text, i};
+		name_index_sort(refs, n->n);
+		for (size_t i = 1; i < n->n; i++)
+			if (strcmp(refs[i].name, refs[i - 1].name) == 0)
+				repeat[refs[i].idx] = true;
+	}
 	cordon_pos *pos = pos_out ? xcalloc(n->n ? n->n : 1, sizeof *pos) : NULL;
 	for (size_t i = 0; i < n->n; i++) {
 		const ydoc_node *it = &n->items[i];
-		if (it->kind != YDOC_SCALAR) {
-			free(pos);
-			_cleanup_free_ char *ip = xasprintf("%s[%zu]", path, i);
-			return mp_type_error(p, ip, it, "a string");
-		}
-		const char *s = it->type == YDOC_T_NULL ? "" : it->text;
-		if (dedup && strv_contains(out, s))
+		if (repeat[i])
 			continue;
 		if (pos)
 			pos[out->n] = mv_pos(it->line, it->col);
-		strv_push(out, s);
+		strv_push(out, it->type == YDOC_T_NULL ? "" : it->text);
 	}
 	if (pos_out) {
 		free(*pos_out);
@@ -115,10 +127,10 @@ int mp_env(mparse *p, const char *path, const ydoc_node *n, cordon_env_map *out)
 		}
 		/* A number or bool is kept as written: "1.10" stays "1.10". */
 		out->v[out->n++] = (cordon_env_entry){
-			.name = xstrdup(key->text),
-			.value = xstrdup(val->type == YDOC_T_NULL ? "" : val->text),
-			.line = key->line,
-			.col = key->col,
+		    .name = xstrdup(key->text),
+		    .value = xstrdup(val->type == YDOC_T_NULL ? "" : val->text),
+		    .line = key->line,
+		    .col = key->col,
 		};
 	}
 	return 0;
@@ -127,7 +139,7 @@ int mp_env(mparse *p, const char *path, const ydoc_node *n, cordon_env_map *out)
 /* ---- apps ---- */
 
 enum field_type {
-	F_STR,      /* string, "" is absent */
+	F_STR,	    /* string, "" is absent */
 	F_STR_KEEP, /* string, "" kept: snapd rejects it for these */
 	F_STRV,
 	F_STRV_DEDUP,
@@ -142,60 +154,60 @@ static const struct app_field {
 	const char *key;
 	cordon_app_key id;
 	enum field_type type;
-	size_t off;     /* of the field in cordon_app */
+	size_t off;	/* of the field in cordon_app */
 	size_t pos_off; /* of the item positions, for lists */
 } app_fields[] = {
-	{"command", CORDON_APP_COMMAND, F_STR, offsetof(cordon_app, command), NO_POS},
-	{"command-chain", CORDON_APP_COMMAND_CHAIN, F_STRV, offsetof(cordon_app, command_chain),
-	 offsetof(cordon_app, command_chain_pos)},
-	{"daemon", CORDON_APP_DAEMON, F_STR, offsetof(cordon_app, daemon), NO_POS},
-	{"daemon-scope", CORDON_APP_DAEMON_SCOPE, F_STR_KEEP, offsetof(cordon_app, daemon_scope),
-	 NO_POS},
-	{"stop-command", CORDON_APP_STOP_COMMAND, F_STR, offsetof(cordon_app, stop_command), NO_POS},
-	{"reload-command", CORDON_APP_RELOAD_COMMAND, F_STR, offsetof(cordon_app, reload_command),
-	 NO_POS},
-	{"post-stop-command", CORDON_APP_POST_STOP_COMMAND, F_STR,
-	 offsetof(cordon_app, post_stop_command), NO_POS},
-	{"stop-mode", CORDON_APP_STOP_MODE, F_STR, offsetof(cordon_app, stop_mode), NO_POS},
-	{"stop-timeout", CORDON_APP_STOP_TIMEOUT, F_STR_KEEP, offsetof(cordon_app, stop_timeout),
-	 NO_POS},
-	{"start-timeout", CORDON_APP_START_TIMEOUT, F_STR_KEEP, offsetof(cordon_app, start_timeout),
-	 NO_POS},
-	{"watchdog-timeout", CORDON_APP_WATCHDOG_TIMEOUT, F_STR_KEEP,
-	 offsetof(cordon_app, watchdog_timeout), NO_POS},
-	{"restart-condition", CORDON_APP_RESTART_CONDITION, F_STR_KEEP,
-	 offsetof(cordon_app, restart_condition), NO_POS},
-	{"restart-delay", CORDON_APP_RESTART_DELAY, F_STR_KEEP, offsetof(cordon_app, restart_delay),
-	 NO_POS},
-	{"refresh-mode", CORDON_APP_REFRESH_MODE, F_STR, offsetof(cordon_app, refresh_mode), NO_POS},
-	{"install-mode", CORDON_APP_INSTALL_MODE, F_STR, offsetof(cordon_app, install_mode), NO_POS},
-	{"timer", CORDON_APP_TIMER, F_STR, offsetof(cordon_app, timer), NO_POS},
-	{"bus-name", CORDON_APP_BUS_NAME, F_STR, offsetof(cordon_app, bus_name), NO_POS},
-	{"common-id", CORDON_APP_COMMON_ID, F_STR, offsetof(cordon_app, common_id), NO_POS},
-	{"desktop", CORDON_APP_DESKTOP, F_STR, offsetof(cordon_app, desktop), NO_POS},
-	{"completer", CORDON_APP_COMPLETER, F_STR, offsetof(cordon_app, completer), NO_POS},
-	{"autostart", CORDON_APP_AUTOSTART, F_STR, offsetof(cordon_app, autostart), NO_POS},
-	{"activates-on", CORDON_APP_ACTIVATES_ON, F_ACTIVATES, offsetof(cordon_app, activates),
-	 offsetof(cordon_app, activates_pos)},
-	{"after", CORDON_APP_AFTER, F_STRV, offsetof(cordon_app, after),
-	 offsetof(cordon_app, after_pos)},
-	{"before", CORDON_APP_BEFORE, F_STRV, offsetof(cordon_app, before),
-	 offsetof(cordon_app, before_pos)},
-	{"aliases", CORDON_APP_ALIASES, F_STRV, offsetof(cordon_app, aliases),
-	 offsetof(cordon_app, aliases_pos)},
-	{"plugs", CORDON_APP_PLUGS, F_STRV_DEDUP, offsetof(cordon_app, plugs),
-	 offsetof(cordon_app, plugs_pos)},
-	{"slots", CORDON_APP_SLOTS, F_STRV_DEDUP, offsetof(cordon_app, slots),
-	 offsetof(cordon_app, slots_pos)},
-	{"environment", CORDON_APP_ENVIRONMENT, F_ENV, offsetof(cordon_app, environment), NO_POS},
-	{"sockets", CORDON_APP_SOCKETS, F_SOCKETS, 0, NO_POS},
+    {"command", CORDON_APP_COMMAND, F_STR, offsetof(cordon_app, command), NO_POS},
+    {"command-chain", CORDON_APP_COMMAND_CHAIN, F_STRV, offsetof(cordon_app, command_chain),
+     offsetof(cordon_app, command_chain_pos)},
+    {"daemon", CORDON_APP_DAEMON, F_STR, offsetof(cordon_app, daemon), NO_POS},
+    {"daemon-scope", CORDON_APP_DAEMON_SCOPE, F_STR_KEEP, offsetof(cordon_app, daemon_scope),
+     NO_POS},
+    {"stop-command", CORDON_APP_STOP_COMMAND, F_STR, offsetof(cordon_app, stop_command), NO_POS},
+    {"reload-command", CORDON_APP_RELOAD_COMMAND, F_STR, offsetof(cordon_app, reload_command),
+     NO_POS},
+    {"post-stop-command", CORDON_APP_POST_STOP_COMMAND, F_STR,
+     offsetof(cordon_app, post_stop_command), NO_POS},
+    {"stop-mode", CORDON_APP_STOP_MODE, F_STR, offsetof(cordon_app, stop_mode), NO_POS},
+    {"stop-timeout", CORDON_APP_STOP_TIMEOUT, F_STR_KEEP, offsetof(cordon_app, stop_timeout),
+     NO_POS},
+    {"start-timeout", CORDON_APP_START_TIMEOUT, F_STR_KEEP, offsetof(cordon_app, start_timeout),
+     NO_POS},
+    {"watchdog-timeout", CORDON_APP_WATCHDOG_TIMEOUT, F_STR_KEEP,
+     offsetof(cordon_app, watchdog_timeout), NO_POS},
+    {"restart-condition", CORDON_APP_RESTART_CONDITION, F_STR_KEEP,
+     offsetof(cordon_app, restart_condition), NO_POS},
+    {"restart-delay", CORDON_APP_RESTART_DELAY, F_STR_KEEP, offsetof(cordon_app, restart_delay),
+     NO_POS},
+    {"refresh-mode", CORDON_APP_REFRESH_MODE, F_STR, offsetof(cordon_app, refresh_mode), NO_POS},
+    {"install-mode", CORDON_APP_INSTALL_MODE, F_STR, offsetof(cordon_app, install_mode), NO_POS},
+    {"timer", CORDON_APP_TIMER, F_STR, offsetof(cordon_app, timer), NO_POS},
+    {"bus-name", CORDON_APP_BUS_NAME, F_STR, offsetof(cordon_app, bus_name), NO_POS},
+    {"common-id", CORDON_APP_COMMON_ID, F_STR, offsetof(cordon_app, common_id), NO_POS},
+    {"desktop", CORDON_APP_DESKTOP, F_STR, offsetof(cordon_app, desktop), NO_POS},
+    {"completer", CORDON_APP_COMPLETER, F_STR, offsetof(cordon_app, completer), NO_POS},
+    {"autostart", CORDON_APP_AUTOSTART, F_STR, offsetof(cordon_app, autostart), NO_POS},
+    {"activates-on", CORDON_APP_ACTIVATES_ON, F_ACTIVATES, offsetof(cordon_app, activates),
+     offsetof(cordon_app, activates_pos)},
+    {"after", CORDON_APP_AFTER, F_STRV, offsetof(cordon_app, after),
+     offsetof(cordon_app, after_pos)},
+    {"before", CORDON_APP_BEFORE, F_STRV, offsetof(cordon_app, before),
+     offsetof(cordon_app, before_pos)},
+    {"aliases", CORDON_APP_ALIASES, F_STRV, offsetof(cordon_app, aliases),
+     offsetof(cordon_app, aliases_pos)},
+    {"plugs", CORDON_APP_PLUGS, F_STRV_DEDUP, offsetof(cordon_app, plugs),
+     offsetof(cordon_app, plugs_pos)},
+    {"slots", CORDON_APP_SLOTS, F_STRV_DEDUP, offsetof(cordon_app, slots),
+     offsetof(cordon_app, slots_pos)},
+    {"environment", CORDON_APP_ENVIRONMENT, F_ENV, offsetof(cordon_app, environment), NO_POS},
+    {"sockets", CORDON_APP_SOCKETS, F_SOCKETS, 0, NO_POS},
 };
 
 static int parse_socket(mparse *p, const char *path, const ydoc_node *key, const ydoc_node *val,
 			cordon_socket *s)
 {
-	*s = (cordon_socket){.name = xstrdup(key->text), .mode = -1, .line = key->line,
-			     .col = key->col};
+	*s = (cordon_socket){
+	    .name = xstrdup(key->text), .mode = -1, .line = key->line, .col = key->col};
 	if (val->kind == YDOC_SCALAR && val->type == YDOC_T_NULL)
 		return 0;
 	if (val->kind != YDOC_MAP)
@@ -215,7 +227,8 @@ static int parse_socket(mparse *p, const char *path, const ydoc_node *key, const
 		if (sm->kind != YDOC_SCALAR || sm->type != YDOC_T_INT || sm->i < 0 ||
 		    sm->i > UINT32_MAX) {
 			_cleanup_free_ char *mp = mp_path(path, "socket-mode");
-			_cleanup_free_ char *q = ydoc_quoted(sm->kind == YDOC_SCALAR ? sm->text : "");
+			_cleanup_free_ char *q =
+			    ydoc_quoted(sm->kind == YDOC_SCALAR ? sm->text : "");
 			if (sm->kind != YDOC_SCALAR)
 				return mp_type_error(p, mp, sm, "a file mode such as 0660");
 			return mp_error(p, sm, "%s: expected a file mode such as 0660, got %s", mp,
@@ -274,7 +287,8 @@ static int parse_app(mparse *p, const ydoc_node *key, const ydoc_node *val, cord
 			break;
 		case F_STRV:
 		case F_STRV_DEDUP:
-			r = mp_strv(p, fp, fv, f->type == F_STRV_DEDUP, (strv *)(base + f->off), pos);
+			r = mp_strv(p, fp, fv, f->type == F_STRV_DEDUP, (strv *)(base + f->off),
+				    pos);
 			break;
 		case F_ACTIVATES:
 			r = mp_strv(p, fp, fv, true, &app->activates, pos);
@@ -333,7 +347,7 @@ static int parse_hook(mparse *p, const ydoc_node *key, const ydoc_node *val, cor
 		if (fv == NULL)
 			continue;
 		_cleanup_free_ char *fp = mp_path(path, keys[j]);
-		int r = j == 0	 ? mp_strv(p, fp, fv, false, &h->command_chain, &h->command_chain_pos)
+		int r = j == 0 ? mp_strv(p, fp, fv, false, &h->command_chain, &h->command_chain_pos)
 			: j == 1 ? mp_strv(p, fp, fv, true, &h->plugs, &h->plugs_pos)
 			: j == 2 ? mp_strv(p, fp, fv, true, &h->slots, &h->slots_pos)
 				 : mp_env(p, fp, fv, &h->environment);
@@ -352,8 +366,8 @@ static int parse_hooks(mparse *p, const ydoc_node *n)
 	cordon_manifest *m = p->m;
 	m->hooks = xcalloc(n->n ? n->n : 1, sizeof *m->hooks);
 	for (size_t k = 0; k < n->n; k++) {
-		int r = parse_hook(p, &n->items[2 * k], &n->items[2 * k + 1],
-				   &m->hooks[m->n_hooks++]);
+		int r =
+		    parse_hook(p, &n->items[2 * k], &n->items[2 * k + 1], &m->hooks[m->n_hooks++]);
 		if (r < 0)
 			return r;
 	}
@@ -434,11 +448,11 @@ static int epoch_number(mparse *p, const ydoc_node *n, const char *s, uint32_t *
 	for (const char *c = s; *c; c++)
 		digits = digits && *c >= '0' && *c <= '9';
 	if (!digits || (s[0] == '0' && s[1] != '\0'))
-		return mp_error(p, n, "invalid epoch number %s: expected base 10 with no zero padding",
-				q);
+		return mp_error(
+		    p, n, "invalid epoch number %s: expected base 10 with no zero padding", q);
 	if (strlen(s) > 10 || strtoull(s, NULL, 10) > UINT32_MAX)
-		return mp_error(p, n, "invalid epoch number %s: epoch numbers must be less than 2^32",
-				q);
+		return mp_error(p, n,
+				"invalid epoch number %s: epoch numbers must be less than 2^32", q);
 	*out = (uint32_t)strtoull(s, NULL, 10);
 	return 0;
 }
@@ -503,7 +517,8 @@ static int parse_epoch(mparse *p, const ydoc_node *n)
 		return 0;
 	}
 	if (n->kind != YDOC_MAP)
-		return mp_type_error(p, "epoch", n, "a number, \"N*\" or a map of read/write lists");
+		return mp_type_error(p, "epoch", n,
+				     "a number, \"N*\" or a map of read/write lists");
 	int r = epoch_list(p, ydoc_map_get(n, "read"), "read", &rd, &nr, &rset);
 	if (r == 0)
 		r = epoch_list(p, ydoc_map_get(n, "write"), "write", &wr, &nw, &wset);
@@ -560,27 +575,26 @@ static const struct top_field {
 	enum field_type type;
 	size_t off;
 } top_fields[] = {
-	{"name", CORDON_KEY_NAME, F_STR, offsetof(cordon_manifest, name)},
-	{"version", CORDON_KEY_VERSION, F_STR, offsetof(cordon_manifest, version)},
-	{"summary", CORDON_KEY_SUMMARY, F_STR, offsetof(cordon_manifest, summary)},
-	{"description", CORDON_KEY_DESCRIPTION, F_STR, offsetof(cordon_manifest, description)},
-	{"title", CORDON_KEY_TITLE, F_STR, offsetof(cordon_manifest, title)},
-	{"base", CORDON_KEY_BASE, F_STR, offsetof(cordon_manifest, base)},
-	{"confinement", CORDON_KEY_CONFINEMENT, F_STR_KEEP, offsetof(cordon_manifest, confinement)},
-	{"grade", CORDON_KEY_GRADE, F_STR_KEEP, offsetof(cordon_manifest, grade)},
-	{"type", CORDON_KEY_TYPE, F_STR_KEEP, offsetof(cordon_manifest, type)},
-	{"license", CORDON_KEY_LICENSE, F_STR, offsetof(cordon_manifest, license)},
-	{"architectures", CORDON_KEY_ARCHITECTURES, F_STRV,
-	 offsetof(cordon_manifest, architectures)},
-	{"assumes", CORDON_KEY_ASSUMES, F_STRV, offsetof(cordon_manifest, assumes)},
-	{"environment", CORDON_KEY_ENVIRONMENT, F_ENV, offsetof(cordon_manifest, environment)},
-	{"epoch", CORDON_KEY_EPOCH, F_SECTION, 0},
-	{"plugs", CORDON_KEY_PLUGS, F_SECTION, 0},
-	{"slots", CORDON_KEY_SLOTS, F_SECTION, 0},
-	{"apps", CORDON_KEY_APPS, F_SECTION, 0},
-	{"hooks", CORDON_KEY_HOOKS, F_SECTION, 0},
-	{"layout", CORDON_KEY_LAYOUT, F_SECTION, 0},
-	{"system-usernames", CORDON_KEY_SYSTEM_USERNAMES, F_SECTION, 0},
+    {"name", CORDON_KEY_NAME, F_STR, offsetof(cordon_manifest, name)},
+    {"version", CORDON_KEY_VERSION, F_STR, offsetof(cordon_manifest, version)},
+    {"summary", CORDON_KEY_SUMMARY, F_STR, offsetof(cordon_manifest, summary)},
+    {"description", CORDON_KEY_DESCRIPTION, F_STR, offsetof(cordon_manifest, description)},
+    {"title", CORDON_KEY_TITLE, F_STR, offsetof(cordon_manifest, title)},
+    {"base", CORDON_KEY_BASE, F_STR, offsetof(cordon_manifest, base)},
+    {"confinement", CORDON_KEY_CONFINEMENT, F_STR_KEEP, offsetof(cordon_manifest, confinement)},
+    {"grade", CORDON_KEY_GRADE, F_STR_KEEP, offsetof(cordon_manifest, grade)},
+    {"type", CORDON_KEY_TYPE, F_STR_KEEP, offsetof(cordon_manifest, type)},
+    {"license", CORDON_KEY_LICENSE, F_STR, offsetof(cordon_manifest, license)},
+    {"architectures", CORDON_KEY_ARCHITECTURES, F_STRV, offsetof(cordon_manifest, architectures)},
+    {"assumes", CORDON_KEY_ASSUMES, F_STRV, offsetof(cordon_manifest, assumes)},
+    {"environment", CORDON_KEY_ENVIRONMENT, F_ENV, offsetof(cordon_manifest, environment)},
+    {"epoch", CORDON_KEY_EPOCH, F_SECTION, 0},
+    {"plugs", CORDON_KEY_PLUGS, F_SECTION, 0},
+    {"slots", CORDON_KEY_SLOTS, F_SECTION, 0},
+    {"apps", CORDON_KEY_APPS, F_SECTION, 0},
+    {"hooks", CORDON_KEY_HOOKS, F_SECTION, 0},
+    {"layout", CORDON_KEY_LAYOUT, F_SECTION, 0},
+    {"system-usernames", CORDON_KEY_SYSTEM_USERNAMES, F_SECTION, 0},
 };
 
 static int parse_top(mparse *p, const ydoc_node *root)
@@ -596,8 +610,9 @@ static int parse_top(mparse *p, const ydoc_node *root)
 		if (f == NULL) {
 			/* snapd's own typo detector for this one. */
 			if (strcmp(key->text, "layouts") == 0)
-				return mp_error(p, key, "unknown key \"layouts\": the key is "
-							"\"layout\" (singular)");
+				return mp_error(p, key,
+						"unknown key \"layouts\": the key is "
+						"\"layout\" (singular)");
 			strv_push(&m->unknown_keys, key->text);
 			continue;
 		}
@@ -661,7 +676,8 @@ int cordon_manifest_parse(const char *text, size_t len, const char *source_name,
 		return ydoc_error_at(err, source_name, doc->line, doc->col,
 				     "empty document: expected a map of snap.yaml keys");
 	if (root->kind != YDOC_MAP)
-		return mp_error(&p, root, "expected a map of snap.yaml keys at the top level, got %s",
+		return mp_error(&p, root,
+				"expected a map of snap.yaml keys at the top level, got %s",
 				ydoc_type_name(root->type));
 	r = parse_top(&p, root);
 	if (r < 0)

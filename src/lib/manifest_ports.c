@@ -53,8 +53,9 @@ static int to_value(mparse *p, const char *path, const ydoc_node *n, cordon_yaml
 		v->i = n->i;
 		v->f = n->f;
 		if (v->kind == CORDON_Y_NULL)
-			return mp_error(p, n, "%s: null is not a valid attribute value: expected a "
-					      "string, number, bool, list or map",
+			return mp_error(p, n,
+					"%s: null is not a valid attribute value: expected a "
+					"string, number, bool, list or map",
 					path);
 		return 0;
 	case YDOC_SEQ:
@@ -76,8 +77,8 @@ static int to_value(mparse *p, const char *path, const ydoc_node *n, cordon_yaml
 			const ydoc_node *key = &n->items[2 * k];
 			if (key->type != YDOC_T_STR) {
 				_cleanup_free_ char *q = ydoc_quoted(key->text);
-				return mp_error(p, key, "%s: key %s is %s: expected a string key", path,
-						q, ydoc_type_name(key->type));
+				return mp_error(p, key, "%s: key %s is %s: expected a string key",
+						path, q, ydoc_type_name(key->type));
 			}
 			v->keys[k] = xstrdup(key->text);
 			v->n++;
@@ -99,21 +100,23 @@ static int port_attrs(mparse *p, const char *path, const char *what, const ydoc_
 		const ydoc_node *key = &n->items[2 * k], *val = &n->items[2 * k + 1];
 		_cleanup_free_ char *q = ydoc_quoted(key->text);
 		if (key->type != YDOC_T_STR)
-			return mp_error(p, key, "%s: attribute key %s is %s: expected a string", path,
-					q, ydoc_type_name(key->type));
+			return mp_error(p, key, "%s: attribute key %s is %s: expected a string",
+					path, q, ydoc_type_name(key->type));
 		if (key->len == 0)
 			return mp_error(p, key, "%s: empty attribute name", path);
 		/* snapd reserves "$..." attributes for its own use. */
 		if (key->text[0] == '$')
-			return mp_error(p, key, "%s: attribute %s is reserved: names starting with "
-						"\"$\" belong to snapd",
+			return mp_error(p, key,
+					"%s: attribute %s is reserved: names starting with "
+					"\"$\" belong to snapd",
 					path, q);
 		_cleanup_free_ char *ap = mp_path(path, key->text);
 		bool is_iface = strcmp(key->text, "interface") == 0;
 		if (is_iface || strcmp(key->text, "label") == 0) {
 			if (val->kind != YDOC_SCALAR || val->type != YDOC_T_STR)
-				return mp_error(p, val, "%s: expected the %s's %s as a string, got %s",
-						ap, what, key->text, ydoc_type_name(val->type));
+				return mp_error(p, val,
+						"%s: expected the %s's %s as a string, got %s", ap,
+						what, key->text, ydoc_type_name(val->type));
 			char **dst = is_iface ? &port->interface : &port->label;
 			free(*dst);
 			*dst = xstrdup(val->text);
@@ -195,11 +198,12 @@ int mp_system_users(mparse *p, const ydoc_node *n)
 			scope = val; /* short form: "name: shared" */
 		} else if (val->kind == YDOC_MAP) {
 			for (size_t j = 0; j < val->n; j++) {
-				const ydoc_node *ak = &val->items[2 * j], *av = &val->items[2 * j + 1];
+				const ydoc_node *ak = &val->items[2 * j],
+						*av = &val->items[2 * j + 1];
 				_cleanup_free_ char *ap = mp_path(path, ak->text);
 				if (ak->type != YDOC_T_STR || ak->len == 0)
-					return mp_error(p, ak, "%s: expected a non-empty string key",
-							ap);
+					return mp_error(p, ak,
+							"%s: expected a non-empty string key", ap);
 				if (strcmp(ak->text, "scope") == 0) {
 					if (av->kind != YDOC_SCALAR || av->type != YDOC_T_STR)
 						return mp_type_error(p, ap, av, "a string");
@@ -217,9 +221,9 @@ int mp_system_users(mparse *p, const ydoc_node *n)
 			return mp_type_error(p, path, val, "a scope such as \"shared\" or a map");
 		}
 		if (scope == NULL || scope->len == 0)
-			return mp_error(p, scope ? scope : val,
-					"%s: no scope given: expected \"shared\" or {scope: shared}",
-					path);
+			return mp_error(
+			    p, scope ? scope : val,
+			    "%s: no scope given: expected \"shared\" or {scope: shared}", path);
 		u->scope = xstrdup(scope->text);
 	}
 	return 0;
@@ -229,8 +233,8 @@ int mp_system_users(mparse *p, const ydoc_node *n)
 
 typedef struct portref {
 	const char *name;
-	bool hook;     /* owner is a hook (else an app) */
-	size_t owner;  /* index in m->apps or m->hooks */
+	bool hook;	/* owner is a hook (else an app) */
+	size_t owner;	/* index in m->apps or m->hooks */
 	bool activates; /* from activates-on, which names but never creates a slot */
 	cordon_pos pos;
 	size_t seq; /* order of mention: apps (in order) then hooks */
@@ -257,8 +261,8 @@ static void add_refs(portref **refs, size_t *n, size_t *cap, const strv *names,
 			*cap = *cap ? 2 * *cap : 16;
 			*refs = xreallocarray(*refs, *cap, sizeof **refs);
 		}
-		(*refs)[*n] = (portref){names->v[i], hook, owner, activates,
-					pos ? pos[i] : (cordon_pos){0, 0}, *n};
+		(*refs)[*n] = (portref){
+		    names->v[i], hook, owner, activates, pos ? pos[i] : (cordon_pos){0, 0}, *n};
 		(*n)++;
 	}
 }
@@ -309,7 +313,7 @@ static int bind_kind(mparse *p, bool plugs)
 	name_index_sort(declared, *count);
 	_cleanup_free_ bool *scoped = xcalloc(*count ? *count : 1, sizeof *scoped);
 	_cleanup_free_ implicit *imp = NULL;
-	size_t nimp = 0;
+	size_t nimp = 0, impcap = 0;
 	size_t bindings = 0;
 
 	for (size_t g = 0; g < nrefs;) {
@@ -337,7 +341,10 @@ static int bind_kind(mparse *p, bool plugs)
 					     "declare: expected a slot of the snap",
 					     q);
 		} else {
-			imp = xreallocarray(imp, nimp + 1, sizeof *imp);
+			if (nimp == impcap) {
+				impcap = impcap ? 2 * impcap : 8;
+				imp = xreallocarray(imp, impcap, sizeof *imp);
+			}
 			imp[nimp] = (implicit){.seq = first};
 			port = &imp[nimp++].port;
 			port->name = xstrdup(refs[g].name);

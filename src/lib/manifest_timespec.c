@@ -31,14 +31,14 @@ bool cordon_parse_duration(const char *orig, int64_t *ns, char **why)
 		const char *name;
 		uint64_t ns;
 	} units[] = {
-		{"ns", 1ULL},
-		{"us", 1000ULL},
-		{"\xc2\xb5s", 1000ULL}, /* U+00B5 micro sign */
-		{"\xce\xbcs", 1000ULL}, /* U+03BC Greek mu */
-		{"ms", 1000000ULL},
-		{"s", 1000000000ULL},
-		{"m", 60ULL * 1000000000ULL},
-		{"h", 3600ULL * 1000000000ULL},
+	    {"ns", 1ULL},
+	    {"us", 1000ULL},
+	    {"\xc2\xb5s", 1000ULL}, /* U+00B5 micro sign */
+	    {"\xce\xbcs", 1000ULL}, /* U+03BC Greek mu */
+	    {"ms", 1000000ULL},
+	    {"s", 1000000000ULL},
+	    {"m", 60ULL * 1000000000ULL},
+	    {"h", 3600ULL * 1000000000ULL},
 	};
 	const uint64_t limit = 1ULL << 63;
 	const char *s = orig;
@@ -144,7 +144,8 @@ static bool valid_clock(const char *s, size_t n)
 static bool clock_range(const char *s)
 {
 	const char *dash = strchr(s, '-');
-	return dash && valid_clock(s, (size_t)(dash - s)) && valid_clock(dash + 1, strlen(dash + 1));
+	return dash && valid_clock(s, (size_t)(dash - s)) &&
+	       valid_clock(dash + 1, strlen(dash + 1));
 }
 
 /* wday = sun|mon|...|sat, optionally followed by a week number 1-5.

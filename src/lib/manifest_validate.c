@@ -104,7 +104,8 @@ static int check_name(const cordon_manifest *m, cordon_error **err)
 {
 	cordon_pos pos = m->key_pos[CORDON_KEY_NAME];
 	if (pos.line == 0)
-		return mv_error(m, m->pos, err, "missing required key \"name\": expected the snap's name");
+		return mv_error(m, m->pos, err,
+				"missing required key \"name\": expected the snap's name");
 	if (m->name == NULL)
 		return mv_error(m, pos, err, "empty snap name: " NAME_RULE);
 	if (!cordon_valid_store_name(m->name)) {
@@ -128,18 +129,20 @@ static int check_version(const cordon_manifest *m, cordon_error **err)
 	_cleanup_free_ char *q = ydoc_quoted(v);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
-			return mv_error(m, pos, err,
-					"invalid snap version %s: must be printable, non-whitespace "
-					"ASCII",
-					q);
+			return mv_error(
+			    m, pos, err,
+			    "invalid snap version %s: must be printable, non-whitespace "
+			    "ASCII",
+			    q);
 #define VMID(c) (is_alnum(c) || strchr(":.+~-", (c)))
 	_cleanup_strv_ strv reasons = {0};
 	if (n > 32)
 		strv_push_own(&reasons,
 			      xasprintf("cannot be longer than 32 characters (got: %zu)", n));
 	if (!is_alnum(v[0]))
-		strv_push_own(&reasons,
-			      xasprintf("must start with an ASCII alphanumeric (and not '%c')", v[0]));
+		strv_push_own(
+		    &reasons,
+		    xasprintf("must start with an ASCII alphanumeric (and not '%c')", v[0]));
 	if (n > 1 && !(is_alnum(v[n - 1]) || v[n - 1] == '+' || v[n - 1] == '~'))
 		strv_push_own(&reasons, xasprintf("must end with an ASCII alphanumeric or one of "
 						  "'+' or '~' (and not '%c')",
@@ -174,8 +177,8 @@ static int check_version(const cordon_manifest *m, cordon_error **err)
 static int check_enums(const cordon_manifest *m, cordon_error **err)
 {
 	/* snapd still takes the store's old spelling "application". */
-	static const char *const types[] = {"app", "application", "gadget", "kernel",
-					    "base", "os", "snapd", NULL};
+	static const char *const types[] = {"app",  "application", "gadget", "kernel",
+					    "base", "os",	   "snapd",  NULL};
 	static const char *const confs[] = {"strict", "devmode", "classic", NULL};
 	/* Not a snapd check (snapd ignores grade): snapcraft's two values. */
 	static const char *const grades[] = {"stable", "devel", NULL};
@@ -184,11 +187,11 @@ static int check_enums(const cordon_manifest *m, cordon_error **err)
 		const char *const *allowed;
 		cordon_key key;
 	} checks[] = {
-		{m->type, "snap type", "app, gadget, kernel, base, os or snapd", types,
-		 CORDON_KEY_TYPE},
-		{m->confinement, "confinement", "strict, devmode or classic", confs,
-		 CORDON_KEY_CONFINEMENT},
-		{m->grade, "grade", "stable or devel", grades, CORDON_KEY_GRADE},
+	    {m->type, "snap type", "app, gadget, kernel, base, os or snapd", types,
+	     CORDON_KEY_TYPE},
+	    {m->confinement, "confinement", "strict, devmode or classic", confs,
+	     CORDON_KEY_CONFINEMENT},
+	    {m->grade, "grade", "stable or devel", grades, CORDON_KEY_GRADE},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		if (checks[i].value == NULL)
@@ -198,8 +201,9 @@ static int check_enums(const cordon_manifest *m, cordon_error **err)
 			ok = strcmp(*a, checks[i].value) == 0;
 		if (!ok) {
 			_cleanup_free_ char *q = ydoc_quoted(checks[i].value);
-			return mv_error(m, m->key_pos[checks[i].key], err, "invalid %s %s: expected %s",
-					checks[i].what, q, checks[i].expected);
+			return mv_error(m, m->key_pos[checks[i].key], err,
+					"invalid %s %s: expected %s", checks[i].what, q,
+					checks[i].expected);
 		}
 	}
 	if (m->title && codepoints(m->title) > 40)
@@ -207,9 +211,10 @@ static int check_enums(const cordon_manifest *m, cordon_error **err)
 				"title is too long: expected at most 40 characters, got %zu",
 				codepoints(m->title));
 	if (m->description && codepoints(m->description) > 4096)
-		return mv_error(m, m->key_pos[CORDON_KEY_DESCRIPTION], err,
-				"description is too long: expected at most 4096 characters, got %zu",
-				codepoints(m->description));
+		return mv_error(
+		    m, m->key_pos[CORDON_KEY_DESCRIPTION], err,
+		    "description is too long: expected at most 4096 characters, got %zu",
+		    codepoints(m->description));
 	return 0;
 }
 
@@ -294,9 +299,12 @@ static char *spdx_check(const char *s)
 static bool hook_supported(const char *h)
 {
 	static const char *const fixed[] = {
-		"prepare-device",    "prepare-serial-request", "install-device", "default-configure",
-		"configure",	     "install",		       "pre-refresh",	 "post-refresh",
-		"remove",	     "check-health",	       "fde-setup",	 "gate-auto-refresh",
+	    "prepare-device", "prepare-serial-request",
+	    "install-device", "default-configure",
+	    "configure",      "install",
+	    "pre-refresh",    "post-refresh",
+	    "remove",	      "check-health",
+	    "fde-setup",      "gate-auto-refresh",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
 		if (!strcmp(h, fixed[i]))
@@ -339,14 +347,15 @@ static int check_hooks(const cordon_manifest *m, cordon_error **err)
 		/* snapd drops hooks it does not know; cordon says so instead of
 		 * silently running nothing. */
 		if (!hook_supported(h->name))
-			return mv_error(m, pos, err,
-					"unsupported hook %s: expected one of install, configure, "
-					"default-configure, pre-refresh, post-refresh, remove, "
-					"check-health, gate-auto-refresh, prepare-device, "
-					"install-device, prepare-serial-request, fde-setup, "
-					"{prepare,unprepare,connect,disconnect}-{plug,slot}-<name>, "
-					"{change,save,query,load,observe}-view-<name>",
-					q);
+			return mv_error(
+			    m, pos, err,
+			    "unsupported hook %s: expected one of install, configure, "
+			    "default-configure, pre-refresh, post-refresh, remove, "
+			    "check-health, gate-auto-refresh, prepare-device, "
+			    "install-device, prepare-serial-request, fde-setup, "
+			    "{prepare,unprepare,connect,disconnect}-{plug,slot}-<name>, "
+			    "{change,save,query,load,observe}-view-<name>",
+			    q);
 		for (size_t c = 0; c < h->command_chain.n; c++) {
 			if (mv_valid_command_chain(h->command_chain.v[c]))
 				continue;
@@ -380,8 +389,8 @@ static int check_ports(const cordon_manifest *m, cordon_error **err)
 			if (!mv_valid_plug_slot_name(ports[i].interface)) {
 				_cleanup_free_ char *qi = ydoc_quoted(ports[i].interface);
 				return mv_error(m, ports[i].interface_pos, err,
-						"invalid interface name %s for %s %s: " PORT_RULE, qi,
-						what, q);
+						"invalid interface name %s for %s %s: " PORT_RULE,
+						qi, what, q);
 			}
 		}
 	}
@@ -472,9 +481,9 @@ static int check_misc(const cordon_manifest *m, cordon_error **err)
 		const name_ref *first = name_index_find(ids, n, dup->name);
 		_cleanup_free_ char *q = ydoc_quoted(a->common_id);
 		_cleanup_free_ char *qa = ydoc_quoted(m->apps[first->idx].name);
-		return mv_error(m, a->pos[CORDON_APP_COMMON_ID], err,
-				"common-id %s is already used by app %s: expected a unique common-id",
-				q, qa);
+		return mv_error(
+		    m, a->pos[CORDON_APP_COMMON_ID], err,
+		    "common-id %s is already used by app %s: expected a unique common-id", q, qa);
 	}
 	return 0;
 }
@@ -492,10 +501,11 @@ static int check_aliases(const cordon_manifest *m, cordon_error **err)
 			if (!mv_valid_alias(a->aliases.v[j])) {
 				_cleanup_free_ char *q = ydoc_quoted(a->aliases.v[j]);
 				_cleanup_free_ char *qa = ydoc_quoted(a->name);
-				return mv_error(m, a->aliases_pos[j], err,
-						"invalid alias %s for app %s: expected letters, digits, "
-						"\"-\", \"_\" and \".\", starting with a letter or digit",
-						q, qa);
+				return mv_error(
+				    m, a->aliases_pos[j], err,
+				    "invalid alias %s for app %s: expected letters, digits, "
+				    "\"-\", \"_\" and \".\", starting with a letter or digit",
+				    q, qa);
 			}
 			/* idx encodes (app, item) so the error can point at the item */
 			refs[n++] = (name_ref){a->aliases.v[j], i * (total + 1) + j};

@@ -25,7 +25,7 @@ static bool one_of(const char *v, const char *const *allowed)
 
 /* "app \"foo\": " + message */
 static int app_error(appctx *c, const cordon_app *a, cordon_pos pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int app_error(appctx *c, const cordon_app *a, cordon_pos pos, const char *fmt, ...)
 {
 	va_list ap;
@@ -45,24 +45,24 @@ static bool is_service(const cordon_app *a)
 
 static int check_values(appctx *c, const cordon_app *a)
 {
-	static const char *const daemons[] = {"simple", "forking", "oneshot", "dbus", "notify",
-					      NULL};
+	static const char *const daemons[] = {"simple", "forking", "oneshot",
+					      "dbus",	"notify",  NULL};
 	static const char *const scopes[] = {"system", "user", NULL};
-	static const char *const restarts[] = {"no",	   "never",	  "on-success",
-					       "on-failure", "on-abnormal", "on-abort",
-					       "on-watchdog", "always",	   NULL};
+	static const char *const restarts[] = {"no",	      "never",	     "on-success",
+					       "on-failure",  "on-abnormal", "on-abort",
+					       "on-watchdog", "always",	     NULL};
 	const struct {
 		const char *value;
 		cordon_app_key key;
 		const char *name, *expected;
 		const char *const *allowed;
 	} checks[] = {
-		{a->daemon_scope, CORDON_APP_DAEMON_SCOPE, "daemon-scope", "system or user", scopes},
-		{a->restart_condition, CORDON_APP_RESTART_CONDITION, "restart-condition",
-		 "never, on-success, on-failure, on-abnormal, on-abort, on-watchdog or always",
-		 restarts},
-		{a->daemon, CORDON_APP_DAEMON, "daemon", "simple, forking, oneshot, notify or dbus",
-		 daemons},
+	    {a->daemon_scope, CORDON_APP_DAEMON_SCOPE, "daemon-scope", "system or user", scopes},
+	    {a->restart_condition, CORDON_APP_RESTART_CONDITION, "restart-condition",
+	     "never, on-success, on-failure, on-abnormal, on-abort, on-watchdog or always",
+	     restarts},
+	    {a->daemon, CORDON_APP_DAEMON, "daemon", "simple, forking, oneshot, notify or dbus",
+	     daemons},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		if (checks[i].value == NULL || one_of(checks[i].value, checks[i].allowed))
@@ -72,8 +72,9 @@ static int check_values(appctx *c, const cordon_app *a)
 				 checks[i].name, q, checks[i].expected);
 	}
 	if (a->daemon_scope && !is_service(a))
-		return app_error(c, a, a->pos[CORDON_APP_DAEMON_SCOPE],
-				 "daemon-scope is only for daemons: expected a daemon: key with it");
+		return app_error(
+		    c, a, a->pos[CORDON_APP_DAEMON_SCOPE],
+		    "daemon-scope is only for daemons: expected a daemon: key with it");
 	if (!mv_valid_app_name(a->name)) {
 		_cleanup_free_ char *q = ydoc_quoted(a->name);
 		return mv_error(c->m, mv_pos(a->line, a->col), c->err,
@@ -85,11 +86,11 @@ static int check_values(appctx *c, const cordon_app *a)
 		const char *value, *name;
 		cordon_app_key key;
 	} cmds[] = {
-		{a->command, "command", CORDON_APP_COMMAND},
-		{a->stop_command, "stop-command", CORDON_APP_STOP_COMMAND},
-		{a->reload_command, "reload-command", CORDON_APP_RELOAD_COMMAND},
-		{a->post_stop_command, "post-stop-command", CORDON_APP_POST_STOP_COMMAND},
-		{a->bus_name, "bus-name", CORDON_APP_BUS_NAME},
+	    {a->command, "command", CORDON_APP_COMMAND},
+	    {a->stop_command, "stop-command", CORDON_APP_STOP_COMMAND},
+	    {a->reload_command, "reload-command", CORDON_APP_RELOAD_COMMAND},
+	    {a->post_stop_command, "post-stop-command", CORDON_APP_POST_STOP_COMMAND},
+	    {a->bus_name, "bus-name", CORDON_APP_BUS_NAME},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (cmds[i].value == NULL || mv_valid_command(cmds[i].value))
@@ -138,8 +139,8 @@ static int check_listen_stream(appctx *c, const cordon_app *a, const cordon_sock
 		if (strcmp(clean, v) != 0) {
 			_cleanup_free_ char *qc = ydoc_quoted(clean);
 			return app_error(c, a, pos,
-					 "socket %s: listen-stream %s is not clean: expected %s", sq,
-					 q, qc);
+					 "socket %s: listen-stream %s is not clean: expected %s",
+					 sq, q, qc);
 		}
 		static const char *const sys[] = {"$SNAP_DATA/", "$SNAP_COMMON/",
 						  "$XDG_RUNTIME_DIR/", NULL};
@@ -147,16 +148,18 @@ static int check_listen_stream(appctx *c, const cordon_app *a, const cordon_sock
 						   "$XDG_RUNTIME_DIR/", NULL};
 		const char *scope = a->daemon_scope ? a->daemon_scope : "";
 		if (strcmp(scope, "system") == 0 && !has_prefix_of(v, sys))
-			return app_error(c, a, pos,
-					 "socket %s: listen-stream %s: expected a system daemon "
-					 "socket under $SNAP_DATA, $SNAP_COMMON or $XDG_RUNTIME_DIR",
-					 sq, q);
+			return app_error(
+			    c, a, pos,
+			    "socket %s: listen-stream %s: expected a system daemon "
+			    "socket under $SNAP_DATA, $SNAP_COMMON or $XDG_RUNTIME_DIR",
+			    sq, q);
 		if (strcmp(scope, "user") == 0 && !has_prefix_of(v, user))
-			return app_error(c, a, pos,
-					 "socket %s: listen-stream %s: expected a user daemon socket "
-					 "under $SNAP_USER_DATA, $SNAP_USER_COMMON or "
-					 "$XDG_RUNTIME_DIR",
-					 sq, q);
+			return app_error(
+			    c, a, pos,
+			    "socket %s: listen-stream %s: expected a user daemon socket "
+			    "under $SNAP_USER_DATA, $SNAP_USER_COMMON or "
+			    "$XDG_RUNTIME_DIR",
+			    sq, q);
 		if (*scope == '\0')
 			return app_error(c, a, pos,
 					 "socket %s: sockets are only for daemons: expected a "
@@ -170,8 +173,9 @@ static int check_listen_stream(appctx *c, const cordon_app *a, const cordon_sock
 		if (str_has_prefix(v, prefix))
 			return 0;
 		_cleanup_free_ char *qp = ydoc_quoted(prefix);
-		return app_error(c, a, pos, "socket %s: listen-stream %s: expected a name starting "
-					    "with %s",
+		return app_error(c, a, pos,
+				 "socket %s: listen-stream %s: expected a name starting "
+				 "with %s",
 				 sq, q, qp);
 	}
 	const char *colon = strrchr(v, ':');
@@ -261,10 +265,11 @@ static int check_activates(appctx *c, const cordon_app *a)
 				bus = slot->attrs[k].value.scalar;
 		if (bus == NULL || strcmp(bus, want) != 0) {
 			_cleanup_free_ char *qb = ydoc_quoted(bus ? bus : "");
-			return app_error(c, a, a->activates_pos[i],
-					 "activates-on slot %s is on bus %s: expected bus \"%s\" for "
-					 "a %s daemon",
-					 q, qb, want, a->daemon_scope);
+			return app_error(
+			    c, a, a->activates_pos[i],
+			    "activates-on slot %s is on bus %s: expected bus \"%s\" for "
+			    "a %s daemon",
+			    q, qb, want, a->daemon_scope);
 		}
 	}
 	return 0;
@@ -300,8 +305,9 @@ static int check_order_names(appctx *c, const cordon_app *a, const strv *deps,
 	for (size_t i = 0; i < deps->n; i++) {
 		_cleanup_free_ char *q = ydoc_quoted(deps->v[i]);
 		if (!is_service(a))
-			return app_error(c, a, pos[i],
-					 "before/after is only for daemons: expected a daemon: key");
+			return app_error(
+			    c, a, pos[i],
+			    "before/after is only for daemons: expected a daemon: key");
 		const name_ref *r = name_index_find(c->apps, c->m->n_apps, deps->v[i]);
 		if (r == NULL)
 			return app_error(c, a, pos[i],
@@ -315,20 +321,20 @@ static int check_order_names(appctx *c, const cordon_app *a, const strv *deps,
 					 "expected a daemon",
 					 q);
 		if (strcmp(other->daemon_scope, a->daemon_scope) != 0)
-			return app_error(c, a, pos[i],
-					 "before/after names daemon %s, whose daemon-scope differs: "
-					 "expected a %s daemon",
-					 q, a->daemon_scope);
+			return app_error(
+			    c, a, pos[i],
+			    "before/after names daemon %s, whose daemon-scope differs: "
+			    "expected a %s daemon",
+			    q, a->daemon_scope);
 	}
 	return 0;
 }
 
 static int check_modes(appctx *c, const cordon_app *a)
 {
-	static const char *const stops[] = {"sigterm",	   "sigterm-all", "sighup",
-					    "sighup-all",  "sigusr1",	  "sigusr1-all",
-					    "sigusr2",	   "sigusr2-all", "sigint",
-					    "sigint-all",  NULL};
+	static const char *const stops[] = {"sigterm", "sigterm-all", "sighup",	 "sighup-all",
+					    "sigusr1", "sigusr1-all", "sigusr2", "sigusr2-all",
+					    "sigint",  "sigint-all",  NULL};
 	static const char *const refreshes[] = {"endure", "restart", "ignore-running", NULL};
 	static const char *const installs[] = {"enable", "disable", NULL};
 	const struct {
@@ -337,12 +343,12 @@ static int check_modes(appctx *c, const cordon_app *a)
 		const char *name, *expected;
 		const char *const *allowed;
 	} checks[] = {
-		{a->stop_mode, CORDON_APP_STOP_MODE, "stop-mode",
-		 "sigterm, sighup, sigusr1, sigusr2 or sigint, optionally with \"-all\"", stops},
-		{a->refresh_mode, CORDON_APP_REFRESH_MODE, "refresh-mode",
-		 "endure, restart or ignore-running", refreshes},
-		{a->install_mode, CORDON_APP_INSTALL_MODE, "install-mode", "enable or disable",
-		 installs},
+	    {a->stop_mode, CORDON_APP_STOP_MODE, "stop-mode",
+	     "sigterm, sighup, sigusr1, sigusr2 or sigint, optionally with \"-all\"", stops},
+	    {a->refresh_mode, CORDON_APP_REFRESH_MODE, "refresh-mode",
+	     "endure, restart or ignore-running", refreshes},
+	    {a->install_mode, CORDON_APP_INSTALL_MODE, "install-mode", "enable or disable",
+	     installs},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		if (checks[i].value == NULL || one_of(checks[i].value, checks[i].allowed))
@@ -366,12 +372,14 @@ static int check_modes(appctx *c, const cordon_app *a)
 					 "\"ignore-running\"");
 	}
 	if (a->install_mode && !is_service(a))
-		return app_error(c, a, a->pos[CORDON_APP_INSTALL_MODE],
-				 "install-mode is only for daemons: expected a daemon: key with it");
+		return app_error(
+		    c, a, a->pos[CORDON_APP_INSTALL_MODE],
+		    "install-mode is only for daemons: expected a daemon: key with it");
 	if (a->timer) {
 		if (!is_service(a))
-			return app_error(c, a, a->pos[CORDON_APP_TIMER],
-					 "timer is only for daemons: expected a daemon: key with it");
+			return app_error(
+			    c, a, a->pos[CORDON_APP_TIMER],
+			    "timer is only for daemons: expected a daemon: key with it");
 		_cleanup_free_ char *why = NULL;
 		if (!cordon_parse_schedule(a->timer, &why)) {
 			_cleanup_free_ char *q = ydoc_quoted(a->timer);
@@ -393,16 +401,19 @@ static int validate_app(appctx *c, const cordon_app *a)
 		r = check_activates(c, a);
 	/* durations first (snapd refuses bad ones while decoding the YAML) */
 	if (r == 0)
-		r = check_duration(c, a, CORDON_APP_RESTART_DELAY, "restart-delay", a->restart_delay);
+		r = check_duration(c, a, CORDON_APP_RESTART_DELAY, "restart-delay",
+				   a->restart_delay);
 	if (r == 0 && a->restart_condition && !is_service(a))
-		r = app_error(c, a, a->pos[CORDON_APP_RESTART_CONDITION],
-			      "restart-condition is only for daemons: expected a daemon: key with it");
+		r = app_error(
+		    c, a, a->pos[CORDON_APP_RESTART_CONDITION],
+		    "restart-condition is only for daemons: expected a daemon: key with it");
 	if (r == 0)
 		r = check_order_names(c, a, &a->before, a->before_pos);
 	if (r == 0)
 		r = check_order_names(c, a, &a->after, a->after_pos);
 	if (r == 0)
-		r = check_duration(c, a, CORDON_APP_START_TIMEOUT, "start-timeout", a->start_timeout);
+		r = check_duration(c, a, CORDON_APP_START_TIMEOUT, "start-timeout",
+				   a->start_timeout);
 	if (r == 0)
 		r = check_duration(c, a, CORDON_APP_STOP_TIMEOUT, "stop-timeout", a->stop_timeout);
 	if (r == 0)

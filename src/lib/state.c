@@ -46,6 +46,16 @@ static const char schema[] =
 	"  undesired INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY(plug_snap, plug, slot_snap, slot));"
 	"CREATE INDEX IF NOT EXISTS connections_slot ON connections(slot_snap, slot);"
+	/* The plugs and slots of each snap's current revision whose interface
+	 * the catalogue knows, so listing connections needs no manifest. */
+	"CREATE TABLE IF NOT EXISTS ports("
+	"  snap TEXT NOT NULL REFERENCES snaps(name) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK(kind IN ('plug','slot')),"
+	"  name TEXT NOT NULL,"
+	"  interface TEXT NOT NULL,"
+	"  content TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY(snap, kind, name));"
+	"CREATE INDEX IF NOT EXISTS ports_interface ON ports(kind, interface);"
 	"CREATE TABLE IF NOT EXISTS pending("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  op TEXT NOT NULL,"

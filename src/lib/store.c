@@ -524,7 +524,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	if (r == 0)
 		r = cordon_state_add_pending(ctx->state, "finish", instance, rev, err);
 	if (r == 0)
-		r = cordon_connections_on_install(ctx, instance, existing, err);
+		r = cordon_connections_on_install(ctx, instance, existing, o->dangerous, err);
 	if (r == 0)
 		r = cordon_compile_snap(ctx, instance, err);
 	cordon_fault("install-compile");
@@ -541,6 +541,8 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	cordon_fault("install-finish");
 	if (r == 0)
 		r = cordon_state_exec(ctx->state, "DELETE FROM pending WHERE op = 'finish';", err);
+	if (r == 0)
+		r = cordon_connections_settle(ctx, err);
 	if (r < 0)
 		goto out; /* committed: the next command finishes it */
 	res->name = steal_ptr(instance);
@@ -586,7 +588,10 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 		return r;
 	}
 	cordon_fault("remove-commit");
-	return cordon_store_recover(ctx, err);
+	r = cordon_store_recover(ctx, err);
+	if (r == 0)
+		r = cordon_connections_settle(ctx, err);
+	return r;
 }
 
 int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordon_error **err)

@@ -221,12 +221,13 @@ static double c_strtod(const char *s)
 static void resolve_plain(ydoc_node *n)
 {
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	static const char *const trues[] = {"y",    "Y",    "yes", "Yes", "YES", "true", "True",
-					    "TRUE", "on",   "On",  "ON",  NULL};
-	static const char *const falses[] = {"n",     "N",     "no",  "No",  "NO",  "false", "False",
-					     "FALSE", "off",   "Off", "OFF", NULL};
+	static const char *const trues[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+					    "True", "TRUE", "on",  "On",  "ON",	 NULL};
+	static const char *const falses[] = {"n",     "N",     "no",  "No",  "NO",  "false",
+					     "False", "FALSE", "off", "Off", "OFF", NULL};
 	static const char *const nans[] = {".nan", ".NaN", ".NAN", NULL};
-	static const char *const pinfs[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL};
+	static const char *const pinfs[] = {".inf",  ".Inf",  ".INF", "+.inf",
+					    "+.Inf", "+.INF", NULL};
 	static const char *const ninfs[] = {"-.inf", "-.Inf", "-.INF", NULL};
 	const char *s = n->text;
 
@@ -238,8 +239,9 @@ static void resolve_plain(ydoc_node *n)
 		n->b = in_list(s, trues);
 	} else if (in_list(s, nans) || in_list(s, pinfs) || in_list(s, ninfs)) {
 		n->type = YDOC_T_FLOAT;
-		n->f = in_list(s, nans) ? __builtin_nan("") : in_list(s, pinfs) ? __builtin_inf()
-										 : -__builtin_inf();
+		n->f = in_list(s, nans)	   ? __builtin_nan("")
+		       : in_list(s, pinfs) ? __builtin_inf()
+					   : -__builtin_inf();
 	} else if (strchr("+-.0123456789", s[0])) {
 		/* yaml.v2 drops underscores before trying numbers. */
 		_cleanup_free_ char *plain = xmalloc(n->len + 1);
@@ -283,7 +285,8 @@ typedef struct loader {
 	int ndocs;
 } loader;
 
-static int lerr(loader *l, yaml_mark_t m, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int lerr(loader *l, yaml_mark_t m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int lerr(loader *l, yaml_mark_t m, const char *fmt, ...)
 {
 	va_list ap;
@@ -383,10 +386,10 @@ static int apply_tag(loader *l, const yaml_event_t *ev, const yaml_char_t *tag, 
 		const char *name;
 		ydoc_type type;
 	} typed[] = {
-		{TAG_PREFIX "int", YDOC_T_INT},
-		{TAG_PREFIX "float", YDOC_T_FLOAT},
-		{TAG_PREFIX "bool", YDOC_T_BOOL},
-		{TAG_PREFIX "null", YDOC_T_NULL},
+	    {TAG_PREFIX "int", YDOC_T_INT},
+	    {TAG_PREFIX "float", YDOC_T_FLOAT},
+	    {TAG_PREFIX "bool", YDOC_T_BOOL},
+	    {TAG_PREFIX "null", YDOC_T_NULL},
 	};
 	for (size_t k = 0; n->kind == YDOC_SCALAR && k < ARRAY_SIZE(typed); k++) {
 		if (strcmp(t, typed[k].name) != 0)
@@ -400,13 +403,13 @@ static int apply_tag(loader *l, const yaml_event_t *ev, const yaml_char_t *tag, 
 		if (n->type == typed[k].type)
 			return 0;
 		_cleanup_free_ char *q = ydoc_quoted(n->text);
-		return lerr(l, ev->start_mark, "value %s does not match its tag: expected a valid !!%s", q,
+		return lerr(l, ev->start_mark,
+			    "value %s does not match its tag: expected a valid !!%s", q,
 			    typed[k].name + strlen(TAG_PREFIX));
 	}
 	/* Show "tag:yaml.org,2002:binary" as it was written, "!!binary". */
-	_cleanup_free_ char *shown = str_has_prefix(t, TAG_PREFIX)
-					     ? xasprintf("!!%s", t + strlen(TAG_PREFIX))
-					     : xstrdup(t);
+	_cleanup_free_ char *shown =
+	    str_has_prefix(t, TAG_PREFIX) ? xasprintf("!!%s", t + strlen(TAG_PREFIX)) : xstrdup(t);
 	_cleanup_free_ char *q = ydoc_quoted(shown);
 	return lerr(l, ev->start_mark, "unsupported YAML tag %s: expected an untagged value", q);
 }
@@ -437,8 +440,9 @@ static int add_node(loader *l, ydoc_node *n)
 			r = ydoc_error_at(l->err, l->src, n->line, n->col,
 					  "expected a scalar key, got %s", ydoc_type_name(n->type));
 		else if (n->plain && strcmp(n->text, "<<") == 0)
-			r = ydoc_error_at(l->err, l->src, n->line, n->col,
-					  "YAML merge keys (\"<<\") are not allowed: write the keys out");
+			r = ydoc_error_at(
+			    l->err, l->src, n->line, n->col,
+			    "YAML merge keys (\"<<\") are not allowed: write the keys out");
 		if (r < 0) {
 			node_clear(n);
 			return r;
@@ -486,21 +490,23 @@ static int check_duplicates(loader *l, const ydoc_node *map)
 		return 0;
 	_cleanup_free_ char *q = ydoc_quoted(dup->key->text);
 	return ydoc_error_at(l->err, l->src, dup->key->line, dup->key->col,
-			     "duplicate key %s (first defined at %d:%d): expected each key once", q, first->key->line,
-			     first->key->col);
+			     "duplicate key %s (first defined at %d:%d): expected each key once", q,
+			     first->key->line, first->key->col);
 }
 
 static int open_container(loader *l, const yaml_event_t *ev, ydoc_kind kind)
 {
-	const yaml_char_t *anchor = kind == YDOC_MAP ? ev->data.mapping_start.anchor
-						     : ev->data.sequence_start.anchor;
+	const yaml_char_t *anchor =
+	    kind == YDOC_MAP ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
 	const yaml_char_t *tag =
-		kind == YDOC_MAP ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
+	    kind == YDOC_MAP ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
 	int r = check_anchor(l, ev, anchor);
 	if (r < 0)
 		return r;
 	if (l->depth >= YDOC_MAX_DEPTH)
-		return lerr(l, ev->start_mark, "nesting deeper than %d levels: expected a flatter document", YDOC_MAX_DEPTH);
+		return lerr(l, ev->start_mark,
+			    "nesting deeper than %d levels: expected a flatter document",
+			    YDOC_MAX_DEPTH);
 	frame *f = &l->stack[l->depth];
 	memset(f, 0, sizeof *f);
 	f->node.kind = kind;
@@ -533,14 +539,15 @@ static int on_scalar(loader *l, const yaml_event_t *ev)
 	const char *v = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
 	if (memchr(v, '\0', len))
-		return lerr(l, ev->start_mark, "NUL character in a string: expected text without NUL bytes");
+		return lerr(l, ev->start_mark,
+			    "NUL character in a string: expected text without NUL bytes");
 	ydoc_node n = {
-		.kind = YDOC_SCALAR,
-		.line = (int)ev->start_mark.line + 1,
-		.col = (int)ev->start_mark.column + 1,
-		.text = xstrndup(v, len),
-		.len = len,
-		.plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
+	    .kind = YDOC_SCALAR,
+	    .line = (int)ev->start_mark.line + 1,
+	    .col = (int)ev->start_mark.column + 1,
+	    .text = xstrndup(v, len),
+	    .len = len,
+	    .plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
 	};
 	if (n.plain && ev->data.scalar.tag == NULL)
 		resolve_plain(&n);
@@ -585,8 +592,7 @@ static int on_event(loader *l, const yaml_event_t *ev, bool *done)
 	}
 }
 
-int ydoc_load(const char *text, size_t len, const char *source_name, ydoc **out,
-	      cordon_error **err)
+int ydoc_load(const char *text, size_t len, const char *source_name, ydoc **out, cordon_error **err)
 {
 	*out = NULL;
 	/* Checked before libyaml sees a byte: the limit bounds every cost below. */

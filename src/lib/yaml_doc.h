@@ -58,7 +58,7 @@ typedef struct ydoc_node {
 
 typedef struct ydoc {
 	ydoc_node *root; /* NULL for an empty stream or document */
-	int line, col;   /* where the document starts (1:1 for an empty one) */
+	int line, col;	 /* where the document starts (1:1 for an empty one) */
 	char *source_name;
 } ydoc;
 

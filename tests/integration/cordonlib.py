@@ -1,13 +1,17 @@
 """Helpers for cordon's integration tests: a scratch root per test, test snaps
 with the probe inside, and a check that nothing is left behind."""
+import ctypes
 import glob
 import os
 import pwd
+import re
 import shutil
 import stat
+import struct
 import subprocess
 import tempfile
 import textwrap
+import time
 import unittest
 
 BUILD = None
@@ -104,12 +108,24 @@ class Scratch:
         os.makedirs(self.home, mode=0o700)
         self.work = os.path.join(self.root, "work")
         os.makedirs(self.work, mode=0o755)
+        # the data directory the CLI compiles policies from (see datadir_copy)
+        self.datadir = os.path.join(SRC, "data")
+
+    def datadir_copy(self):
+        """A private copy of the data directory (default policy, seccomp
+        template, interfaces) that a test may change before installing; the
+        scratch root's CLI uses it from then on."""
+        copy = os.path.join(self.root, "data")
+        if not os.path.isdir(copy):
+            shutil.copytree(os.path.join(SRC, "data"), copy)
+        self.datadir = copy
+        return copy
 
     def env(self, extra=None):
         e = {
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "CORDON_ROOT": self.root,
-            "CORDON_DATADIR": os.path.join(SRC, "data"),
+            "CORDON_DATADIR": self.datadir,
             "CORDON_CONFINE": build_path("cordon-confine"),
             "CORDON_CGROUP_PARENT": self.cgroup_parent,
             "HOME": self.home,
@@ -119,8 +135,9 @@ class Scratch:
             e.update(extra)
         return e
 
-    def cordon(self, *args, check=True, env=None, timeout=120, cwd=None, user=None):
-        cmd = [build_path("cordon")] + [str(a) for a in args]
+    def cordon(self, *args, check=True, env=None, timeout=120, cwd=None, user=None, wrap=None):
+        """Run the CLI; `wrap` is a command to run it under (nice, taskset...)."""
+        cmd = list(wrap or []) + [build_path("cordon")] + [str(a) for a in args]
         p = subprocess.run(cmd, env=self.env(env), capture_output=True, text=True,
                            timeout=timeout, cwd=cwd or self.work, user=user)
         if check and p.returncode != 0:
@@ -163,6 +180,12 @@ class Scratch:
         for line in p.stdout.splitlines()[1:]:
             names.append(line.split()[0])
         return names
+
+    def spawn(self, *args, env=None, wrap=None, cwd=None):
+        """Start the CLI in the background (stdout/stderr piped)."""
+        cmd = list(wrap or []) + [build_path("cordon")] + [str(a) for a in args]
+        return subprocess.Popen(cmd, env=self.env(env), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, cwd=cwd or self.work)
 
     def cleanup(self):
         for name in self.installed():
@@ -210,6 +233,20 @@ class CordonTestCase(unittest.TestCase):
                                  f"{p.stdout}{p.stderr}")
         return p.stdout.strip()
 
+    def path(self, *p):
+        """A path under the scratch root (what CORDON_ROOT moves)."""
+        return os.path.join(self.s.root, *p)
+
+    def probe_lines(self, app, *args, **kw):
+        """The probe's output as lines (the first is the result)."""
+        return self.probe(app, *args, **kw).splitlines()
+
+    def spawn_probe(self, app, *args, env=None, wrap=None):
+        """Start the probe through app in the background; the caller waits."""
+        p = self.s.spawn("run", app, *args, env=env, wrap=wrap)
+        self.addCleanup(stop_process, p)
+        return p
+
     def probe_host(self, *args, env=None):
         """The same probe, unconfined: the control of every denial test."""
         p = subprocess.run([probe_binary()] + [str(a) for a in args], capture_output=True,
@@ -229,3 +266,117 @@ apps:
 
 def probe_yaml(name, app=None, extra=""):
     return PROBE_YAML.format(name=name, app=app or name) + textwrap.dedent(extra)
+
+
+def stop_process(p):
+    """Kill a background process started by a test (if still running) and reap it."""
+    if p.poll() is None:
+        p.kill()
+    try:
+        p.communicate(timeout=30)
+    except (subprocess.TimeoutExpired, ValueError):
+        pass
+
+
+def wait_until(fn, timeout=30, what="condition", interval=0.05):
+    """Poll fn() until it returns a true value (returned); no timing
+    assertion, only a generous limit for a busy machine."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+def proc_comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def mountinfo(pid="self"):
+    """Parsed /proc/PID/mountinfo: dicts with id, parent, dev, root, mnt,
+    opts, optional (shared:N, master:N...), fstype, source, super."""
+    with open(f"/proc/{pid}/mountinfo") as f:
+        return parse_mountinfo(f.read())
+
+
+def parse_mountinfo(text):
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 10 or "-" not in parts:
+            continue
+        sep = parts.index("-")
+        out.append({
+            "id": parts[0], "parent": parts[1], "dev": parts[2],
+            "root": parts[3].encode().decode("unicode_escape"),
+            "mnt": parts[4].encode().decode("unicode_escape"),
+            "opts": parts[5], "optional": parts[6:sep], "fstype": parts[sep + 1],
+            "source": parts[sep + 2], "super": parts[sep + 3],
+        })
+    return out
+
+
+def top_mount(mounts, path):
+    """The mount that is visible at `path` (the last one mounted there)."""
+    found = [m for m in mounts if m["mnt"] == path]
+    return found[-1] if found else None
+
+
+def peer_tag(m, kind):
+    """The N of shared:N or master:N on a parsed mountinfo entry, or None."""
+    for o in m["optional"]:
+        if o.startswith(kind + ":"):
+            return o.split(":", 1)[1]
+    return None
+
+
+def cgroup_mount(kind):
+    """The mount point of the cgroup v1 devices hierarchy (kind "v1") or of
+    the cgroup2 hierarchy (kind "v2"), or None."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            parts = line.split()
+            sep = parts.index("-")
+            fstype, sup = parts[sep + 1], parts[sep + 3]
+            if kind == "v2" and fstype == "cgroup2":
+                return parts[4]
+            if kind == "v1" and fstype == "cgroup" and "devices" in sup.split(","):
+                return parts[4]
+    return None
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_NR_BPF = 321  # x86_64
+BPF_PROG_QUERY = 16
+BPF_CGROUP_DEVICE = 6
+
+
+def bpf_device_progs(cgroup_dir):
+    """How many BPF_CGROUP_DEVICE programs are attached to a cgroup2 directory
+    (BPF_PROG_QUERY; prog_ids NULL asks for the count only)."""
+    fd = os.open(cgroup_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        # target_fd, attach_type, query_flags, attach_flags, prog_ids, prog_cnt
+        attr = ctypes.create_string_buffer(struct.pack("<IIIIQI", fd, BPF_CGROUP_DEVICE, 0, 0,
+                                                       0, 0), 128)
+        r = _libc.syscall(_NR_BPF, BPF_PROG_QUERY, attr, 128)
+        if r < 0:
+            e = ctypes.get_errno()
+            raise OSError(e, f"BPF_PROG_QUERY {cgroup_dir}: {os.strerror(e)}")
+        return struct.unpack_from("<I", attr.raw, 24)[0]
+    finally:
+        os.close(fd)
+
+
+def dmesg_lines(pattern):
+    """Kernel log lines matching a regular expression."""
+    out = subprocess.run(["dmesg"], capture_output=True, text=True, check=True).stdout
+    rx = re.compile(pattern)
+    return [l for l in out.splitlines() if rx.search(l)]

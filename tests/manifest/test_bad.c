@@ -27,8 +27,8 @@ static void check_file(const char *dir, const char *file)
 		cordon_manifest_validate(m, &err);
 	if (err == NULL || strcmp(err->msg, want) != 0) {
 		check_failures++;
-		fprintf(stderr, "%s:\n  got:  %s\n  want: %s\n", file, err ? err->msg : "(accepted)",
-			want);
+		fprintf(stderr, "%s:\n  got:  %s\n  want: %s\n", file,
+			err ? err->msg : "(accepted)", want);
 	}
 }
 

@@ -10,14 +10,14 @@
 static const struct rejection {
 	const char *file, *error, *why;
 } rejections[] = {
-	{
-		"test-snapd-xdg-portal-permission-store.yaml",
-		"test-snapd-xdg-portal-permission-store.yaml:8:12: YAML anchors are not allowed "
-		"(anchor \"permission-store-plugs\"): write the value out in full",
-		/* snapd itself accepts this file: its YAML library expands aliases. */
-		"cordon's own rule, not snapd's: anchors/aliases are refused outright (billion "
-		"laughs), so this one snap needs its plugs/environment written out",
-	},
+    {
+	"test-snapd-xdg-portal-permission-store.yaml",
+	"test-snapd-xdg-portal-permission-store.yaml:8:12: YAML anchors are not allowed "
+	"(anchor \"permission-store-plugs\"): write the value out in full",
+	/* snapd itself accepts this file: its YAML library expands aliases. */
+	"cordon's own rule, not snapd's: anchors/aliases are refused outright (billion "
+	"laughs), so this one snap needs its plugs/environment written out",
+    },
 };
 
 static const struct rejection *expected_rejection(const char *file)
@@ -108,7 +108,8 @@ int main(void)
 			if (m || err == NULL || strcmp(err->msg, want->error) != 0) {
 				check_failures++;
 				fprintf(stderr, "%s: want rejection (%s)\n  got:  %s\n  want: %s\n",
-					file, want->why, err ? err->msg : "(accepted)", want->error);
+					file, want->why, err ? err->msg : "(accepted)",
+					want->error);
 			}
 		} else if (m == NULL) {
 			check_failures++;

@@ -1,0 +1,389 @@
+/* What a connection grants: the definition's plug or slot side, with the
+ * connection's variables (attributes of both ends, the other snap's paths). */
+#include "catalog.h"
+#include "connections.h"
+#include "fsutil.h"
+#include "util.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool cordon_port_bound(const cordon_port *p, const char *app, const char *hook)
+{
+	return app ? strv_contains(&p->apps, app) : strv_contains(&p->hooks, hook);
+}
+
+static const cordon_attr *find_attr(const cordon_port *p, const char *name)
+{
+	for (size_t i = 0; p && i < p->n_attrs; i++)
+		if (strcmp(p->attrs[i].name, name) == 0)
+			return &p->attrs[i];
+	return NULL;
+}
+
+const char *cordon_port_content(const cordon_port *p)
+{
+	/* snapd's content rule: the `content` attribute defaults to the name */
+	const cordon_attr *a = find_attr(p, "content");
+	if (a && a->value.kind == CORDON_Y_STRING)
+		return a->value.scalar;
+	return p->name;
+}
+
+static bool is_path(const cordon_yaml_value *v)
+{
+	return v->kind == CORDON_Y_STRING && v->scalar &&
+	       (v->scalar[0] == '/' || v->scalar[0] == '$') && strstr(v->scalar, "..") == NULL;
+}
+
+int cordon_check_attrs(const cordon_def *def, const cordon_port *port, bool plug,
+		       const char *snap, cordon_error **err)
+{
+	const cordon_attr_spec *specs = plug ? def->plug_attrs : def->slot_attrs;
+	size_t n = plug ? def->n_plug_attrs : def->n_slot_attrs;
+	const char *kind = plug ? "plug" : "slot";
+	for (size_t i = 0; i < n; i++) {
+		const cordon_attr *a = find_attr(port, specs[i].name);
+		if (a == NULL) {
+			if (specs[i].required)
+				return cordon_err_msg(err, EINVAL,
+						      "%s \"%s\" of snap \"%s\" (%s interface) needs "
+						      "attribute \"%s\"",
+						      kind, port->name, snap, def->name, specs[i].name);
+			continue;
+		}
+		const cordon_yaml_value *v = &a->value;
+		bool ok = false;
+		const char *want = "";
+		switch (specs[i].type) {
+		case CORDON_ATTR_STRING:
+			ok = v->kind == CORDON_Y_STRING;
+			want = "a string";
+			break;
+		case CORDON_ATTR_PATH:
+			ok = is_path(v);
+			want = "an absolute path or one starting with $SNAP, $SNAP_DATA, …";
+			break;
+		case CORDON_ATTR_PATHS:
+			ok = v->kind == CORDON_Y_LIST;
+			for (size_t j = 0; ok && j < v->n; j++)
+				ok = is_path(&v->items[j]);
+			want = "a list of paths (absolute or starting with a variable)";
+			break;
+		case CORDON_ATTR_BOOL:
+			ok = v->kind == CORDON_Y_BOOL;
+			want = "true or false";
+			break;
+		}
+		if (!ok)
+			return cordon_err_msg(err, EINVAL,
+					      "%s \"%s\" of snap \"%s\": attribute \"%s\" must be %s",
+					      kind, port->name, snap, specs[i].name, want);
+	}
+	return 0;
+}
+
+/* ---- variables of a connection ---- */
+
+typedef struct conn_vars {
+	cordon_ctx *ctx;
+	const cordon_loaded_snap *plug_snap, *slot_snap; /* slot_snap NULL: the system */
+	const cordon_port *plug, *slot;                  /* slot NULL: a system slot */
+} conn_vars;
+
+static const char *snap_var(const cordon_loaded_snap *s, const char *name)
+{
+	if (s == NULL)
+		return NULL;
+	if (strcmp(name, "SNAP") == 0)
+		return s->mount_dir;
+	if (strcmp(name, "SNAP_DATA") == 0)
+		return s->data_dir;
+	if (strcmp(name, "SNAP_COMMON") == 0)
+		return s->common_dir;
+	if (strcmp(name, "SNAP_NAME") == 0)
+		return s->row.snap_name;
+	if (strcmp(name, "SNAP_INSTANCE_NAME") == 0)
+		return s->row.name;
+	if (strcmp(name, "SNAP_REVISION") == 0)
+		return s->row.current;
+	return NULL;
+}
+
+static int owner_lookup(void *vctx, const char *name, strv *values)
+{
+	const char *v = snap_var(vctx, name);
+	if (v == NULL)
+		return -ENOENT;
+	strv_push(values, v);
+	return 0;
+}
+
+/* An attribute value's own variables belong to the snap that declared it. */
+static int push_attr_value(const cordon_loaded_snap *owner, const char *text, strv *values)
+{
+	if (owner == NULL) {
+		strv_push(values, text);
+		return 0;
+	}
+	return cordon_rule_subst(text, owner_lookup, (void *)owner, values, NULL);
+}
+
+static int conn_lookup(void *vctx, const char *name, strv *values)
+{
+	const conn_vars *c = vctx;
+	bool plug;
+	if (str_has_prefix(name, "plug:"))
+		plug = true;
+	else if (str_has_prefix(name, "slot:"))
+		plug = false;
+	else
+		return -ENOENT;
+	const char *key = name + 5;
+	const cordon_loaded_snap *owner = plug ? c->plug_snap : c->slot_snap;
+	const cordon_port *port = plug ? c->plug : c->slot;
+	const char *sv = snap_var(owner, key);
+	if (sv != NULL && key[0] >= 'A' && key[0] <= 'Z') {
+		strv_push(values, sv);
+		return 0;
+	}
+	if (strcmp(key, "content") == 0 && port) {
+		strv_push(values, cordon_port_content(port));
+		return 0;
+	}
+	const cordon_attr *a = find_attr(port, key);
+	if (a == NULL)
+		/* an absent attribute gives no rule (an empty list); required
+		 * ones were checked at install and connect */
+		return 0;
+	if (a->value.kind == CORDON_Y_LIST) {
+		for (size_t i = 0; i < a->value.n; i++)
+			if (a->value.items[i].scalar &&
+			    push_attr_value(owner, a->value.items[i].scalar, values) < 0)
+				return -EINVAL;
+		return 0;
+	}
+	if (a->value.scalar == NULL)
+		return -EINVAL;
+	return push_attr_value(owner, a->value.scalar, values);
+}
+
+typedef struct conn_row {
+	char *plug_snap, *plug, *slot_snap, *slot, *iface;
+} conn_row;
+
+static int list_rows(cordon_ctx *ctx, const char *sql, const char *arg, conn_row **rows, size_t *n,
+		     cordon_error **err)
+{
+	sqlite3_stmt *st;
+	*rows = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(cordon_state_db(ctx->state), sql, -1, &st, NULL) != SQLITE_OK)
+		return cordon_err_msg(err, EIO, "state database: %s",
+				      sqlite3_errmsg(cordon_state_db(ctx->state)));
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
+		conn_row *r = &(*rows)[(*n)++];
+		r->plug_snap = xstrdup((const char *)sqlite3_column_text(st, 0));
+		r->plug = xstrdup((const char *)sqlite3_column_text(st, 1));
+		r->slot_snap = xstrdup((const char *)sqlite3_column_text(st, 2));
+		r->slot = xstrdup((const char *)sqlite3_column_text(st, 3));
+		r->iface = xstrdup((const char *)sqlite3_column_text(st, 4));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return cordon_err_msg(err, EIO, "state database: %s",
+				      sqlite3_errmsg(cordon_state_db(ctx->state)));
+	return 0;
+}
+
+static void rows_free(conn_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].plug_snap);
+		free(rows[i].plug);
+		free(rows[i].slot_snap);
+		free(rows[i].slot);
+		free(rows[i].iface);
+	}
+	free(rows);
+}
+
+#define CONN_COLS "SELECT plug_snap, plug, slot_snap, slot, interface FROM connections "
+
+/* The two ends of a connection row, loaded. */
+static int resolve_ends(cordon_ctx *ctx, const conn_row *r, conn_vars *v, cordon_error **err)
+{
+	memset(v, 0, sizeof *v);
+	v->ctx = ctx;
+	int ret = cordon_ctx_snap(ctx, r->plug_snap, &v->plug_snap, err);
+	if (ret < 0)
+		return ret;
+	v->plug = cordon_manifest_plug(v->plug_snap->m, r->plug);
+	if (r->slot_snap[0] != '\0') {
+		ret = cordon_ctx_snap(ctx, r->slot_snap, &v->slot_snap, err);
+		if (ret < 0)
+			return ret;
+		v->slot = cordon_manifest_slot(v->slot_snap->m, r->slot);
+		if (v->slot == NULL)
+			return -ENOENT;
+	}
+	return v->plug ? 0 : -ENOENT;
+}
+
+int cordon_connections_grants(cordon_ctx *ctx, const char *instance, const char *app,
+			      const char *hook, cordon_grant_use **uses, size_t *n,
+			      cordon_error **err)
+{
+	*uses = NULL;
+	*n = 0;
+	const cordon_catalog *cat;
+	int r = cordon_ctx_catalog(ctx, &cat, err);
+	if (r < 0)
+		return r;
+	for (int side = 0; side < 2; side++) {
+		conn_row *rows = NULL;
+		size_t nr = 0;
+		r = list_rows(ctx,
+			      side == 0 ? CONN_COLS "WHERE plug_snap = ? AND undesired = 0 "
+						    "ORDER BY plug, slot_snap, slot"
+					: CONN_COLS "WHERE slot_snap = ? AND undesired = 0 "
+						    "ORDER BY slot, plug_snap, plug",
+			      instance, &rows, &nr, err);
+		for (size_t i = 0; r == 0 && i < nr; i++) {
+			const cordon_def *def = cordon_catalog_get(cat, rows[i].iface);
+			conn_vars v;
+			int e = resolve_ends(ctx, &rows[i], &v, err);
+			if (e == -ENOENT || def == NULL)
+				continue; /* a stale row: dropped at the next refresh */
+			if (e < 0) {
+				r = e;
+				break;
+			}
+			const cordon_port *mine = side == 0 ? v.plug : v.slot;
+			if (!cordon_port_bound(mine, app, hook))
+				continue;
+			*uses = xreallocarray(*uses, *n + 1, sizeof **uses);
+			cordon_grant_use *u = &(*uses)[(*n)++];
+			conn_vars *owned = xmalloc(sizeof *owned);
+			*owned = v;
+			u->grant = side == 0 ? &def->plug : &def->slot;
+			u->origin = xasprintf("interface %s, %s:%s to %s:%s", def->name,
+					      rows[i].plug_snap, rows[i].plug, rows[i].slot_snap,
+					      rows[i].slot);
+			u->env.lookup_other = conn_lookup;
+			u->env.other_ctx = owned;
+			u->owned = owned;
+		}
+		rows_free(rows, nr);
+		if (r < 0) {
+			cordon_grant_uses_free(*uses, *n);
+			*uses = NULL;
+			*n = 0;
+			return r;
+		}
+	}
+	return 0;
+}
+
+void cordon_grant_uses_free(cordon_grant_use *uses, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(uses[i].origin);
+		free(uses[i].owned);
+	}
+	free(uses);
+}
+
+/* Lookup for a mount line: the connection's variables, then the plug
+ * snap's own. */
+static int mount_lookup(void *vctx, const char *name, strv *values)
+{
+	const conn_vars *c = vctx;
+	const char *v = snap_var(c->plug_snap, name);
+	if (v != NULL) {
+		strv_push(values, v);
+		return 0;
+	}
+	return conn_lookup(vctx, name, values);
+}
+
+/* A mount point under the snap's own writable directories is made (root,
+ * 0755) when missing; anywhere else it must exist (in $SNAP, the image). */
+static int ensure_target(const cordon_loaded_snap *s, const char *target, cordon_error **err)
+{
+	struct stat st;
+	if (stat(target, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0
+					   : cordon_err_msg(err, ENOTDIR, "mount point %s is not "
+									  "a directory", target);
+	const char *bases[] = {s->data_dir, s->common_dir};
+	for (size_t i = 0; i < 2; i++) {
+		size_t l = strlen(bases[i]);
+		if (strncmp(target, bases[i], l) == 0 && target[l] == '/') {
+			int fd = fs_mkdir_p(target, 0755, 0, 0, err);
+			if (fd < 0)
+				return fd;
+			close(fd);
+			return 0;
+		}
+	}
+	return cordon_err_msg(err, ENOENT, "mount point %s does not exist in the snap", target);
+}
+
+int cordon_connections_mounts(cordon_ctx *ctx, const char *instance, strv *out,
+			      cordon_error **err)
+{
+	const cordon_catalog *cat;
+	int r = cordon_ctx_catalog(ctx, &cat, err);
+	if (r < 0)
+		return r;
+	conn_row *rows = NULL;
+	size_t nr = 0;
+	r = list_rows(ctx, CONN_COLS "WHERE plug_snap = ? AND undesired = 0 ORDER BY plug, slot_snap, slot",
+		      instance, &rows, &nr, err);
+	for (size_t i = 0; r == 0 && i < nr; i++) {
+		const cordon_def *def = cordon_catalog_get(cat, rows[i].iface);
+		conn_vars v;
+		if (def == NULL || def->plug.mounts.n == 0 ||
+		    resolve_ends(ctx, &rows[i], &v, NULL) < 0)
+			continue;
+		for (size_t j = 0; r == 0 && j < def->plug.mounts.n; j++) {
+			_cleanup_strv_ strv lines = {0};
+			r = cordon_rule_subst(def->plug.mounts.v[j], mount_lookup, &v, &lines, err);
+			for (size_t k = 0; r == 0 && k < lines.n; k++) {
+				char mode[8];
+				_cleanup_free_ char *src = NULL, *dst = NULL;
+				if (sscanf(lines.v[k], "%7s %ms %ms", mode, &src, &dst) != 3) {
+					r = cordon_err_msg(err, EINVAL, "%s: bad mount \"%s\"",
+							   def->source, lines.v[k]);
+					break;
+				}
+				_cleanup_free_ char *target =
+					lines.n > 1 ? xasprintf("%s/%s", dst, strrchr(src, '/') + 1)
+						    : xstrdup(dst);
+				struct stat st;
+				if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode)) {
+					r = cordon_err_msg(err, ENOENT,
+							   "%s:%s: content directory %s does not exist",
+							   rows[i].slot_snap, rows[i].slot, src);
+					break;
+				}
+				r = ensure_target(v.plug_snap, target, err);
+				if (r == 0) {
+					strv_push(out, mode);
+					strv_push(out, src);
+					strv_push(out, target);
+				}
+			}
+		}
+	}
+	rows_free(rows, nr);
+	return r;
+}

@@ -6,6 +6,7 @@ BUILD ?= build
 # tests create and remove (the launcher refuses to run from anywhere else).
 TEST_BUILD ?= build-test
 TEST_PREFIX ?= /run/cordon-check/prefix
+TEST_ROOT ?= /run/cordon-check/root
 ASAN_BUILD ?= build-asan
 
 BUILD_DEPS := gcc libc6-dev pkg-config meson ninja-build libyaml-dev libsqlite3-dev libseccomp-dev
@@ -27,13 +28,14 @@ $(BUILD)/build.ninja:
 
 install: all
 	meson install -C $(BUILD) --no-rebuild
-	tools/post-install.sh "$(DESTDIR)$(PREFIX)"
 
 uninstall:
-	tools/uninstall.sh "$(PREFIX)"
+	rm -f $(PREFIX)/bin/cordon
+	rm -rf $(PREFIX)/libexec/cordon $(PREFIX)/share/cordon
 
 $(TEST_BUILD)/build.ninja:
-	meson setup $(TEST_BUILD) --prefix=$(TEST_PREFIX) -Dfault_injection=true
+	meson setup $(TEST_BUILD) --prefix=$(TEST_PREFIX) -Dfault_injection=true \
+		-Dsystem_root=$(TEST_ROOT)
 
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
@@ -54,7 +56,8 @@ check-asan: $(ASAN_BUILD)/build.ninja
 check-integration: $(TEST_BUILD)/build.ninja
 	ninja -C $(TEST_BUILD)
 	meson test -C $(TEST_BUILD) --suite root --print-errorlogs --timeout-multiplier 4
-	python3 tests/integration/run.py --build $(TEST_BUILD) --prefix $(TEST_PREFIX)
+	python3 tests/integration/run.py --build $(TEST_BUILD) --prefix $(TEST_PREFIX) \
+		--system-root $(TEST_ROOT)
 
 demo: deps install
 	demo/demo.sh "$(PREFIX)"

@@ -41,7 +41,7 @@ int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **er
 		return cordon_err_msg(err, EPERM, "cordon %s requires root (try with sudo)", what);
 	const char *root = getenv("CORDON_ROOT");
 	const char *datadir = getenv("CORDON_DATADIR");
-	root = root && root[0] ? root : NULL;
+	root = root && root[0] ? root : CORDON_SYSTEM_ROOT[0] ? CORDON_SYSTEM_ROOT : NULL;
 	int r = cordon_ctx_open(ctx, root, datadir, writable, err);
 	if (r < 0 || writable || geteuid() != 0 || ctx->state == NULL)
 		return r;

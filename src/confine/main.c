@@ -56,6 +56,33 @@ static void check_own_location(void)
 		    " (a copy or hard link elsewhere is refused)");
 }
 
+/* Keep only what the launcher documents it keeps (launch.c's passthrough
+ * list, plus the test overrides a root caller may give), before any
+ * privileged work: no LD_PRELOAD, LD_LIBRARY_PATH, GCONV_PATH, LOCPATH,
+ * MALLOC_*, … reaches libc's later work (NSS, iconv) or the app. */
+static void scrub_environment(bool caller_is_root)
+{
+	static const char *const overrides[] = {"CORDON_ROOT", "CORDON_CGROUP_PARENT",
+						"CORDON_DEVICE_CGROUP", "HOME"};
+	strv keep = {0};
+	for (char **e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		if (eq == NULL)
+			continue;
+		_cleanup_free_ char *name = xstrndup(*e, (size_t)(eq - *e));
+		bool ok = cordon_env_passthrough(name);
+		for (size_t i = 0; caller_is_root && i < ARRAY_SIZE(overrides); i++)
+			ok |= strcmp(name, overrides[i]) == 0;
+		if (ok)
+			strv_push(&keep, *e);
+	}
+	if (clearenv() != 0)
+		die("cannot clear the environment");
+	for (size_t i = 0; i < keep.n; i++)
+		if (putenv(keep.v[i]) != 0) /* putenv keeps the pointer: keep is never freed */
+			die("cannot set the environment");
+}
+
 int main(int argc, char **argv)
 {
 	/* Nothing the caller opened reaches the sandbox but stdin, stdout and
@@ -72,6 +99,7 @@ int main(int argc, char **argv)
 	if (geteuid() != 0)
 		die("cordon-confine needs privilege (it is installed setuid root)");
 	bool root = uid == 0;
+	scrub_environment(root);
 
 	cordon_launch_args a = {0};
 	a.label = argv[1];
@@ -81,6 +109,8 @@ int main(int argc, char **argv)
 	a.gid = gid;
 	a.caller_env = environ;
 	a.root = root_only_env(root, "CORDON_ROOT");
+	if (a.root == NULL && CORDON_SYSTEM_ROOT[0])
+		a.root = CORDON_SYSTEM_ROOT;
 	a.cgroup.parent = root_only_env(root, "CORDON_CGROUP_PARENT");
 	const char *mode = root_only_env(root, "CORDON_DEVICE_CGROUP");
 	if (mode && strcmp(mode, "v1") == 0)

@@ -199,6 +199,18 @@ static int add_path_rule(int ruleset, const char *path, uint64_t access, uint64_
 	return 0;
 }
 
+/* /proc/self, /proc/thread-self, or a path beneath them. */
+static bool is_proc_self(const char *path)
+{
+	static const char *const names[] = {"/proc/self", "/proc/thread-self"};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		size_t n = strlen(names[i]);
+		if (strncmp(path, names[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
 static int add_fs_rule(int ruleset, const cordon_fs_rule *r, const cordon_env *env,
 		       uint64_t handled, cordon_error **err)
 {
@@ -207,6 +219,25 @@ static int add_fs_rule(int ruleset, const cordon_fs_rule *r, const cordon_env *e
 	int ret = expand_path(r->path, env, is_glob, &path, err);
 	if (ret < 0 || path == NULL)
 		return ret;
+	if (!is_glob && is_proc_self(path)) {
+		/* A Landlock rule is tied to the inode the path names now:
+		 * /proc/self here is the launcher's /proc/<pid>, which the
+		 * exec'd command keeps but every process it forks does not
+		 * (a shell script's `grep x /proc/self/status`, a runtime
+		 * reading /proc/self/maps in a child: EACCES). Landlock cannot
+		 * name "the caller's own directory", so the read part of the
+		 * rule goes to /proc as a whole (snapd's profile reads
+		 * @{PROC}/@{pid}/... of any pid too). Other processes' private
+		 * entries (environ, maps, mem, fd/, ...) stay closed: the
+		 * kernel checks ptrace access for them, and Landlock refuses
+		 * that across its domains. Write rights stay on the launcher's
+		 * own directory only: /proc/sys is full of root-owned 0644
+		 * files that a uid-0 command must not write. */
+		ret = add_path_rule(ruleset, path, r->access, handled, err);
+		if (ret < 0)
+			return ret;
+		return add_path_rule(ruleset, "/proc", r->access & CORDON_LL_R, handled, err);
+	}
 	if (!is_glob)
 		return add_path_rule(ruleset, path, r->access, handled, err);
 

@@ -102,6 +102,11 @@ int cordon_state_open(const cordon_paths *p, bool writable, cordon_state **out,
 	}
 	sqlite3_busy_timeout(s->db, 30000);
 	if (writable) {
+		/* Keep the -wal and -shm files (0644) after the last writer
+		 * closes: ordinary users read state through a read-only open,
+		 * which cannot create them. */
+		int persist = 1;
+		sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 		int r = cordon_state_exec(s,
 					  "PRAGMA journal_mode=WAL;"
 					  "PRAGMA synchronous=FULL;"

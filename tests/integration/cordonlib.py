@@ -16,16 +16,43 @@ import unittest
 
 BUILD = None
 PREFIX = None
+SYSTEM_ROOT = None
+CHECK_DIR = "/run/cordon-check"
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRATCH_PREFIX = "/var/lib/cordon-test."
 CGROUP_PREFIX = "cordon-test-"
 USER_PREFIX = "cordontest"
 
 
-def configure(build, prefix):
-    global BUILD, PREFIX
+def configure(build, prefix, system_root):
+    global BUILD, PREFIX, SYSTEM_ROOT
     BUILD = build
     PREFIX = prefix
+    SYSTEM_ROOT = system_root
+
+
+def install_test_build():
+    """Install the test build (setuid launcher included) under the prefix it
+    was configured with: the launcher refuses to run from anywhere else."""
+    for d in (PREFIX, SYSTEM_ROOT):
+        if not d.startswith(CHECK_DIR + "/"):
+            raise SystemExit(f"test prefix and system root must be under {CHECK_DIR}")
+    uninstall_test_build()
+    os.makedirs(CHECK_DIR, mode=0o755)
+    subprocess.run(["meson", "install", "-C", BUILD, "--no-rebuild", "--quiet"], check=True,
+                   capture_output=True)
+
+
+def uninstall_test_build():
+    for mp in sorted(mounts_under(CHECK_DIR), key=len, reverse=True):
+        subprocess.run(["umount", "-l", mp], capture_output=True)
+    for loop in loops_backed_by(CHECK_DIR):
+        subprocess.run(["losetup", "-d", "/dev/" + loop], capture_output=True)
+    shutil.rmtree(CHECK_DIR, ignore_errors=True)
+
+
+def installed_cordon():
+    return os.path.join(PREFIX, "bin", "cordon")
 
 
 def build_path(*parts):
@@ -74,7 +101,10 @@ def leftovers():
     """What tests left on the machine (must be nothing)."""
     found = []
     found += ["mount " + m for m in mounts_under("/var/lib") if SCRATCH_PREFIX in m]
-    found += ["mount " + m for m in mounts_under("/run/cordon-check")]
+    found += ["mount " + m for m in mounts_under(CHECK_DIR)]
+    found += ["loop device " + l for l in loops_backed_by(CHECK_DIR)]
+    if os.path.exists(CHECK_DIR):
+        found.append("directory " + CHECK_DIR)
     found += ["loop device " + l for l in loops_backed_by(SCRATCH_PREFIX)]
     for root in cgroup_roots():
         found += ["cgroup " + c for c in glob.glob(os.path.join(root, CGROUP_PREFIX + "*"))]

@@ -22,13 +22,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--prefix", required=True)
+    ap.add_argument("--system-root", required=True,
+                    help="the system root compiled into the test build")
     ap.add_argument("-k", dest="pattern", action="append", default=[])
     ap.add_argument("tests", nargs="*")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("integration tests need root (sudo make check)", file=sys.stderr)
         return 1
-    cordonlib.configure(os.path.abspath(args.build), args.prefix)
+    cordonlib.configure(os.path.abspath(args.build), args.prefix, args.system_root)
+    cordonlib.install_test_build()
     loader = unittest.TestLoader()
     if args.pattern:
         loader.testNamePatterns = [f"*{p}*" for p in args.pattern]
@@ -36,7 +39,10 @@ def main():
         suite = loader.loadTestsFromNames(args.tests)
     else:
         suite = loader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
-    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    try:
+        result = unittest.TextTestRunner(verbosity=2).run(suite)
+    finally:
+        cordonlib.uninstall_test_build()
     leaks = cordonlib.leftovers()
     if leaks:
         print("LEFT BEHIND:\n  " + "\n  ".join(leaks), file=sys.stderr)

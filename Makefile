@@ -35,7 +35,7 @@ uninstall:
 
 $(TEST_BUILD)/build.ninja:
 	meson setup $(TEST_BUILD) --prefix=$(TEST_PREFIX) -Dfault_injection=true \
-		-Dsystem_root=$(TEST_ROOT)
+		-Dsystem_root=$(TEST_ROOT) -Dcgroup_parent=cordon-test-check
 
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug

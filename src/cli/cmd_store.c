@@ -51,9 +51,10 @@ int cmd_install(int argc, char **argv, cordon_error **err)
 		return cordon_err_msg(err, EINVAL, "cannot use --devmode and --classic together");
 	cordon_ctx ctx;
 	int r = cli_open(&ctx, true, "install", err);
+	if (r < 0)
+		return r;
 	cordon_install_result res = {0};
-	if (r == 0)
-		r = cordon_store_install(&ctx, path, &o, &res, err);
+	r = cordon_store_install(&ctx, path, &o, &res, err);
 	cordon_ctx_close(&ctx);
 	if (r < 0)
 		return cordon_err_prefix(err, "cannot install \"%s\"", path);
@@ -71,6 +72,8 @@ int cmd_remove(int argc, char **argv, cordon_error **err)
 		return r;
 	cordon_ctx ctx;
 	r = cli_open(&ctx, true, "remove", err);
+	if (r < 0)
+		return r;
 	if (r == 0)
 		r = cordon_store_remove(&ctx, argv[1], err);
 	cordon_ctx_close(&ctx);
@@ -88,6 +91,8 @@ int cmd_revert(int argc, char **argv, cordon_error **err)
 	cordon_ctx ctx;
 	_cleanup_free_ char *rev = NULL;
 	r = cli_open(&ctx, true, "revert", err);
+	if (r < 0)
+		return r;
 	if (r == 0)
 		r = cordon_store_revert(&ctx, argv[1], &rev, err);
 	cordon_rev_row row = {0};

@@ -46,7 +46,8 @@ typedef struct cordon_cgroup_cfg {
 	enum cordon_cgroup_mode mode;
 } cordon_cgroup_cfg;
 
-#define CORDON_CGROUP_PARENT "cordon"
+#include "config.h"
+#define CORDON_CGROUP_PARENT CORDON_CGROUP_PARENT_NAME
 
 /* Resolve p->devices to cordon_dev_allow entries (read, write and mknod):
  * numeric rules are copied, path rules are globbed and each match's st_rdev

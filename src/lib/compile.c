@@ -103,7 +103,11 @@ static int apply_grant(snapc *c, cordon_policy *p, const cordon_grant *g,
 		int r = cordon_rule_subst(g->devices.v[i], lookup_snap_var, &local, &lines, err);
 		for (size_t j = 0; r == 0 && j < lines.n; j++) {
 			cordon_dev_rule d;
-			r = cordon_rule_parse_device(lines.v[j], &d, err);
+			if (lines.v[j][0] == '$')
+				r = cordon_err_msg(err, EINVAL, "device rule \"%s\": unknown variable",
+						   lines.v[j]);
+			else
+				r = cordon_rule_parse_device(lines.v[j], &d, err);
 			if (r == 0) {
 				cordon_policy_add_dev(p, d.type, d.major, d.minor, d.path);
 				free(d.path);

@@ -228,8 +228,17 @@ static int raise_effective(cordon_error **err)
 	return 0;
 }
 
-static int drop_to_caller(const cordon_launch_args *a, uint64_t keep, cordon_error **err)
+static int drop_to_caller(const cordon_launch_args *a, const cordon_policy *p,
+			  cordon_error **err)
 {
+	uint64_t keep = p->caps_keep;
+	if (a->uid == 0 && a->gid == 0 && p->confinement != CORDON_STRICT)
+		/* A root caller keeps what it had: classic is no sandbox at
+		 * all, and devmode denies nothing (a capability check cannot
+		 * be logged and allowed, only refused or left alone). This
+		 * process holds no more than any program the caller execs:
+		 * for uid 0, the caller's bounding set. */
+		return 0;
 	if (a->uid != 0 || a->gid != 0) {
 		/* Become the caller (real, effective and saved ids; the
 		 * supplementary groups are the caller's already: a setuid
@@ -316,7 +325,9 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 		if (r < 0)
 			goto out;
 		/* 3, 4. the snap's mount namespace with its private /tmp */
-		r = cordon_mountns_enter(&paths, &p, err);
+		r = cordon_mountns_enter(&paths, &p,
+					 a->cgroup.parent ? a->cgroup.parent : CORDON_CGROUP_PARENT,
+					 err);
 		if (r < 0)
 			goto out;
 		/* 5. this command's own devpts */
@@ -324,7 +335,7 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 		if (r < 0)
 			goto out;
 	}
-	r = drop_to_caller(a, p.caps_keep, err);
+	r = drop_to_caller(a, &p, err);
 	if (r < 0)
 		goto out;
 	if (!have_cwd || chdir(cwd) < 0) {

@@ -15,16 +15,27 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
 #endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
 #ifndef NS_GET_MNTNS_ID
 #define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
 #endif
 
-#define MAX_UNSHARE_ATTEMPTS 64
+/* The kernel hands out namespace ids in per-CPU batches of 4096. */
+#define NS_ID_BATCH 4096
 
 static char *proc_fd(int fd)
 {
@@ -81,20 +92,48 @@ static int mntns_id(int nsfd, uint64_t *id)
 	return 0;
 }
 
-/* Is any process still in the namespace whose nsfs inode is `ino`? */
-static bool ns_in_use(dev_t dev, ino_t ino)
+/* Does /proc/<pid>/cgroup put the process in a label cgroup of the snap
+ * (<parent>/snap.<instance>.<app> or .hook.<hook>, in any hierarchy)? */
+static bool in_snap_cgroup(const char *pid, const char *needle)
+{
+	_cleanup_free_ char *p = xasprintf("/proc/%s/cgroup", pid);
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false; /* gone meanwhile */
+	char text[4096];
+	ssize_t n = read(fd, text, sizeof text - 1);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	return strstr(text, needle) != NULL;
+}
+
+bool cordon_snap_ns_in_use(const char *cgroup_parent, const char *instance, dev_t dev,
+			   ino_t ino)
 {
 	DIR *d = opendir("/proc");
 	if (d == NULL)
 		return true; /* cannot tell: assume it is */
+	/* "N:devices:/<parent>/snap.x.y" (v1) and "0::/<parent>/snap.x.y" (v2) */
+	_cleanup_free_ char *needle = xasprintf(":/%s/snap.%s.", cgroup_parent, instance);
+	_cleanup_free_ char *self = xasprintf("%d", (int)getpid());
 	bool used = false;
 	struct dirent *de;
 	while (!used && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || strcmp(de->d_name, self) == 0)
 			continue;
 		_cleanup_free_ char *p = xasprintf("/proc/%s/ns/mnt", de->d_name);
 		struct stat st;
 		if (stat(p, &st) == 0 && st.st_ino == ino && st.st_dev == dev)
+			used = true;
+		/* Commands do not run in the snap's namespace itself but in
+		 * namespaces of their own made from it (for their devpts):
+		 * comparing namespaces alone would call a namespace unused
+		 * while every command of the snap still runs under it. The
+		 * label cgroup names them. This launch has joined its own
+		 * label cgroup already; other launches of the snap waiting
+		 * for the lock count as users (they are about to join). */
+		else if (in_snap_cgroup(de->d_name, needle))
 			used = true;
 	}
 	closedir(d);
@@ -111,8 +150,9 @@ static int read_stamp(int dirfd, const char *name, char **out)
 static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd,
 		    cordon_error **err)
 {
-	/* Receive host mounts (a snap installed later appears) but never
-	 * send ours back: slave. Shared as well, so the per-command
+	/* Receive host mounts where the host shares them (systemd makes /
+	 * shared; a revision mounted later then appears, see join_ns for
+	 * hosts that do not) but never send ours back: slave. Shared as well, so the per-command
 	 * namespaces made from this one (their own slaves) still receive
 	 * later snap-wide changes such as content connections. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
@@ -159,6 +199,73 @@ static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd
 	return 0;
 }
 
+/* unshare(CLONE_NEWNS) into a namespace whose id is larger than that of
+ * `host`, the one that will bind the new one's nsfs file; returns an fd of
+ * the new namespace, which the process is in.
+ *
+ * Linux 6.18 hands out mount namespace ids from per-CPU batches (4096 ids
+ * each), so a new namespace may get a smaller id than the host's, and the
+ * kernel's loop check then refuses the preserving bind with EINVAL (snapd's
+ * LP: #2161539; fixed in 6.19). Unsharing again on the same CPU draws from
+ * the same batch: when the caller is pinned to one CPU (taskset, a cpuset),
+ * thousands of tries could stay below. A CPU whose batch is newer than the
+ * host's (the one the host namespace came from, at least) gives a larger id
+ * at once, so each further try runs on the next CPU; the caller's affinity
+ * is restored afterwards. A kernel without NS_GET_MNTNS_ID has no such ids
+ * and no such check. */
+static int unshare_newer(int host, cordon_error **err)
+{
+	uint64_t host_id = 0, new_id = 0;
+	bool have_ids = mntns_id(host, &host_id) == 0;
+	cpu_set_t caller;
+	bool moved = false;
+	int ret = -1;
+	if (sched_getaffinity(0, sizeof caller, &caller) < 0)
+		return cordon_err(err, errno, "sched_getaffinity");
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	if (ncpu < 1 || ncpu > CPU_SETSIZE)
+		ncpu = CPU_SETSIZE;
+	int cpu = sched_getcpu();
+	/* every CPU twice, then the rest of a batch on the last one */
+	for (int i = 0; i < 2 * ncpu + NS_ID_BATCH; i++) {
+		if (unshare(CLONE_NEWNS) < 0) {
+			ret = cordon_err(err, errno, "unshare mount namespace");
+			break;
+		}
+		int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			ret = cordon_err(err, errno, "open new mount namespace");
+			break;
+		}
+		if (!have_ids || mntns_id(fd, &new_id) < 0 || new_id > host_id) {
+			ret = fd;
+			break;
+		}
+		close(fd);
+		/* next CPU this process may run on (cpuset limits give
+		 * EINVAL: skip those) */
+		for (int tries = 0; tries < ncpu && i < 2 * ncpu; tries++) {
+			cpu = (int)((cpu + 1) % ncpu);
+			cpu_set_t one;
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			if (sched_setaffinity(0, sizeof one, &one) == 0) {
+				moved = true;
+				break;
+			}
+		}
+	}
+	if (ret == -1)
+		ret = cordon_err_msg(err, EAGAIN, "mount namespace id stays below the host's");
+	if (moved && sched_setaffinity(0, sizeof caller, &caller) < 0) {
+		int e = errno;
+		if (ret >= 0)
+			close(ret);
+		return cordon_err(err, e, "restore the CPU affinity");
+	}
+	return ret;
+}
+
 /* Create the namespace, preserve it as <dir>/<name>.mnt, and stay in it. */
 static int create_ns(const cordon_paths *paths, int dirfd, const char *mntname,
 		     const cordon_policy *p, int tmpfd, cordon_error **err)
@@ -166,28 +273,9 @@ static int create_ns(const cordon_paths *paths, int dirfd, const char *mntname,
 	_cleanup_close_ int host = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (host < 0)
 		return cordon_err(err, errno, "open own mount namespace");
-	uint64_t host_id = 0, new_id = 0;
-	bool have_ids = mntns_id(host, &host_id) == 0;
-	_cleanup_close_ int newns = -1;
-	for (int i = 0;; i++) {
-		if (unshare(CLONE_NEWNS) < 0)
-			return cordon_err(err, errno, "unshare mount namespace");
-		if (newns >= 0)
-			close(newns);
-		newns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-		if (newns < 0)
-			return cordon_err(err, errno, "open new mount namespace");
-		/* Linux 6.18 hands out mount namespace ids from per-CPU
-		 * batches, so a new namespace may get a smaller id than the
-		 * host's; the kernel's loop check then refuses the bind below
-		 * with EINVAL. Unshare again until the id is larger (snapd's
-		 * workaround, LP: #2161539; fixed in 6.19). */
-		if (!have_ids || mntns_id(newns, &new_id) < 0 || new_id > host_id)
-			break;
-		if (i >= MAX_UNSHARE_ATTEMPTS)
-			return cordon_err_msg(err, EAGAIN,
-					      "mount namespace id stays below the host's");
-	}
+	_cleanup_close_ int newns = unshare_newer(host, err);
+	if (newns < 0)
+		return newns;
 	int r = populate(paths, p, tmpfd, err);
 	if (r < 0) {
 		(void)setns(host, CLONE_NEWNS);
@@ -208,7 +296,40 @@ static int create_ns(const cordon_paths *paths, int dirfd, const char *mntname,
 	return 0;
 }
 
-int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p, cordon_error **err)
+/* Join a preserved namespace. A stale one (made for an older revision) may
+ * lack the mount of the revision being launched: the host's / is not always
+ * a shared mount (no systemd here), so a revision mounted after the
+ * namespace was made does not propagate into it. Then a copy of the host's
+ * revision mount, taken before leaving the host's namespace
+ * (open_tree(OPEN_TREE_CLONE): mount(2) refuses a bind source from another
+ * namespace), is attached there; its parent being shared in the snap's
+ * namespace, the running commands' namespaces receive it too. */
+static int join_ns(int nsfd, const char *mntname, const char *revision_dir,
+		   cordon_error **err)
+{
+	_cleanup_close_ int tree = -1;
+	if (revision_dir != NULL) {
+		tree = (int)syscall(SYS_open_tree, AT_FDCWD, revision_dir,
+				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+		if (tree < 0)
+			return cordon_err(err, errno, "clone the mount of %s", revision_dir);
+	}
+	if (setns(nsfd, CLONE_NEWNS) < 0)
+		return cordon_err(err, errno, "join %s", mntname);
+	if (tree < 0)
+		return 0;
+	bool mounted = false;
+	int r = fs_is_mountpoint_at(AT_FDCWD, revision_dir, &mounted, err);
+	if (r < 0)
+		return r;
+	if (!mounted && syscall(SYS_move_mount, tree, "", AT_FDCWD, revision_dir,
+				MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return cordon_err(err, errno, "bring %s into the snap's namespace", revision_dir);
+	return 0;
+}
+
+int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
+			 const char *cgroup_parent, cordon_error **err)
 {
 	_cleanup_close_ int dirfd = -1;
 	int r = prepare_ns_dir(paths, &dirfd, err);
@@ -238,12 +359,13 @@ int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p, cord
 			_cleanup_free_ char *stamp = NULL;
 			bool current = read_stamp(dirfd, stampname, &stamp) == 0 &&
 				       strcmp(stamp, want) == 0;
-			if (current || ns_in_use(st.st_dev, st.st_ino)) {
+			if (current)
+				return join_ns(nsfd, mntname, NULL, err);
+			if (cordon_snap_ns_in_use(cgroup_parent, p->instance_name, st.st_dev,
+						  st.st_ino)) {
 				/* A stale namespace still in use is kept until
 				 * its last process leaves (as snapd does). */
-				if (setns(nsfd, CLONE_NEWNS) < 0)
-					return cordon_err(err, errno, "join %s", mntname);
-				return 0;
+				return join_ns(nsfd, mntname, p->mount_dir, err);
 			}
 			_cleanup_free_ char *pp = proc_fd(dirfd);
 			_cleanup_free_ char *target = xasprintf("%s/%s", pp, mntname);

@@ -91,6 +91,14 @@ static int parse_num(const char *s, int32_t *out)
 int cordon_rule_parse_device(const char *line, cordon_dev_rule *out, cordon_error **err)
 {
 	memset(out, 0, sizeof *out);
+	if (line[0] == '$') {
+		/* a variable (an attribute such as serial-port's path): checked
+		 * again, as a /dev path, once substituted */
+		out->type = 'c';
+		out->major = out->minor = -1;
+		out->path = xstrdup(line);
+		return 0;
+	}
 	if (line[0] == '/') {
 		if (!str_has_prefix(line, "/dev/") || strstr(line, "/.."))
 			return cordon_err_msg(err, EINVAL,

@@ -1,7 +1,14 @@
 /* YAML document loader: libyaml events -> ydoc_node tree, with the limits
  * described in yaml_doc.h. The tree is built with an explicit, bounded stack
  * of open containers, so hostile nesting costs neither C stack nor memory
- * beyond YDOC_MAX_DEPTH frames. */
+ * beyond YDOC_MAX_DEPTH frames.
+ *
+ * Aliases: once a container is closed its items array is never reallocated
+ * again (only the ydoc_node struct that points to it moves, into its parent),
+ * and a scalar's text never moves. So the anchor table keeps a shallow copy of
+ * each anchored node, borrowing the tree's arrays and strings, and an alias
+ * deep-copies from it. The table owns nothing but its names and is only read
+ * while the tree is alive. */
 #include "yaml_doc.h"
 
 #include <errno.h>
@@ -269,10 +276,26 @@ static void resolve_plain(ydoc_node *n)
 
 /* ---- the loader ---- */
 
+/* The size of a subtree: its nodes, its scalar bytes, and its height in
+ * containers (a scalar is 0, "[]" is 1, "[[x]]" is 2). */
+typedef struct weight {
+	size_t nodes, bytes;
+	int height;
+} weight;
+
 typedef struct frame {
 	ydoc_node node;
 	size_t count, cap; /* nodes in node.items (2 per pair for maps) */
+	weight kids;	   /* the children's weights: nodes and bytes summed, max height */
+	size_t anchor;	   /* index in loader.anchors, or SIZE_MAX */
 } frame;
+
+typedef struct anchor_def {
+	char *name;
+	bool open;	/* a container that has not ended yet: its aliases would recurse */
+	ydoc_node view; /* shallow copy of the node: text and items belong to the tree */
+	weight w;
+} anchor_def;
 
 typedef struct loader {
 	const char *text;
@@ -283,6 +306,9 @@ typedef struct loader {
 	int depth;
 	ydoc_node *root;
 	int ndocs;
+	anchor_def *anchors; /* grows up to YDOC_MAX_ANCHORS */
+	size_t n_anchors, cap_anchors;
+	size_t alias_nodes, alias_bytes; /* what aliases have added so far */
 } loader;
 
 static int lerr(loader *l, yaml_mark_t m, const char *fmt, ...)
@@ -350,15 +376,61 @@ static int parser_error(loader *l, const yaml_parser_t *p)
 	return lerr(l, p->problem_mark, "invalid YAML: %s", problem);
 }
 
-static int check_anchor(loader *l, const yaml_event_t *ev, const yaml_char_t *anchor)
+/* Record an anchor definition; *idx is its index (SIZE_MAX without anchor).
+ * A name may be defined again: as in yaml.v2, an alias names the definition
+ * that started last before it. */
+static int add_anchor(loader *l, const yaml_event_t *ev, const yaml_char_t *name, size_t *idx)
 {
-	if (anchor == NULL)
+	*idx = SIZE_MAX;
+	if (name == NULL)
 		return 0;
-	/* Aliases are how "billion laughs" documents expand exponentially;
-	 * snap.yaml never needs them, so refuse both ends. */
-	_cleanup_free_ char *q = ydoc_quoted((const char *)anchor);
-	return lerr(l, ev->start_mark,
-		    "YAML anchors are not allowed (anchor %s): write the value out in full", q);
+	if (l->n_anchors == YDOC_MAX_ANCHORS) {
+		_cleanup_free_ char *q = ydoc_quoted((const char *)name);
+		return lerr(l, ev->start_mark,
+			    "too many YAML anchors (anchor %s is over %d): expected a snap.yaml "
+			    "of a sensible size",
+			    q, YDOC_MAX_ANCHORS);
+	}
+	if (l->n_anchors == l->cap_anchors) {
+		l->cap_anchors = l->cap_anchors ? 2 * l->cap_anchors : 8;
+		l->anchors = xreallocarray(l->anchors, l->cap_anchors, sizeof *l->anchors);
+	}
+	*idx = l->n_anchors++;
+	l->anchors[*idx] = (anchor_def){.name = xstrdup((const char *)name), .open = true};
+	return 0;
+}
+
+static void close_anchor(loader *l, size_t idx, const ydoc_node *n, weight w)
+{
+	if (idx == SIZE_MAX)
+		return;
+	l->anchors[idx].open = false;
+	l->anchors[idx].view = *n;
+	l->anchors[idx].w = w;
+}
+
+static const anchor_def *find_anchor(const loader *l, const char *name)
+{
+	for (size_t i = l->n_anchors; i-- > 0;)
+		if (strcmp(l->anchors[i].name, name) == 0)
+			return &l->anchors[i];
+	return NULL;
+}
+
+/* Recursion depth is the copy's height, which the caller bounded. */
+static void node_copy(ydoc_node *dst, const ydoc_node *src)
+{
+	*dst = *src;
+	if (src->text)
+		dst->text = xstrndup(src->text, src->len);
+	size_t count = src->kind == YDOC_MAP ? 2 * src->n : src->n;
+	if (count == 0) {
+		dst->items = NULL;
+		return;
+	}
+	dst->items = xreallocarray(NULL, count, sizeof *dst->items);
+	for (size_t i = 0; i < count; i++)
+		node_copy(&dst->items[i], &src->items[i]);
 }
 
 /* Tags: accept the standard ones that agree with the node, refuse the rest
@@ -424,8 +496,8 @@ static void frame_push_child(frame *f, ydoc_node *child)
 	memset(child, 0, sizeof *child);
 }
 
-/* Hand a finished node to its parent (or make it the root). */
-static int add_node(loader *l, ydoc_node *n)
+/* Hand a finished node, of weight w, to its parent (or make it the root). */
+static int add_node(loader *l, ydoc_node *n, weight w)
 {
 	if (l->depth == 0) {
 		l->root = xmalloc(sizeof *l->root);
@@ -439,6 +511,14 @@ static int add_node(loader *l, ydoc_node *n)
 		if (n->kind != YDOC_SCALAR)
 			r = ydoc_error_at(l->err, l->src, n->line, n->col,
 					  "expected a scalar key, got %s", ydoc_type_name(n->type));
+		/* Merge keys stay refused, aliases or not. yaml.v2 applies a
+		 * merge where it meets "<<" and lets later keys overwrite
+		 * earlier ones, so an explicit key written before "<<" loses
+		 * to the merged value (the merge spec says explicit keys win).
+		 * Any tree built here would either follow the spec and differ
+		 * from what snapd reads, or copy that quirk, and duplicate-key
+		 * detection would have to tell "overridden" from "repeated".
+		 * No snap in the corpus needs them. */
 		else if (n->plain && strcmp(n->text, "<<") == 0)
 			r = ydoc_error_at(
 			    l->err, l->src, n->line, n->col,
@@ -449,6 +529,10 @@ static int add_node(loader *l, ydoc_node *n)
 		}
 	}
 	frame_push_child(f, n);
+	f->kids.nodes += w.nodes;
+	f->kids.bytes += w.bytes;
+	if (w.height > f->kids.height)
+		f->kids.height = w.height;
 	return 0;
 }
 
@@ -500,15 +584,17 @@ static int open_container(loader *l, const yaml_event_t *ev, ydoc_kind kind)
 	    kind == YDOC_MAP ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
 	const yaml_char_t *tag =
 	    kind == YDOC_MAP ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
-	int r = check_anchor(l, ev, anchor);
-	if (r < 0)
-		return r;
 	if (l->depth >= YDOC_MAX_DEPTH)
 		return lerr(l, ev->start_mark,
 			    "nesting deeper than %d levels: expected a flatter document",
 			    YDOC_MAX_DEPTH);
+	size_t idx;
+	int r = add_anchor(l, ev, anchor, &idx);
+	if (r < 0)
+		return r;
 	frame *f = &l->stack[l->depth];
 	memset(f, 0, sizeof *f);
+	f->anchor = idx;
 	f->node.kind = kind;
 	f->node.type = kind == YDOC_MAP ? YDOC_T_MAP : YDOC_T_SEQ;
 	f->node.line = (int)ev->start_mark.line + 1;
@@ -522,10 +608,58 @@ static int close_container(loader *l)
 	frame *f = &l->stack[--l->depth];
 	ydoc_node n = f->node;
 	n.n = n.kind == YDOC_MAP ? f->count / 2 : f->count;
+	weight w = {1 + f->kids.nodes, f->kids.bytes, 1 + f->kids.height};
+	size_t idx = f->anchor;
 	memset(f, 0, sizeof *f);
 	int r = n.kind == YDOC_MAP ? check_duplicates(l, &n) : 0;
-	if (r == 0)
-		r = add_node(l, &n);
+	if (r == 0) {
+		close_anchor(l, idx, &n, w);
+		r = add_node(l, &n, w);
+	}
+	if (r < 0)
+		node_clear(&n);
+	return r;
+}
+
+static int on_alias(loader *l, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	const anchor_def *a = find_anchor(l, name);
+	_cleanup_free_ char *q = ydoc_quoted(name);
+	if (a == NULL)
+		return lerr(l, ev->start_mark,
+			    "unknown YAML alias %s: expected the name of an anchor defined "
+			    "earlier in the document",
+			    q);
+	/* "&a [*a]": a copy would contain itself. */
+	if (a->open)
+		return lerr(l, ev->start_mark,
+			    "YAML alias %s is inside the value it refers to: expected an anchor "
+			    "whose value ends before the alias",
+			    q);
+	/* The copy must fit in the same depth as any other node, or every
+	 * recursive consumer loses its bound. */
+	if (l->depth + a->w.height > YDOC_MAX_DEPTH)
+		return lerr(l, ev->start_mark,
+			    "nesting deeper than %d levels: expected a flatter document",
+			    YDOC_MAX_DEPTH);
+	/* Checked before copying: the whole expansion never costs more than
+	 * the budget, however many levels of aliases-of-aliases it has. */
+	if (a->w.nodes > YDOC_MAX_ALIAS_NODES - l->alias_nodes)
+		return lerr(l, ev->start_mark, "YAML alias expansion exceeds %d nodes",
+			    YDOC_MAX_ALIAS_NODES);
+	if (a->w.bytes > YDOC_MAX_ALIAS_BYTES - l->alias_bytes)
+		return lerr(l, ev->start_mark, "YAML alias expansion exceeds %d bytes of text",
+			    YDOC_MAX_ALIAS_BYTES);
+	l->alias_nodes += a->w.nodes;
+	l->alias_bytes += a->w.bytes;
+	ydoc_node n;
+	node_copy(&n, &a->view);
+	/* The copy stands where the alias is; what it holds keeps the
+	 * positions of the text it came from. */
+	n.line = (int)ev->start_mark.line + 1;
+	n.col = (int)ev->start_mark.column + 1;
+	int r = add_node(l, &n, a->w);
 	if (r < 0)
 		node_clear(&n);
 	return r;
@@ -533,9 +667,6 @@ static int close_container(loader *l)
 
 static int on_scalar(loader *l, const yaml_event_t *ev)
 {
-	int r = check_anchor(l, ev, ev->data.scalar.anchor);
-	if (r < 0)
-		return r;
 	const char *v = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
 	if (memchr(v, '\0', len))
@@ -553,9 +684,15 @@ static int on_scalar(loader *l, const yaml_event_t *ev)
 		resolve_plain(&n);
 	else
 		n.type = YDOC_T_STR, n.plain = false;
-	r = apply_tag(l, ev, ev->data.scalar.tag, &n);
+	weight w = {1, len, 0};
+	size_t idx = SIZE_MAX;
+	int r = apply_tag(l, ev, ev->data.scalar.tag, &n);
 	if (r == 0)
-		r = add_node(l, &n);
+		r = add_anchor(l, ev, ev->data.scalar.anchor, &idx);
+	if (r == 0) {
+		close_anchor(l, idx, &n, w);
+		r = add_node(l, &n, w);
+	}
 	if (r < 0)
 		node_clear(&n);
 	return r;
@@ -569,12 +706,8 @@ static int on_event(loader *l, const yaml_event_t *ev, bool *done)
 			return lerr(l, ev->start_mark,
 				    "a second YAML document: expected exactly one");
 		return 0;
-	case YAML_ALIAS_EVENT: {
-		_cleanup_free_ char *q = ydoc_quoted((const char *)ev->data.alias.anchor);
-		return lerr(l, ev->start_mark,
-			    "YAML aliases are not allowed (alias %s): write the value out in full",
-			    q);
-	}
+	case YAML_ALIAS_EVENT:
+		return on_alias(l, ev);
 	case YAML_SCALAR_EVENT:
 		return on_scalar(l, ev);
 	case YAML_SEQUENCE_START_EVENT:
@@ -629,6 +762,9 @@ int ydoc_load(const char *text, size_t len, const char *source_name, ydoc **out,
 			break;
 	}
 	yaml_parser_delete(&p);
+	for (size_t i = 0; i < l.n_anchors; i++)
+		free(l.anchors[i].name);
+	free(l.anchors);
 	while (l.depth > 0) {
 		frame *f = &l.stack[--l.depth];
 		f->node.n = f->node.kind == YDOC_MAP ? f->count / 2 : f->count;

@@ -3,14 +3,25 @@
  *
  * snap.yaml comes from the package being installed, so it is attacker-controlled
  * input parsed by the privileged CLI. The loader therefore refuses what a
- * metadata file never needs and an attacker would love: anchors and aliases
- * (billion laughs), merge keys, nesting deeper than YDOC_MAX_DEPTH (stack
- * exhaustion in every recursive consumer), more than one document, duplicate
- * keys at any level (two readers could disagree on which one wins), NUL bytes
- * inside strings (C would see a shorter string than the YAML says) and input
- * over YDOC_MAX_INPUT bytes. Plain scalars are resolved to a type the way
- * gopkg.in/yaml.v2 (snapd's parser) resolves them, so "version: 1.0" keeps its
- * text "1.0" and an attribute "allow: yes" is a bool, as in snapd. */
+ * metadata file never needs and an attacker would love: merge keys, nesting
+ * deeper than YDOC_MAX_DEPTH (stack exhaustion in every recursive consumer),
+ * more than one document, duplicate keys at any level (two readers could
+ * disagree on which one wins), NUL bytes inside strings (C would see a shorter
+ * string than the YAML says) and input over YDOC_MAX_INPUT bytes.
+ *
+ * Anchors and aliases are accepted, because snapd's parser accepts them and real
+ * snaps use them (one plug list shared by every app). An alias is expanded into
+ * a deep copy of its anchored node, so consumers see a plain tree and every check
+ * above (depth, duplicate keys, merge keys) applies to the expanded document.
+ * What aliases add is budgeted: at most YDOC_MAX_ALIAS_NODES nodes and
+ * YDOC_MAX_ALIAS_BYTES bytes of scalar text in total ("billion laughs" fails at
+ * the alias that crosses the budget, before it is copied), at most
+ * YDOC_MAX_ANCHORS anchor definitions (each alias is looked up among them), no
+ * alias to an anchor defined later or to a node that encloses the alias.
+ *
+ * Plain scalars are resolved to a type the way gopkg.in/yaml.v2 (snapd's
+ * parser) resolves them, so "version: 1.0" keeps its text "1.0" and an
+ * attribute "allow: yes" is a bool, as in snapd. */
 #pragma once
 #include "error.h"
 #include "util.h"
@@ -21,6 +32,13 @@
 
 #define YDOC_MAX_INPUT (1024 * 1024)
 #define YDOC_MAX_DEPTH 64
+/* Nodes and scalar bytes that alias expansion may add to a document, in total.
+ * A real snap.yaml expands to a few hundred nodes; the cap keeps the cost of a
+ * hostile one near what the plain 1 MiB input could cost anyway (~10 MB). */
+#define YDOC_MAX_ALIAS_NODES 100000
+#define YDOC_MAX_ALIAS_BYTES YDOC_MAX_INPUT
+/* Anchor definitions per document (aliases are resolved by a linear scan). */
+#define YDOC_MAX_ANCHORS 256
 
 typedef enum ydoc_kind {
 	YDOC_SCALAR,

@@ -251,8 +251,9 @@ class CordonTestCase(unittest.TestCase):
         self.cordon("install", "--dangerous", *flags, target)
         return target
 
-    def run_app(self, app, *args, env=None, check=True, user=None, cwd=None):
-        return self.cordon("run", app, *args, env=env, check=check, user=user, cwd=cwd)
+    def run_app(self, app, *args, env=None, check=True, user=None, cwd=None, wrap=None):
+        return self.cordon("run", app, *args, env=env, check=check, user=user, cwd=cwd,
+                           wrap=wrap)
 
     def probe(self, app, *args, env=None, user=None):
         """Run the probe through app (whose command is bin/probe) and return
@@ -405,8 +406,82 @@ def bpf_device_progs(cgroup_dir):
         os.close(fd)
 
 
+NS_GET_MNTNS_ID = 0x8008B705  # _IOR(0xb7, 0x5, __u64), Linux 6.8
+
+
+def mntns_id(path):
+    """The 64-bit id of the mount namespace an nsfs file names: unlike its
+    inode number, never reused for another namespace."""
+    import fcntl
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        buf = fcntl.ioctl(fd, NS_GET_MNTNS_ID, b"\0" * 8)
+        return struct.unpack("<Q", buf)[0]
+    finally:
+        os.close(fd)
+
+
 def dmesg_lines(pattern):
     """Kernel log lines matching a regular expression."""
     out = subprocess.run(["dmesg"], capture_output=True, text=True, check=True).stdout
     rx = re.compile(pattern)
     return [l for l in out.splitlines() if rx.search(l)]
+
+
+class SystemScratch(Scratch):
+    """The system root compiled into the test build: what the installed setuid
+    launcher uses for callers who are not root (they cannot choose a root)."""
+
+    def __init__(self):
+        self.root = SYSTEM_ROOT
+        if os.path.exists(self.root):
+            shutil.rmtree(self.root)
+        os.makedirs(self.root, mode=0o755)
+        os.chmod(self.root, 0o755)
+        self.cgroup_parent = "cordon-test-check"
+        self.home = os.path.join(self.root, "home", "root")
+        os.makedirs(self.home, mode=0o700)
+        self.work = os.path.join(self.root, "work")
+        os.makedirs(self.work, mode=0o755)
+
+    def env(self, extra=None):
+        e = {
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "CORDON_DATADIR": os.path.join(SRC, "data"),
+            "HOME": self.home,
+            "LANG": "C.UTF-8",
+        }
+        if extra:
+            e.update(extra)
+        return e
+
+    def cordon(self, *args, check=True, env=None, timeout=120, cwd=None, user=None,
+               extra_groups=None, pass_fds=()):
+        cmd = [installed_cordon()] + [str(a) for a in args]
+        kw = {}
+        if user is not None:
+            kw["user"] = user
+            kw["group"] = pwd.getpwnam(user).pw_gid
+            kw["extra_groups"] = extra_groups or []
+        p = subprocess.run(cmd, env=self.env(env), capture_output=True, text=True,
+                           timeout=timeout, cwd=cwd or "/", pass_fds=pass_fds, **kw)
+        if check and p.returncode != 0:
+            raise AssertionError(f"cordon {' '.join(map(str, args))} failed ({p.returncode}):\n"
+                                 f"stdout: {p.stdout}\nstderr: {p.stderr}")
+        return p
+
+    def add_user(self, name, groups=()):
+        home = os.path.join(self.root, "home", name)
+        cmd = ["useradd", "-M", "-d", home, "-s", "/bin/sh"]
+        if groups:
+            cmd += ["-G", ",".join(groups)]
+        subprocess.run(cmd + [name], check=True, capture_output=True)
+        pw = pwd.getpwnam(name)
+        os.makedirs(home, mode=0o700)
+        os.chown(home, pw.pw_uid, pw.pw_gid)
+        return pw
+
+    def cleanup(self):
+        super().cleanup()
+        os.makedirs(self.root, exist_ok=True)  # keep the fixed root for the next test
+        shutil.rmtree(self.root, ignore_errors=True)

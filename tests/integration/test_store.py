@@ -206,7 +206,7 @@ class StoreTest(CordonTestCase):
         self.cordon("install", "--dangerous", d)
 
     def test_bad_yaml_nothing_installed(self):
-        d = self.s.make_snap("bad", "name: bad\nversion: 1.0\napps:\n  Foo:\n    command: bin/probe\n")
+        d = self.s.make_snap("bad", "name: bad\nversion: 1.0\napps:\n  foo_bar:\n    command: bin/probe\n")
         err = self.cordon_fails("install", "--dangerous", d)
         self.assertTrue(err.startswith(f'error: cannot install "{d}": meta/snap.yaml:4:3: '
                                        'invalid app name'), err)

@@ -464,6 +464,19 @@ static int check_names(const char *parent, const char *label, cordon_error **err
 	return 0;
 }
 
+/* Threads: field of /proc/self/status. */
+static bool single_threaded(void)
+{
+	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	char b[2048];
+	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof b - 1);
+	if (n <= 0)
+		return false;
+	b[n] = '\0';
+	const char *t = strstr(b, "\nThreads:\t");
+	return t != NULL && strtol(t + 10, NULL, 10) == 1;
+}
+
 int cordon_cgroup_enter(const cordon_cgroup_cfg *cfg, const cordon_policy *p, pid_t pid,
 			cordon_error **err)
 {
@@ -499,17 +512,15 @@ int cordon_cgroup_enter(const cordon_cgroup_cfg *cfg, const cordon_policy *p, pi
 		if (ret < 0)
 			return ret;
 	}
-	if (m.v2) {
+	/* In v1 mode the process joins only the v1 devices cgroup, which
+	 * already names the label: every cgroup move costs the kernel an RCU
+	 * grace period (cgroup_threadgroup_rwsem, about a millisecond), and a
+	 * second move would buy nothing. */
+	if (mode == CORDON_CGROUP_V2) {
 		ret = cg_dir_open(m.v2, CGROUP2_SUPER_MAGIC, parent, p->label, &v2, err);
 		if (ret < 0)
 			return ret;
-		if (mode == CORDON_CGROUP_V2)
-			ret = cordon_devices_bpf_attach(v2.fd, allow, n_allow, err);
-		else
-			/* A program left by a v2-mode launch of this label would
-			 * filter on top of the v1 rules: the label gets one
-			 * mechanism, the one the host uses. */
-			ret = cordon_devices_bpf_detach(v2.fd, err);
+		ret = cordon_devices_bpf_attach(v2.fd, allow, n_allow, err);
 		if (ret < 0)
 			return cordon_err_prefix(err, "%s", v2.where);
 	}
@@ -518,7 +529,14 @@ int cordon_cgroup_enter(const cordon_cgroup_cfg *cfg, const cordon_policy *p, pi
 	 * cgroup with wider device access than the policy. */
 	_cleanup_free_ char *pid_s = xasprintf("%d\n", (int)pid);
 	if (v1.fd >= 0) {
-		ret = write_at(v1.fd, "cgroup.procs", pid_s, v1.where, err);
+		/* Moving the calling thread through v1 `tasks` ("0": current)
+		 * skips the global cgroup_threadgroup_rwsem that a cgroup.procs
+		 * write takes (an RCU grace period, milliseconds on a busy
+		 * host); the launcher is single-threaded, so the thread is the
+		 * process, and what it execs stays in the cgroup. */
+		bool self = pid == getpid() && single_threaded();
+		ret = write_at(v1.fd, self ? "tasks" : "cgroup.procs", self ? "0\n" : pid_s,
+			       v1.where, err);
 		if (ret < 0)
 			return ret;
 	}

@@ -4,9 +4,9 @@
  * the label (cgroups do not pile up per run). Device access is restricted
  * either with the cgroup v1 devices controller (devices.deny/devices.allow)
  * or, on cgroup v2, with a BPF_PROG_TYPE_CGROUP_DEVICE program
- * (devices_bpf.h). In both cases the process also joins the label's cgroup in
- * the cgroup2 hierarchy when one is mounted, so /proc/<pid>/cgroup names the
- * label ("0::/cordon/snap.foo.bar"). Denied device access is EPERM. */
+ * (devices_bpf.h). The process joins the label's cgroup of the mechanism in
+ * use, so /proc/<pid>/cgroup names the label ("N:devices:/cordon/snap.foo.bar"
+ * or "0::/cordon/snap.foo.bar"). Denied device access is EPERM. */
 #pragma once
 #include "devices_bpf.h"
 #include "error.h"

@@ -1,7 +1,8 @@
 /* Plugs and slots: the declaration forms snapd accepts, their attributes, the
  * implicit ports apps and hooks create by naming undeclared ones, and snapd's
- * binding rule (snap/info_snap_yaml.go). Also system-usernames, which share
- * the "string, null or map of attributes" shape. */
+ * binding rule (snap/info_snap_yaml.go), which starts by dropping the hooks
+ * snapd does not support. Also system-usernames, which share the "string,
+ * null or map of attributes" shape. */
 #include "manifest_internal.h"
 
 #include <string.h>
@@ -229,6 +230,87 @@ int mp_system_users(mparse *p, const ydoc_node *n)
 	return 0;
 }
 
+/* ---- hooks snapd ignores ---- */
+
+/* snapd's supported hook names (snap/hooktypes.go). */
+static bool hook_supported(const char *h)
+{
+	static const char *const fixed[] = {
+	    "prepare-device", "prepare-serial-request",
+	    "install-device", "default-configure",
+	    "configure",      "install",
+	    "pre-refresh",    "post-refresh",
+	    "remove",	      "check-health",
+	    "fde-setup",      "gate-auto-refresh",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		if (!strcmp(h, fixed[i]))
+			return true;
+	/* ^(prepare|unprepare|connect|disconnect)-(plug|slot)-[-a-z0-9]+$ */
+	static const char *const port_hooks[] = {"prepare-", "unprepare-", "connect-",
+						 "disconnect-"};
+	for (size_t i = 0; i < ARRAY_SIZE(port_hooks); i++) {
+		if (!str_has_prefix(h, port_hooks[i]))
+			continue;
+		const char *rest = h + strlen(port_hooks[i]);
+		if (!str_has_prefix(rest, "plug-") && !str_has_prefix(rest, "slot-"))
+			return false;
+		rest += 5;
+		if (!*rest)
+			return false;
+		for (; *rest; rest++)
+			if (!((*rest >= 'a' && *rest <= 'z') || (*rest >= '0' && *rest <= '9') ||
+			      *rest == '-'))
+				return false;
+		return true;
+	}
+	/* ^(change|save|query|load|observe)-view-.+$ */
+	static const char *const view_hooks[] = {"change-view-", "save-view-", "query-view-",
+						 "load-view-", "observe-view-"};
+	for (size_t i = 0; i < ARRAY_SIZE(view_hooks); i++)
+		if (str_has_prefix(h, view_hooks[i]) && h[strlen(view_hooks[i])])
+			return true;
+	return false;
+}
+
+/* Frees what manifest.c's hook_clear frees (keep the two in step). */
+static void drop_hook(cordon_hook *h)
+{
+	free(h->name);
+	strv_free(&h->command_chain);
+	strv_free(&h->plugs);
+	strv_free(&h->slots);
+	free(h->command_chain_pos);
+	free(h->plugs_pos);
+	free(h->slots_pos);
+	mp_env_clear(&h->environment);
+	memset(h, 0, sizeof *h);
+}
+
+/* snapd (setHooksFromSnapYaml in snap/info_snap_yaml.go) skips a hook whose
+ * name is not a supported one before it binds anything: the hook gets no
+ * plugs or slots, creates no implicit ones, no unscoped port binds to it, and
+ * it is never validated or run. Dropping it here, before binding, gives the
+ * same model; its body was still parsed, so a wrongly typed one fails as it
+ * does in snapd's yaml.Unmarshal. A malformed name is kept for validation to
+ * refuse: snapd silently drops most of those too ("Install", "pre_refresh"),
+ * but cordon reports a name that could never be a hook rather than guess. */
+static void drop_unsupported_hooks(cordon_manifest *m)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < m->n_hooks; i++) {
+		cordon_hook *h = &m->hooks[i];
+		if (mv_valid_plug_slot_name(h->name) && !hook_supported(h->name)) {
+			drop_hook(h);
+			continue;
+		}
+		if (kept != i)
+			m->hooks[kept] = *h;
+		kept++;
+	}
+	m->n_hooks = kept;
+}
+
 /* ---- binding ---- */
 
 typedef struct portref {
@@ -398,6 +480,7 @@ static int bind_kind(mparse *p, bool plugs)
 
 int mp_bind_ports(mparse *p)
 {
+	drop_unsupported_hooks(p->m);
 	int r = bind_kind(p, true);
 	if (r == 0)
 		r = bind_kind(p, false);

@@ -109,9 +109,12 @@ static int sample_lookup(void *vctx, const char *name, strv *values)
 	static const struct {
 		const char *name, *value;
 	} own[] = {
-	    {"SNAP", "/snap/app/x1"},	   {"SNAP_DATA", "/var/snap/app/x1"},
-	    {"SNAP_COMMON", "/var/snap/app/common"}, {"SNAP_NAME", "app"},
-	    {"SNAP_INSTANCE_NAME", "app"}, {"SNAP_REVISION", "x1"},
+	    {"SNAP", "/snap/app/x1"},
+	    {"SNAP_DATA", "/var/snap/app/x1"},
+	    {"SNAP_COMMON", "/var/snap/app/common"},
+	    {"SNAP_NAME", "app"},
+	    {"SNAP_INSTANCE_NAME", "app"},
+	    {"SNAP_REVISION", "x1"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
 		if (strcmp(own[i].name, name) == 0) {
@@ -123,7 +126,8 @@ static int sample_lookup(void *vctx, const char *name, strv *values)
 		return -ENOENT;
 	const char *key = name + 5;
 	if (key[0] >= 'A' && key[0] <= 'Z') { /* the other side's snap variables */
-		strv_push(values, strcmp(key, "SNAP") == 0 ? "/snap/other/x2" : "/var/snap/other/x2");
+		strv_push(values,
+			  strcmp(key, "SNAP") == 0 ? "/snap/other/x2" : "/var/snap/other/x2");
 		return 0;
 	}
 	if (strcmp(key, "content") == 0) {
@@ -136,7 +140,8 @@ static int sample_lookup(void *vctx, const char *name, strv *values)
 	switch (s->type) {
 	case CORDON_ATTR_PATH:
 		/* a device path where a device is meant (serial-port) */
-		strv_push(values, strcmp(key, "path") == 0 ? "/dev/ttyUSB0" : "/var/snap/other/x2/p");
+		strv_push(values,
+			  strcmp(key, "path") == 0 ? "/dev/ttyUSB0" : "/var/snap/other/x2/p");
 		break;
 	case CORDON_ATTR_PATHS:
 		strv_push(values, "/var/snap/other/x2/a");
@@ -222,7 +227,7 @@ typedef struct acc {
 	strv sc_names, sc_texts;
 } acc;
 
-static void acc_init(acc *a, const cordon_def *defaults, const char *seccomp_template)
+static void acc_init(acc *a, const char *seccomp_template)
 {
 	memset(a, 0, sizeof *a);
 	a->p.label = xstrdup("snap.app.app");
@@ -237,7 +242,6 @@ static void acc_init(acc *a, const cordon_def *defaults, const char *seccomp_tem
 	buf_adds(&a->snippets, "");
 	strv_push(&a->sc_names, "default.txt");
 	strv_push(&a->sc_texts, seccomp_template);
-	(void)defaults;
 }
 
 static void acc_free(acc *a)
@@ -268,7 +272,8 @@ static void add_grant(acc *a, const cordon_def *def, const cordon_grant *g, cons
 					char *path = NULL;
 					uint64_t access;
 					uint32_t flags;
-					r = cordon_rule_parse_file(lines.v[j], &path, &access, &flags, &e);
+					r = cordon_rule_parse_file(lines.v[j], &path, &access,
+								   &flags, &e);
 					if (r == 0)
 						cordon_policy_add_fs(&a->p, path, access, flags);
 					free(path);
@@ -279,7 +284,8 @@ static void add_grant(acc *a, const cordon_def *def, const cordon_grant *g, cons
 						free(d.path);
 				} else {
 					char mode[8], src[4096], dst[4096];
-					if (sscanf(lines.v[j], "%7s %4095s %4095s", mode, src, dst) != 3 ||
+					if (sscanf(lines.v[j], "%7s %4095s %4095s", mode, src,
+						   dst) != 3 ||
 					    (src[0] != '/' || dst[0] != '/'))
 						r = cordon_err_msg(&e, EINVAL, "bad mount \"%s\"",
 								   lines.v[j]);
@@ -329,7 +335,8 @@ static void finish(acc *a, const char *parser, const char *what)
 {
 	cordon_seccomp_source *src = xcalloc(a->sc_texts.n, sizeof *src);
 	for (size_t i = 0; i < a->sc_texts.n; i++)
-		src[i] = (cordon_seccomp_source){.name = a->sc_names.v[i], .text = a->sc_texts.v[i]};
+		src[i] =
+		    (cordon_seccomp_source){.name = a->sc_names.v[i], .text = a->sc_texts.v[i]};
 	uint8_t *bpf = NULL;
 	size_t len = 0;
 	cordon_error *e = NULL;
@@ -349,7 +356,7 @@ int main(int argc, char **argv)
 {
 	const char *srcdir = getenv("CORDON_SRCDIR");
 	_cleanup_free_ char *datadir =
-		argc > 1 ? xstrdup(argv[1]) : xasprintf("%s/data", srcdir ? srcdir : ".");
+	    argc > 1 ? xstrdup(argv[1]) : xasprintf("%s/data", srcdir ? srcdir : ".");
 	cordon_error *e = NULL;
 	cordon_catalog *cat = NULL;
 	if (cordon_catalog_load(datadir, NULL, &cat, &e) < 0) {
@@ -392,7 +399,7 @@ int main(int argc, char **argv)
 	}
 
 	acc all;
-	acc_init(&all, defaults, sctext);
+	acc_init(&all, sctext);
 	add_grant(&all, defaults, &defaults->plug, "default policy");
 	for (size_t i = 0; i < cat->n; i++) {
 		const cordon_def *d = cat->defs[i];
@@ -401,9 +408,10 @@ int main(int argc, char **argv)
 			const char *side;
 		} sides[] = {{&d->plug, "plug"}, {&d->slot, "slot"}};
 		for (size_t s = 0; s < 2; s++) {
-			_cleanup_free_ char *what = xasprintf("%s (%s side)", d->name, sides[s].side);
+			_cleanup_free_ char *what =
+			    xasprintf("%s (%s side)", d->name, sides[s].side);
 			acc one;
-			acc_init(&one, defaults, sctext);
+			acc_init(&one, sctext);
 			add_grant(&one, defaults, &defaults->plug, "default policy");
 			add_grant(&one, d, sides[s].g, what);
 			finish(&one, parser, what);

@@ -246,12 +246,15 @@ static void test_hooks(void)
 	bad(HEAD "hooks:\n  Install:\n", SRC ":4:3: invalid hook name \"Install\": " PORT_RULE);
 	bad(HEAD "hooks:\n  change-view-Foo:\n",
 	    SRC ":4:3: invalid hook name \"change-view-Foo\": " PORT_RULE);
-	bad(HEAD "hooks:\n  post-install:\n",
-	    SRC ":4:3: unsupported hook \"post-install\": expected one of install, configure, "
-		"default-configure, pre-refresh, post-refresh, remove, check-health, "
-		"gate-auto-refresh, prepare-device, install-device, prepare-serial-request, "
-		"fde-setup, {prepare,unprepare,connect,disconnect}-{plug,slot}-<name>, "
-		"{change,save,query,load,observe}-view-<name>");
+	/* malformed stays an error even where snapd's patterns would match */
+	bad(HEAD "hooks:\n  connect-plug-a--b:\n",
+	    SRC ":4:3: invalid hook name \"connect-plug-a--b\": " PORT_RULE);
+	bad(HEAD "hooks:\n  post-install-:\n",
+	    SRC ":4:3: invalid hook name \"post-install-\": " PORT_RULE);
+	/* a hook snapd does not support is still parsed (a wrong shape fails as
+	 * in snapd's yaml.Unmarshal)... */
+	bad(HEAD "hooks:\n  post-install: [x]\n",
+	    SRC ":4:17: hooks.post-install: expected a map, got a list");
 	bad(HEAD "hooks:\n  install:\n    command-chain: [\"a b\"]\n",
 	    SRC ":5:21: hook \"install\": command-chain item \"a b\" contains illegal characters: "
 		"expected letters, digits and / . _ # : $ -");
@@ -267,6 +270,45 @@ static void test_hooks(void)
 		CHECK(h && h->environment.n == 1);
 	}
 	cordon_manifest_free(m);
+
+	/* ...then dropped, as snapd drops it: not in the model, binding no
+	 * port, creating no implicit one, its contents never validated */
+	m = ok(HEAD "plugs:\n  net: network\n"
+		    "hooks:\n  post-install:\n    plugs: [home, net]\n"
+		    "    command-chain: [\"not valid\"]\n"
+		    "  install:\n  connect-foo-bar:\n  plug-connected:\n"
+		    "  connect-plug:\n  change-view:\n  configure:\n    plugs: [home]\n");
+	if (m) {
+		CHECK_INT(m->n_hooks, 2);
+		if (m->n_hooks == 2) {
+			CHECK_STR(m->hooks[0].name, "install");
+			CHECK_STR(m->hooks[1].name, "configure");
+		}
+		CHECK(cordon_manifest_hook(m, "post-install") == NULL);
+		CHECK(cordon_manifest_hook(m, "connect-foo-bar") == NULL);
+		CHECK_INT(m->n_plugs, 2);
+		const cordon_port *p = cordon_manifest_plug(m, "net");
+		CHECK(p && p->unscoped);
+		if (p)
+			STRV_IS(p->hooks, "install", "configure");
+		p = cordon_manifest_plug(m, "home");
+		CHECK(p && p->implicit);
+		if (p) {
+			STRV_IS(p->hooks, "configure");
+			CHECK_INT(p->line, 15); /* configure's mention, not post-install's */
+			CHECK_INT(p->col, 13);
+		}
+	}
+	cordon_manifest_free(m);
+	/* dropping the only hook leaves none (and "default-configure" still
+	 * needs "configure") */
+	m = ok(HEAD "hooks:\n  post-install:\n    plugs: [home]\n");
+	if (m)
+		CHECK(m->n_hooks == 0 && m->n_plugs == 0);
+	cordon_manifest_free(m);
+	bad(HEAD "hooks:\n  default-configure:\n  configures:\n",
+	    SRC ":4:3: hook \"default-configure\" needs a \"configure\" hook: expected both or "
+		"neither");
 }
 
 static void test_port_names(void)

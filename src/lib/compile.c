@@ -92,6 +92,8 @@ static int apply_grant(snapc *c, cordon_policy *p, const cordon_grant *g,
 			uint64_t access;
 			uint32_t flags;
 			r = cordon_rule_parse_file(lines.v[j], &path, &access, &flags, err);
+			if (strstr(g->files.v[i], "${plug:") || strstr(g->files.v[i], "${slot:"))
+				flags |= CORDON_FS_NOFOLLOW;
 			if (r == 0)
 				cordon_policy_add_fs(p, path, access, flags);
 		}

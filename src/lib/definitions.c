@@ -3,6 +3,7 @@
 #include "yaml_doc.h"
 
 #include <errno.h>
+#include <regex.h>
 #include <string.h>
 
 typedef struct loader {
@@ -128,6 +129,17 @@ static int load_grant(loader *l, const ydoc_node *n, const char *what, cordon_gr
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	enum cordon_attr_type type;
+} attr_types[] = {
+	{"string", CORDON_ATTR_STRING},         {"bool", CORDON_ATTR_BOOL},
+	{"path", CORDON_ATTR_PATH},             {"paths", CORDON_ATTR_PATHS},
+	{"home-paths", CORDON_ATTR_HOME_PATHS}, {"snap-path", CORDON_ATTR_SNAP_PATH},
+	{"snap-paths", CORDON_ATTR_SNAP_PATHS},
+};
+
+/* "TYPE[!] [~REGEX]": required with !, every string matching REGEX. */
 static int load_attrs(loader *l, const ydoc_node *n, cordon_attr_spec **out, size_t *count)
 {
 	if (n->kind != YDOC_MAP)
@@ -137,24 +149,34 @@ static int load_attrs(loader *l, const ydoc_node *n, cordon_attr_spec **out, siz
 		if (v->kind != YDOC_SCALAR)
 			return at(l, v, "attribute %s: expected a type", k->text);
 		const char *t = v->text;
-		bool required = str_has_suffix(t, "!");
-		size_t tl = strlen(t) - (required ? 1 : 0);
-		enum cordon_attr_type type;
-		if (tl == 6 && strncmp(t, "string", 6) == 0)
-			type = CORDON_ATTR_STRING;
-		else if (tl == 4 && strncmp(t, "path", 4) == 0)
-			type = CORDON_ATTR_PATH;
-		else if (tl == 5 && strncmp(t, "paths", 5) == 0)
-			type = CORDON_ATTR_PATHS;
-		else if (tl == 4 && strncmp(t, "bool", 4) == 0)
-			type = CORDON_ATTR_BOOL;
-		else
-			return at(l, v, "attribute type \"%s\": expected string, path, paths or bool "
-					"(with ! when required)",
+		size_t tl = strcspn(t, " !");
+		bool required = t[tl] == '!';
+		const char *rest = t + tl + (required ? 1 : 0);
+		while (*rest == ' ')
+			rest++;
+		int type = -1;
+		for (size_t j = 0; j < ARRAY_SIZE(attr_types); j++)
+			if (strlen(attr_types[j].name) == tl && strncmp(attr_types[j].name, t, tl) == 0)
+				type = (int)attr_types[j].type;
+		if (type < 0 || (*rest && *rest != '~'))
+			return at(l, v,
+				  "attribute type \"%s\": expected string, bool, path, paths, "
+				  "home-paths, snap-path or snap-paths, then ! when required, then "
+				  "~REGEX",
 				  t);
+		char *pattern = NULL;
+		if (*rest == '~') {
+			regex_t re;
+			if (regcomp(&re, rest + 1, REG_EXTENDED | REG_NOSUB) != 0)
+				return at(l, v, "attribute %s: invalid regular expression", k->text);
+			regfree(&re);
+			pattern = xstrdup(rest + 1);
+		}
 		*out = xreallocarray(*out, *count + 1, sizeof **out);
-		(*out)[(*count)++] =
-			(cordon_attr_spec){.name = xstrdup(k->text), .type = type, .required = required};
+		(*out)[(*count)++] = (cordon_attr_spec){.name = xstrdup(k->text),
+							.type = (enum cordon_attr_type)type,
+							.required = required,
+							.pattern = pattern};
 	}
 	return 0;
 }
@@ -237,8 +259,10 @@ void cordon_grant_free(cordon_grant *g)
 
 static void attrs_free(cordon_attr_spec *a, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(a[i].name);
+		free(a[i].pattern);
+	}
 	free(a);
 }
 

@@ -21,17 +21,24 @@ typedef struct cordon_grant {
 	char *apparmor;    /* AppArmor snippet */
 } cordon_grant;
 
+/* Attribute types. Paths never hold glob or AppArmor pattern characters
+ * (* ? [ ] { } ^ " ,) nor "..": an attribute names one place, literally. */
 enum cordon_attr_type {
 	CORDON_ATTR_STRING,
-	CORDON_ATTR_PATH,  /* absolute path or $SNAP/$SNAP_DATA/$SNAP_COMMON... */
-	CORDON_ATTR_PATHS, /* list of those */
 	CORDON_ATTR_BOOL,
+	CORDON_ATTR_PATH,       /* an absolute path */
+	CORDON_ATTR_PATHS,      /* a list of those */
+	CORDON_ATTR_HOME_PATHS, /* a list of "$HOME/..." (personal-files) */
+	CORDON_ATTR_SNAP_PATH,  /* inside the declaring snap: relative (to $SNAP), or
+				   $SNAP/..., $SNAP_DATA/..., $SNAP_COMMON/... (content) */
+	CORDON_ATTR_SNAP_PATHS, /* a list of those */
 };
 
 typedef struct cordon_attr_spec {
 	char *name;
 	enum cordon_attr_type type;
 	bool required;
+	char *pattern; /* POSIX extended regex every string must match, or NULL */
 } cordon_attr_spec;
 
 enum cordon_autoconnect {

@@ -102,6 +102,31 @@ int fs_open_dir(const char *abs_path, int flags, cordon_error **err)
 	return walk(abs_path, flags, false, err);
 }
 
+int fs_open_path_nofollow(const char *abs_path)
+{
+	if (abs_path[0] != '/')
+		return -EINVAL;
+	const char *slash = strrchr(abs_path, '/');
+	_cleanup_free_ char *dir = slash == abs_path ? xstrdup("/")
+						     : xstrndup(abs_path, (size_t)(slash - abs_path));
+	int dfd = walk(dir, O_PATH, false, NULL);
+	if (dfd < 0)
+		return dfd;
+	if (slash[1] == '\0')
+		return dfd;
+	int fd = openat(dfd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int e = errno;
+	close(dfd);
+	if (fd < 0)
+		return -e;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
+		close(fd);
+		return -ELOOP;
+	}
+	return fd;
+}
+
 int fs_open_dir_root_owned(const char *abs_path, cordon_error **err)
 {
 	return walk(abs_path, O_RDONLY, true, err);

@@ -13,6 +13,11 @@
  * or O_PATH). */
 int fs_open_dir(const char *abs_path, int flags, cordon_error **err);
 
+/* Open an absolute path (file or directory) with O_PATH, following no
+ * symlink on the way nor at the end (a symlink at the end: -ELOOP). Returns
+ * the fd or a negative errno (err untouched). */
+int fs_open_path_nofollow(const char *abs_path);
+
 /* Like fs_open_dir, but every component (including the last) must be owned
  * by root and not writable by group or others. Used for compiled policy and
  * state, so a user can never substitute what the launcher reads. */

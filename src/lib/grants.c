@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <regex.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <stdio.h>
@@ -34,10 +35,79 @@ const char *cordon_port_content(const cordon_port *p)
 	return p->name;
 }
 
-static bool is_path(const cordon_yaml_value *v)
+/* One place, named literally: no pattern characters (Landlock globs them at
+ * launch, AppArmor reads them as patterns), no "..", no empty component. */
+static bool literal_path(const char *s)
 {
-	return v->kind == CORDON_Y_STRING && v->scalar &&
-	       (v->scalar[0] == '/' || v->scalar[0] == '$') && strstr(v->scalar, "..") == NULL;
+	if (strpbrk(s, "*?[]{}^\",\\") != NULL || strstr(s, "//") != NULL)
+		return false;
+	for (const char *p = s; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return false;
+	return s[0] != '\0';
+}
+
+static bool has_prefix_dir(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(s, prefix, n) == 0 && (s[n] == '/' || s[n] == '\0');
+}
+
+static bool valid_scalar(enum cordon_attr_type t, const char *s)
+{
+	switch (t) {
+	case CORDON_ATTR_PATH:
+	case CORDON_ATTR_PATHS:
+		return s[0] == '/' && literal_path(s);
+	case CORDON_ATTR_HOME_PATHS:
+		/* personal-files: beneath the user's home, not the home itself */
+		return str_has_prefix(s, "$HOME/") && s[6] != '\0' && literal_path(s + 5);
+	case CORDON_ATTR_SNAP_PATH:
+	case CORDON_ATTR_SNAP_PATHS:
+		/* content: inside the snap that declares it (snapd's rule) */
+		if (s[0] == '$')
+			return (has_prefix_dir(s, "$SNAP") || has_prefix_dir(s, "$SNAP_DATA") ||
+				has_prefix_dir(s, "$SNAP_COMMON")) &&
+			       literal_path(strchr(s, '/') ? strchr(s, '/') : "/");
+		return s[0] != '/' && literal_path(s);
+	default:
+		return true;
+	}
+}
+
+static bool matches(const char *pattern, const char *s)
+{
+	if (pattern == NULL)
+		return true;
+	regex_t re;
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+		return false;
+	bool ok = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	return ok;
+}
+
+static const char *type_text(enum cordon_attr_type t)
+{
+	switch (t) {
+	case CORDON_ATTR_STRING:
+		return "a string";
+	case CORDON_ATTR_BOOL:
+		return "true or false";
+	case CORDON_ATTR_PATH:
+		return "an absolute path without pattern characters";
+	case CORDON_ATTR_PATHS:
+		return "a list of absolute paths without pattern characters";
+	case CORDON_ATTR_HOME_PATHS:
+		return "a list of paths starting with $HOME/, without pattern characters";
+	case CORDON_ATTR_SNAP_PATH:
+		return "a path inside the snap (relative, or under $SNAP, $SNAP_DATA or "
+		       "$SNAP_COMMON)";
+	case CORDON_ATTR_SNAP_PATHS:
+		return "a list of paths inside the snap (relative, or under $SNAP, $SNAP_DATA or "
+		       "$SNAP_COMMON)";
+	}
+	return "?";
 }
 
 int cordon_check_attrs(const cordon_def *def, const cordon_port *port, bool plug,
@@ -57,34 +127,36 @@ int cordon_check_attrs(const cordon_def *def, const cordon_port *port, bool plug
 			continue;
 		}
 		const cordon_yaml_value *v = &a->value;
-		bool ok = false;
-		const char *want = "";
-		switch (specs[i].type) {
-		case CORDON_ATTR_STRING:
-			ok = v->kind == CORDON_Y_STRING;
-			want = "a string";
-			break;
-		case CORDON_ATTR_PATH:
-			ok = is_path(v);
-			want = "an absolute path or one starting with $SNAP, $SNAP_DATA, …";
-			break;
-		case CORDON_ATTR_PATHS:
+		enum cordon_attr_type t = specs[i].type;
+		bool list = t == CORDON_ATTR_PATHS || t == CORDON_ATTR_HOME_PATHS ||
+			    t == CORDON_ATTR_SNAP_PATHS;
+		bool ok;
+		if (t == CORDON_ATTR_BOOL) {
+			ok = v->kind == CORDON_Y_BOOL;
+		} else if (list) {
 			ok = v->kind == CORDON_Y_LIST;
 			for (size_t j = 0; ok && j < v->n; j++)
-				ok = is_path(&v->items[j]);
-			want = "a list of paths (absolute or starting with a variable)";
-			break;
-		case CORDON_ATTR_BOOL:
-			ok = v->kind == CORDON_Y_BOOL;
-			want = "true or false";
-			break;
+				ok = v->items[j].kind == CORDON_Y_STRING &&
+				     valid_scalar(t, v->items[j].scalar) &&
+				     matches(specs[i].pattern, v->items[j].scalar);
+		} else {
+			ok = v->kind == CORDON_Y_STRING && valid_scalar(t, v->scalar) &&
+			     matches(specs[i].pattern, v->scalar);
 		}
 		if (!ok)
 			return cordon_err_msg(err, EINVAL,
-					      "%s \"%s\" of snap \"%s\": attribute \"%s\" must be %s",
-					      kind, port->name, snap, specs[i].name, want);
+					      "%s \"%s\" of snap \"%s\": attribute \"%s\" must be %s%s%s",
+					      kind, port->name, snap, specs[i].name, type_text(t),
+					      specs[i].pattern ? " matching " : "",
+					      specs[i].pattern ? specs[i].pattern : "");
 	}
 	return 0;
+}
+
+static bool beneath_dir(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
 }
 
 /* ---- variables of a connection ---- */
@@ -130,7 +202,11 @@ static int push_attr_value(const cordon_loaded_snap *owner, const char *text, st
 		strv_push(values, text);
 		return 0;
 	}
-	return cordon_rule_subst(text, owner_lookup, (void *)owner, values, NULL);
+	/* a relative path in an attribute (content's read: [lib]) is inside
+	 * the declaring snap, as in snapd */
+	_cleanup_free_ char *abs = text[0] != '/' && text[0] != '$' ? xasprintf("$SNAP/%s", text)
+								      : xstrdup(text);
+	return cordon_rule_subst(abs, owner_lookup, (void *)owner, values, NULL);
 }
 
 static int conn_lookup(void *vctx, const char *name, strv *values)
@@ -314,15 +390,52 @@ static int mount_lookup(void *vctx, const char *name, strv *values)
 	return conn_lookup(vctx, name, values);
 }
 
+/* Is path a directory, reached without following any symlink? 0, or a
+ * negative errno (-ELOOP for a symlink anywhere on the way). */
+static int real_dir(const char *path)
+{
+	int fd = fs_open_path_nofollow(path);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	int r = fstat(fd, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	close(fd);
+	return r;
+}
+
+/* A content directory: it must be a real directory of the slot snap; a
+ * `write` one under the slot's $SNAP_DATA or $SNAP_COMMON is made when
+ * missing (snapd does so). Never through a symlink: the slot snap may have
+ * replaced one with a link elsewhere. */
+static int ensure_source(const cordon_loaded_snap *s, bool rw, const char *src,
+			 cordon_error **err)
+{
+	int r = real_dir(src);
+	if (r == 0)
+		return 0;
+	if (r == -ENOENT && rw && s != NULL &&
+	    (beneath_dir(src, s->data_dir) || beneath_dir(src, s->common_dir))) {
+		int fd = fs_mkdir_p(src, 0755, 0, 0, err);
+		if (fd < 0)
+			return fd;
+		close(fd);
+		return 0;
+	}
+	return cordon_err_msg(err, -r, "content directory %s: %s", src,
+			      r == -ELOOP ? "a symlink is in the way; refusing it" : strerror(-r));
+}
+
 /* A mount point under the snap's own writable directories is made (root,
  * 0755) when missing; anywhere else it must exist (in $SNAP, the image). */
 static int ensure_target(const cordon_loaded_snap *s, const char *target, cordon_error **err)
 {
-	struct stat st;
-	if (stat(target, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0
-					   : cordon_err_msg(err, ENOTDIR, "mount point %s is not "
-									  "a directory", target);
+	int e = real_dir(target);
+	if (e == 0)
+		return 0;
+	if (e != -ENOENT)
+		return cordon_err_msg(err, -e, "mount point %s: %s", target,
+				      e == -ELOOP ? "a symlink is in the way; refusing it"
+						  : strerror(-e));
 	const char *bases[] = {s->data_dir, s->common_dir};
 	for (size_t i = 0; i < 2; i++) {
 		size_t l = strlen(bases[i]);
@@ -368,14 +481,9 @@ int cordon_connections_mounts(cordon_ctx *ctx, const char *instance, strv *out,
 				_cleanup_free_ char *target =
 					lines.n > 1 ? xasprintf("%s/%s", dst, strrchr(src, '/') + 1)
 						    : xstrdup(dst);
-				struct stat st;
-				if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode)) {
-					r = cordon_err_msg(err, ENOENT,
-							   "%s:%s: content directory %s does not exist",
-							   rows[i].slot_snap, rows[i].slot, src);
-					break;
-				}
-				r = ensure_target(v.plug_snap, target, err);
+				r = ensure_source(v.slot_snap, strcmp(mode, "rw") == 0, src, err);
+				if (r == 0)
+					r = ensure_target(v.plug_snap, target, err);
 				if (r == 0) {
 					strv_push(out, mode);
 					strv_push(out, src);

@@ -5,6 +5,7 @@
  * rule is denied (EACCES); rights an older ABI lacks are simply not handled,
  * which cordon_landlock_missing() reports. */
 #include "landlock.h"
+#include "fsutil.h"
 #include "landlock_defs.h"
 
 #include <ctype.h>
@@ -169,11 +170,20 @@ static int expand_path(const char *path, const cordon_env *env, bool is_glob, ch
  * nothing. EACCES likewise: a path the caller cannot even reach by DAC would
  * not become reachable through a rule. */
 static int add_path_rule(int ruleset, const char *path, uint64_t access, uint64_t handled,
-			 cordon_error **err)
+			 bool nofollow, cordon_error **err)
 {
 	/* O_PATH follows symlinks: Landlock ties the rule to the inode the
-	 * path resolves to now, which is what the policy names. */
-	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+	 * path resolves to now, which is what the policy names. A path from a
+	 * plug or slot attribute follows none (CORDON_FS_NOFOLLOW): the snap
+	 * that named it may have made any part of it a symlink. */
+	_cleanup_close_ int fd = -1;
+	if (nofollow) {
+		fd = fs_open_path_nofollow(path);
+		if (fd < 0)
+			errno = -fd;
+	} else {
+		fd = open(path, O_PATH | O_CLOEXEC);
+	}
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP)
 			return 0;
@@ -233,13 +243,14 @@ static int add_fs_rule(int ruleset, const cordon_fs_rule *r, const cordon_env *e
 		 * that across its domains. Write rights stay on the launcher's
 		 * own directory only: /proc/sys is full of root-owned 0644
 		 * files that a uid-0 command must not write. */
-		ret = add_path_rule(ruleset, path, r->access, handled, err);
+		ret = add_path_rule(ruleset, path, r->access, handled, false, err);
 		if (ret < 0)
 			return ret;
-		return add_path_rule(ruleset, "/proc", r->access & CORDON_LL_R, handled, err);
+		return add_path_rule(ruleset, "/proc", r->access & CORDON_LL_R, handled, false, err);
 	}
+	bool nofollow = (r->flags & CORDON_FS_NOFOLLOW) != 0;
 	if (!is_glob)
-		return add_path_rule(ruleset, path, r->access, handled, err);
+		return add_path_rule(ruleset, path, r->access, handled, nofollow, err);
 
 	glob_t g = {0};
 	/* No GLOB_ERR: an unreadable directory on the way just matches
@@ -256,7 +267,7 @@ static int add_fs_rule(int ruleset, const cordon_fs_rule *r, const cordon_env *e
 		return cordon_err_msg(err, EIO, "landlock rule: glob %s failed", path);
 	}
 	for (size_t i = 0; i < g.gl_pathc; i++) {
-		ret = add_path_rule(ruleset, g.gl_pathv[i], r->access, handled, err);
+		ret = add_path_rule(ruleset, g.gl_pathv[i], r->access, handled, nofollow, err);
 		if (ret < 0)
 			break;
 	}

@@ -126,6 +126,25 @@ void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a, cord
 	}
 }
 
+void cordon_launch_rule_vars(const cordon_policy *p, const cordon_launch_args *a, cordon_env *vars)
+{
+	/* The launch-time variables of file rules come from what the launcher
+	 * computed, never from the app's environment: snap.yaml's
+	 * `environment:` is the snap's to write, and would otherwise move
+	 * what a rule covers (SNAP_USER_DATA: /anywhere). $HOME in a rule is
+	 * the user's real home (the app's HOME is its SNAP_USER_DATA). */
+	_cleanup_free_ char *user_data =
+		xasprintf("%s/snap/%s/%s", a->home, p->instance_name, p->revision);
+	_cleanup_free_ char *user_common = xasprintf("%s/snap/%s/common", a->home, p->instance_name);
+	_cleanup_free_ char *xdg = xasprintf("/run/user/%u/snap.%s", (unsigned)a->uid,
+					     p->instance_name);
+	cordon_env_set(vars, "HOME", a->home);
+	cordon_env_set(vars, "SNAP_REAL_HOME", a->home);
+	cordon_env_set(vars, "SNAP_USER_DATA", user_data);
+	cordon_env_set(vars, "SNAP_USER_COMMON", user_common);
+	cordon_env_set(vars, "XDG_RUNTIME_DIR", xdg);
+}
+
 static char *in_snap(const cordon_policy *p, const char *rel)
 {
 	if (rel[0] == '/')
@@ -362,7 +381,9 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 		if (r < 0)
 			goto out;
 		if (p.confinement == CORDON_STRICT) {
-			r = cordon_landlock_apply(&p, &env, err);
+			_cleanup_env_ cordon_env vars = {0};
+			cordon_launch_rule_vars(&p, a, &vars);
+			r = cordon_landlock_apply(&p, &vars, err);
 			if (r < 0)
 				goto out;
 		}

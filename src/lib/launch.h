@@ -32,6 +32,10 @@ int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy 
 /* Step 1, pure: the environment of the command. */
 void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a, cordon_env *env);
 
+/* Pure: the values of the launch-time variables of file rules ($HOME is the
+ * real home), independent of the snap's environment. */
+void cordon_launch_rule_vars(const cordon_policy *p, const cordon_launch_args *a, cordon_env *vars);
+
 /* Pure: the argv to exec (command-chain, command, user args), expanded. */
 void cordon_launch_argv(const cordon_policy *p, const cordon_env *env, int argc, char **argv,
 			strv *out);

@@ -1,4 +1,5 @@
 #include "mountns.h"
+#include "snapmount.h"
 #include "fsutil.h"
 #include "util.h"
 
@@ -182,19 +183,10 @@ static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd
 		return cordon_err(err, errno, "mount private /dev/shm");
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		const cordon_mount *m = &p->mounts[i];
-		_cleanup_close_ int sfd = open(m->source, O_PATH | O_CLOEXEC);
-		if (sfd < 0)
-			return cordon_err(err, errno, "open %s", m->source);
-		_cleanup_close_ int tfd = open(m->target, O_PATH | O_CLOEXEC);
-		if (tfd < 0)
-			return cordon_err(err, errno, "open mount point %s", m->target);
-		_cleanup_free_ char *s = proc_fd(sfd), *t = proc_fd(tfd);
-		if (mount(s, t, NULL, MS_BIND | MS_REC, NULL) < 0)
-			return cordon_err(err, errno, "bind %s on %s", m->source, m->target);
-		if ((m->flags & CORDON_MOUNT_RO) &&
-		    mount("none", m->target, NULL,
-			  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
-			return cordon_err(err, errno, "remount %s read-only", m->target);
+		int r = cordon_bind_nofollow(m->source, m->target, (m->flags & CORDON_MOUNT_RO) != 0,
+					     err);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "compile.h"
 #include "connections.h"
 #include "fsutil.h"
+#include "snapmount.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -103,13 +104,13 @@ static int update_in_ns(const cordon_loaded_snap *ls, const strv *wanted, buf *m
 	for (size_t w = 0; w < wanted->n; w += 3) {
 		if (strv_contains(&present, wanted->v[w + 2]))
 			continue;
-		const char *src = wanted->v[w + 1], *dst = wanted->v[w + 2];
-		if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-		    (strcmp(wanted->v[w], "ro") == 0 &&
-		     mount("none", dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-			   NULL) < 0)) {
-			buf_printf(msg, "bind %s on %s: %s", src, dst, strerror(errno));
-			return -errno;
+		cordon_error *e = NULL;
+		r = cordon_bind_nofollow(wanted->v[w + 1], wanted->v[w + 2],
+					 strcmp(wanted->v[w], "ro") == 0, &e);
+		if (r < 0) {
+			buf_adds(msg, e->msg);
+			cordon_error_free(&e);
+			return r;
 		}
 	}
 	return 0;

@@ -22,6 +22,10 @@ const char *cordon_confinement_name(enum cordon_confinement c);
 enum {
 	CORDON_FS_GLOB = 1u << 0,     /* path holds glob(7) characters: expanded at launch */
 	CORDON_FS_OPTIONAL = 1u << 1, /* missing path is not worth a note */
+	/* The path comes from a plug or slot attribute: resolved at launch
+	 * without following any symlink, so a snap cannot swap a directory it
+	 * names (its content, its personal files) for a link elsewhere. */
+	CORDON_FS_NOFOLLOW = 1u << 2,
 };
 typedef struct cordon_fs_rule {
 	char *path;

@@ -134,3 +134,25 @@ int cordon_snap_umount(const char *target, cordon_error **err)
 		return cordon_err(err, errno, "unmount %s", target);
 	return 0;
 }
+
+int cordon_bind_nofollow(const char *source, const char *target, bool ro, cordon_error **err)
+{
+	_cleanup_close_ int sfd = fs_open_dir(source, O_PATH, err);
+	if (sfd < 0)
+		return sfd;
+	_cleanup_close_ int tfd = fs_open_dir(target, O_PATH, err);
+	if (tfd < 0)
+		return tfd;
+	_cleanup_free_ char *s = fd_path(sfd), *t = fd_path(tfd);
+	if (mount(s, t, NULL, MS_BIND, NULL) < 0)
+		return cordon_err(err, errno, "bind %s on %s", source, target);
+	if (!ro)
+		return 0;
+	_cleanup_close_ int mfd = fs_open_dir(target, O_PATH, err);
+	if (mfd < 0)
+		return mfd;
+	_cleanup_free_ char *m = fd_path(mfd);
+	if (mount("none", m, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		return cordon_err(err, errno, "remount %s read-only", target);
+	return 0;
+}

@@ -78,22 +78,26 @@ class DeviceCgroupTest(CordonTestCase):
         self.assertEqual(self.probe_host("open-dev", "/dev/kmsg"), "OK")
 
     def test_label_cgroup_default_mechanism_is_v1_here(self):
+        """On this hybrid host the v1 devices controller is the mechanism:
+        the process joins the label's v1 devices cgroup (its line in
+        /proc/self/cgroup names the app) and no cgroup2 one (a second move
+        would only cost time: the launcher joins one hierarchy per mode)."""
         self.install("hello", YAML)
         lines = self.probe_lines("hello", "cgroup")
         self.assertEqual(lines[0], "OK")
         want = f"/{self.s.cgroup_parent}/snap.hello.hello"
         devices = [l for l in lines[1:] if l.split(":")[1] == "devices"]
         self.assertEqual(devices, [devices[0].split(":")[0] + ":devices:" + want])
-        self.assertIn("0::" + want, lines)
+        self.assertNotIn("0::" + want, lines)
         # the other app has its own label
-        self.assertIn(f"0::/{self.s.cgroup_parent}/snap.hello.other",
-                      self.probe_lines("hello.other", "cgroup"))
+        self.assertIn(f":devices:/{self.s.cgroup_parent}/snap.hello.other",
+                      self.probe("hello.other", "cgroup"))
         # control: outside, no such cgroup
         self.assertNotIn("snap.hello", self.probe_host("cgroup"))
-        # the hybrid host uses the v1 controller, no BPF program
         with open(os.path.join(self.label_dir("v1"), "devices.list")) as f:
             self.assertEqual(sorted(f.read().split("\n")[:-1]), DEFAULT_V1)
-        self.assertEqual(bpf_device_progs(self.label_dir("v2")), 0)
+        with open(os.path.join(self.label_dir("v1"), "cgroup.procs")) as f:
+            self.assertEqual(f.read(), "")  # the command is gone
 
     def test_devices_v1(self):
         self.install("hello", YAML)
@@ -101,7 +105,6 @@ class DeviceCgroupTest(CordonTestCase):
         self.check_devices(env)
         with open(os.path.join(self.label_dir("v1"), "devices.list")) as f:
             self.assertEqual(sorted(f.read().split("\n")[:-1]), DEFAULT_V1)
-        self.assertEqual(bpf_device_progs(self.label_dir("v2")), 0)
         # control: the parent cgroup (where the launcher came from) allows all
         with open(os.path.join(self.v1, self.s.cgroup_parent, "devices.list")) as f:
             self.assertEqual(f.read(), "a *:* rwm\n")
@@ -110,17 +113,18 @@ class DeviceCgroupTest(CordonTestCase):
         self.install("hello", YAML)
         env = {"CORDON_DEVICE_CGROUP": "v2"}
         lines = self.probe_lines("hello", "cgroup", env=env)
-        self.assertIn(f"0::/{self.s.cgroup_parent}/snap.hello.hello", lines)
+        want = f"/{self.s.cgroup_parent}/snap.hello.hello"
+        self.assertIn("0::" + want, lines)
+        # the v1 devices controller is not used in v2 mode
+        self.assertNotIn(":devices:" + want, lines)
         self.check_devices(env)
         self.assertEqual(bpf_device_progs(self.label_dir("v2")), 1)
-        # switching back to v1 removes the program: one mechanism per label
-        self.assertEqual(self.probe("hello", "open-dev", "/dev/null",
-                                    env={"CORDON_DEVICE_CGROUP": "v1"}), "OK")
-        self.assertEqual(bpf_device_progs(self.label_dir("v2")), 0)
-        # and back to v2: one program again, not two
+        # later v2 launches replace the program: one, not one per launch
         self.probe("hello", "open-dev", "/dev/null", env=env)
         self.probe("hello", "open-dev", "/dev/null", env=env)
         self.assertEqual(bpf_device_progs(self.label_dir("v2")), 1)
+        # control: the parent cgroup has no program
+        self.assertEqual(bpf_device_progs(os.path.join(self.v2, self.s.cgroup_parent)), 0)
 
     def test_devices_denied_in_both_at_once(self):
         # v1 then v2 launches of one label: the v2 launch's process is still
@@ -159,9 +163,10 @@ class DeviceCgroupTest(CordonTestCase):
 """)
         # the chain itself runs inside: its own cgroup file shows the label
         files = {"bin/chain": '#!/bin/sh\n'
-                              'export CHAIN_CG="$(grep "^0::" /proc/self/cgroup)"\nexec "$@"\n'}
+                              'export CHAIN_CG="$(grep ":devices:" /proc/self/cgroup | cut -d: -f3)"\n'
+                              'exec "$@"\n'}
         self.install("hello", yaml, files=files)
         self.assertEqual(self.probe("hello", "env", "CHAIN_CG"),
-                         f"OK 0::/{self.s.cgroup_parent}/snap.hello.hello")
+                         f"OK /{self.s.cgroup_parent}/snap.hello.hello")
         self.assertEqual(self.probe("hello", "read", "/etc/shadow"), "EACCES")
         self.assertEqual(self.probe_host("read", "/etc/shadow"), "OK")

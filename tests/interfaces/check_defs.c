@@ -144,8 +144,17 @@ static int sample_lookup(void *vctx, const char *name, strv *values)
 			  strcmp(key, "path") == 0 ? "/dev/ttyUSB0" : "/var/snap/other/x2/p");
 		break;
 	case CORDON_ATTR_PATHS:
+	case CORDON_ATTR_SNAP_PATHS:
 		strv_push(values, "/var/snap/other/x2/a");
 		strv_push(values, "/var/snap/other/x2/b");
+		break;
+	case CORDON_ATTR_SNAP_PATH:
+		strv_push(values, "/var/snap/other/x2/target");
+		break;
+	case CORDON_ATTR_HOME_PATHS:
+		/* the launcher expands $HOME */
+		strv_push(values, "$HOME/.config/a");
+		strv_push(values, "$HOME/.local/b");
 		break;
 	case CORDON_ATTR_STRING:
 		strv_push(values, "word");

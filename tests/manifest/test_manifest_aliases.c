@@ -122,8 +122,9 @@ static void same_at(const char *aliased, const char *written_out, const char *fi
 		check_count++;
 		if (strcmp(ta, tw) != 0) {
 			check_failures++;
-			fprintf(stderr, "%s:%d: models differ\n  aliased:\n%s\n  written out:\n%s\n",
-				file, line, ta, tw);
+			fprintf(stderr,
+				"%s:%d: models differ\n  aliased:\n%s\n  written out:\n%s\n", file,
+				line, ta, tw);
 		}
 	}
 	cordon_manifest_free(ma);
@@ -140,11 +141,12 @@ static void test_expansion(void)
 		  "    environment: &e\n      X: one\n      Y: 1.10\n"
 		  "  b:\n    command: b\n    plugs: *p\n    environment: *e\n"
 		  "  c:\n    command: c\n    plugs: *p\n    environment: *e\n",
-	     HEAD "apps:\n"
-		  "  a:\n    command: a\n    plugs:\n      - portal\n"
-		  "    environment:\n      X: one\n      Y: 1.10\n"
-		  "  b:\n    command: b\n    plugs: [portal]\n    environment: {X: one, Y: 1.10}\n"
-		  "  c:\n    command: c\n    plugs: [portal]\n    environment: {X: one, Y: 1.10}\n");
+	     HEAD
+	     "apps:\n"
+	     "  a:\n    command: a\n    plugs:\n      - portal\n"
+	     "    environment:\n      X: one\n      Y: 1.10\n"
+	     "  b:\n    command: b\n    plugs: [portal]\n    environment: {X: one, Y: 1.10}\n"
+	     "  c:\n    command: c\n    plugs: [portal]\n    environment: {X: one, Y: 1.10}\n");
 	/* scalars keep their resolved type (and quoting) through an alias; an
 	 * alias may be a key; aliases nest inside anchored values */
 	same(HEAD "summary: &s \"same text\"\ndescription: *s\n"
@@ -184,7 +186,8 @@ static void test_expansion(void)
 			CHECK_INT(p->col, 16);
 		}
 		const cordon_app *b = cordon_manifest_app(m, "b");
-		CHECK(b && b->pos[CORDON_APP_PLUGS].line == 7 && b->pos[CORDON_APP_PLUGS].col == 12);
+		CHECK(b && b->pos[CORDON_APP_PLUGS].line == 7 &&
+		      b->pos[CORDON_APP_PLUGS].col == 12);
 	}
 	cordon_manifest_free(m);
 	bad(HEAD "x: &c [1]\napps:\n  a:\n    command: *c\n",

@@ -37,6 +37,9 @@ void cli_out(const char *s)
 
 int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **err)
 {
+	/* a context that could not open is still safe to close */
+	memset(ctx, 0, sizeof *ctx);
+	ctx->lock_fd = -1;
 	if (writable && geteuid() != 0)
 		return cordon_err_msg(err, EPERM, "cordon %s requires root (try with sudo)", what);
 	const char *root = getenv("CORDON_ROOT");

@@ -80,8 +80,6 @@ int cordon_connections_settle(cordon_ctx *ctx, cordon_error **err);
  * preserved namespace when no process uses it, or update it in place. */
 int cordon_ns_refresh(cordon_ctx *ctx, const char *instance, cordon_error **err);
 
-/* Is any process in the mount namespace whose nsfs inode this is? */
-bool cordon_ns_in_use(dev_t dev, ino_t ino);
 
 /* Internal to the connections module (grants.c / connections.c). */
 bool cordon_port_bound(const cordon_port *p, const char *app, const char *hook);

@@ -5,11 +5,12 @@
  * their per-command namespaces being slaves of the snap's. */
 #include "compile.h"
 #include "connections.h"
+#include "cgroup.h"
 #include "fsutil.h"
+#include "mountns.h"
 #include "snapmount.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -22,25 +23,6 @@
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-bool cordon_ns_in_use(dev_t dev, ino_t ino)
-{
-	DIR *d = opendir("/proc");
-	if (d == NULL)
-		return true; /* cannot tell: assume it is */
-	bool used = false;
-	struct dirent *de;
-	while (!used && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		_cleanup_free_ char *p = xasprintf("/proc/%s/ns/mnt", de->d_name);
-		struct stat st;
-		if (stat(p, &st) == 0 && st.st_ino == ino && st.st_dev == dev)
-			used = true;
-	}
-	closedir(d);
-	return used;
-}
 
 static bool beneath(const char *path, const char *dir)
 {
@@ -189,7 +171,8 @@ int cordon_ns_refresh(cordon_ctx *ctx, const char *instance, cordon_error **err)
 		return cordon_err(err, errno, "stat %s", mntname);
 	if ((uint32_t)sfs.f_type != NSFS_MAGIC)
 		return 0;
-	if (!cordon_ns_in_use(st.st_dev, st.st_ino)) {
+	const char *parent = ctx->cgroup.parent ? ctx->cgroup.parent : CORDON_CGROUP_PARENT;
+	if (!cordon_snap_ns_in_use(parent, instance, st.st_dev, st.st_ino)) {
 		_cleanup_free_ char *target = xasprintf("/proc/self/fd/%d/%s", dirfd, mntname);
 		if (umount2(target, MNT_DETACH) < 0)
 			return cordon_err(err, errno, "discard the namespace of %s", instance);

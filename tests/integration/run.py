@@ -8,6 +8,7 @@ its own; at the end the runner checks that nothing is left behind: no mounts,
 no loop devices, no cgroups, no users, no scratch directories.
 """
 import argparse
+import fcntl
 import os
 import sys
 import unittest
@@ -30,6 +31,10 @@ def main():
     if os.geteuid() != 0:
         print("integration tests need root (sudo make check)", file=sys.stderr)
         return 1
+    # One run at a time: the runs share the fixed test prefix and system
+    # root. The lock is on this file, so nothing is left behind.
+    lock = open(__file__)
+    fcntl.flock(lock, fcntl.LOCK_EX)
     cordonlib.configure(os.path.abspath(args.build), args.prefix, args.system_root)
     cordonlib.install_test_build()
     loader = unittest.TestLoader()

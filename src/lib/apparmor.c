@@ -16,6 +16,7 @@ static const struct {
 	{"$SNAP_REAL_HOME", "@{HOME}", true},
 	{"$HOME", "@{HOME}", true},
 	{"$XDG_RUNTIME_DIR", "/run/user/[0-9]*/snap.@{SNAP_INSTANCE_NAME}", true},
+	{"$USER_RUNTIME_DIR", "/run/user/[0-9]*", true},
 	{"/proc/self", "@{PROC}/@{pid}", true},
 	{"/proc/thread-self", "@{PROC}/@{pid}/task/@{tid}", true},
 };

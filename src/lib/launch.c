@@ -5,6 +5,7 @@
 #include "landlock.h"
 #include "mountns.h"
 #include "paths.h"
+#include "runtimedir.h"
 #include "seccomp_load.h"
 #include "snapmount.h"
 #include "util.h"
@@ -143,6 +144,8 @@ void cordon_launch_rule_vars(const cordon_policy *p, const cordon_launch_args *a
 	cordon_env_set(vars, "SNAP_USER_DATA", user_data);
 	cordon_env_set(vars, "SNAP_USER_COMMON", user_common);
 	cordon_env_set(vars, "XDG_RUNTIME_DIR", xdg);
+	_cleanup_free_ char *run = xasprintf("/run/user/%u", (unsigned)a->uid);
+	cordon_env_set(vars, "USER_RUNTIME_DIR", run);
 }
 
 static char *in_snap(const cordon_policy *p, const char *rel)
@@ -311,10 +314,14 @@ static int enter_apparmor(const cordon_policy *p, cordon_error **err)
 
 int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 {
+	/* every cleanup variable before the first goto: none is skipped */
+	_cleanup_policy_ cordon_policy p = {0};
+	_cleanup_env_ cordon_env env = {0};
+	_cleanup_env_ cordon_env vars = {0};
+	_cleanup_strv_ strv argv = {0};
 	cordon_paths paths;
 	if (cordon_paths_init(&paths, a->root) < 0)
 		return cordon_err_msg(err, EINVAL, "invalid root prefix");
-	_cleanup_policy_ cordon_policy p = {0};
 	int r = cordon_policy_load(paths.policy_dir, a->label, &p, err);
 	if (r < 0)
 		goto out;
@@ -322,12 +329,12 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 	bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;
 
 	/* 1. environment */
-	_cleanup_env_ cordon_env env = {0};
 	cordon_launch_env(&p, a, &env);
 	r = make_user_dirs(a, &p, err);
 	if (r < 0)
 		goto out;
 	make_xdg_runtime_dir(a, &env);
+	cordon_launch_rule_vars(&p, a, &vars);
 
 	if (p.confinement != CORDON_CLASSIC) {
 		/* the revision's mount comes back on demand after a reboot */
@@ -353,6 +360,13 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 		r = cordon_devpts_new_instance(err);
 		if (r < 0)
 			goto out;
+		/* ... and its own view of /run/user (runtimedir.h: sockets
+		 * Landlock cannot mediate are hidden) */
+		if (p.confinement == CORDON_STRICT) {
+			r = cordon_runtime_view(&p, &vars, a->uid, a->gid, err);
+			if (r < 0)
+				goto out;
+		}
 	}
 	r = drop_to_caller(a, &p, err);
 	if (r < 0)
@@ -381,14 +395,11 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 		if (r < 0)
 			goto out;
 		if (p.confinement == CORDON_STRICT) {
-			_cleanup_env_ cordon_env vars = {0};
-			cordon_launch_rule_vars(&p, a, &vars);
 			r = cordon_landlock_apply(&p, &vars, err);
 			if (r < 0)
 				goto out;
 		}
 	}
-	_cleanup_strv_ strv argv = {0};
 	cordon_launch_argv(&p, &env, a->argc, a->argv, &argv);
 	execve(argv.v[0], argv.v, env.kv.v);
 	r = cordon_err(err, errno, "cannot run %s", argv.v[0]);

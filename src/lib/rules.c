@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const launch_vars[] = {"HOME", "SNAP_USER_DATA", "SNAP_USER_COMMON",
-					  "XDG_RUNTIME_DIR", "SNAP_REAL_HOME"};
+static const char *const launch_vars[] = {"HOME",           "SNAP_USER_DATA",
+					  "SNAP_USER_COMMON", "XDG_RUNTIME_DIR",
+					  "SNAP_REAL_HOME", "USER_RUNTIME_DIR"};
 
 bool cordon_rule_is_launch_var(const char *name, size_t len)
 {

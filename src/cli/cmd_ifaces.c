@@ -121,7 +121,32 @@ int cmd_disconnect(int argc, char **argv, cordon_error **err)
 	return r;
 }
 
-/* snap's `interfaces`: the older Slot/Plug view. */
+/* Order of snap's /v2/interfaces lists: by snap, then by name (a plain
+ * string compare of "snap:name" would put "a-b:x" before "a:x"). The
+ * system's slots (":name") come first. */
+static int by_snap_then_name(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t xl = strcspn(x, ":"), yl = strcspn(y, ":");
+	int c = strncmp(x, y, xl < yl ? xl : yl);
+	if (c == 0 && xl != yl)
+		c = xl < yl ? -1 : 1;
+	return c ? c : strcmp(x + xl, y + yl);
+}
+
+/* Does "snap:name" (":name" for the system) belong to the snap `want`? */
+static bool of_snap(const char *ref, const char *want)
+{
+	size_t l = strcspn(ref, ":");
+	if (l == 0) /* the system: snap accepts its nicknames */
+		return strcmp(want, "system") == 0 || strcmp(want, "core") == 0 ||
+		       strcmp(want, "snapd") == 0;
+	return strlen(want) == l && strncmp(ref, want, l) == 0;
+}
+
+/* snap's `interfaces`: the older Slot/Plug view (cmd/snap/cmd_interfaces.go):
+ * every slot of the system, the system's own included, with the plugs
+ * connected to it ("-" when none), then every unconnected plug. */
 int cmd_interfaces(int argc, char **argv, cordon_error **err)
 {
 	if (argc > 2)
@@ -131,33 +156,52 @@ int cmd_interfaces(int argc, char **argv, cordon_error **err)
 	int r = cli_open(&ctx, false, "interfaces", err);
 	cordon_conn_view *rows = NULL;
 	size_t n = 0;
+	const cordon_catalog *cat = NULL;
+	if (r == 0)
+		r = cordon_ctx_catalog(&ctx, &cat, err);
 	if (r == 0)
 		r = cordon_connections_view(&ctx, NULL, true, &rows, &n, err);
-	if (r == 0 && n == 0)
-		r = cordon_err_msg(err, ENOENT, "no interfaces found");
 	table t;
 	table_init(&t, 2);
 	const char *hdr[] = {"Slot", "Plug"};
 	table_add(&t, hdr);
-	/* one line per slot with its plugs (plug name omitted where it equals
-	 * the slot's), then the unconnected plugs */
-	_cleanup_strv_ strv slots = {0};
-	for (size_t i = 0; r == 0 && i < n; i++)
+	_cleanup_strv_ strv slots = {0}, plugs_free = {0};
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		if (strcmp(rows[i].slot, "-") != 0 && !strv_contains(&slots, rows[i].slot))
 			strv_push(&slots, rows[i].slot);
-	strv_sort(&slots);
+		if (strcmp(rows[i].slot, "-") == 0)
+			strv_push(&plugs_free, rows[i].plug);
+	}
+	/* the system's slots, connected or not (the view leaves unconnected
+	 * ones out unless asked for the system by name) */
+	for (size_t i = 0; r == 0 && i < cat->n; i++) {
+		if (!cat->defs[i]->implicit_slot)
+			continue;
+		_cleanup_free_ char *ref = xasprintf(":%s", cat->defs[i]->name);
+		if (!strv_contains(&slots, ref))
+			strv_push(&slots, ref);
+	}
+	if (r == 0 && slots.n == 0 && plugs_free.n == 0)
+		r = cordon_err_msg(err, ENOENT, "no interfaces found");
+	if (slots.n > 1)
+		qsort(slots.v, slots.n, sizeof *slots.v, by_snap_then_name);
+	if (plugs_free.n > 1)
+		qsort(plugs_free.v, plugs_free.n, sizeof *plugs_free.v, by_snap_then_name);
 	for (size_t s = 0; r == 0 && s < slots.n; s++) {
 		_cleanup_buf_ buf plugs = {0};
-		bool relevant = want == NULL || str_has_prefix(slots.v[s], want);
+		bool relevant = want == NULL || of_snap(slots.v[s], want);
 		const char *sname = strchr(slots.v[s], ':') + 1;
+		/* rows are sorted by plug within an interface: the plugs of
+		 * one slot come out in snap order */
 		for (size_t i = 0; i < n; i++) {
 			if (strcmp(rows[i].slot, slots.v[s]) != 0 || strcmp(rows[i].plug, "-") == 0)
 				continue;
 			const char *colon = strchr(rows[i].plug, ':');
-			if (want && strncmp(rows[i].plug, want, (size_t)(colon - rows[i].plug)) == 0)
+			if (want && of_snap(rows[i].plug, want))
 				relevant = true;
 			if (plugs.len)
 				buf_addc(&plugs, ',');
+			/* the plug's name is left out when it equals the slot's */
 			if (strcmp(colon + 1, sname) == 0)
 				buf_add(&plugs, rows[i].plug, (size_t)(colon - rows[i].plug));
 			else
@@ -168,12 +212,10 @@ int cmd_interfaces(int argc, char **argv, cordon_error **err)
 		const char *row[] = {slots.v[s], plugs.len ? plugs.p : "-"};
 		table_add(&t, row);
 	}
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (strcmp(rows[i].slot, "-") != 0)
+	for (size_t i = 0; r == 0 && i < plugs_free.n; i++) {
+		if (want && !of_snap(plugs_free.v[i], want))
 			continue;
-		if (want && !str_has_prefix(rows[i].plug, want))
-			continue;
-		const char *row[] = {"-", rows[i].plug};
+		const char *row[] = {"-", plugs_free.v[i]};
 		table_add(&t, row);
 	}
 	if (r == 0) {
@@ -187,29 +229,65 @@ int cmd_interfaces(int argc, char **argv, cordon_error **err)
 	return r;
 }
 
+/* The interface column of a view row ("content[x]") names this interface? */
+static bool row_of(const cordon_conn_view *row, const char *iface)
+{
+	size_t l = strlen(iface);
+	return strncmp(row->interface, iface, l) == 0 &&
+	       (row->interface[l] == '\0' || row->interface[l] == '[');
+}
+
 int cmd_interface(int argc, char **argv, cordon_error **err)
 {
+	/* snap's `interface [--all] [NAME]`: without a name, the interfaces
+	 * with at least one connection, or every one with --all */
+	bool all = false;
+	const char *name = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			all = true;
+		else if (argv[i][0] == '-' || name)
+			return cordon_err_msg(err, EINVAL, "usage: cordon interface [--all] [NAME]");
+		else
+			name = argv[i];
+	}
 	cordon_ctx ctx;
 	int r = cli_open(&ctx, false, "interface", err);
 	const cordon_catalog *cat = NULL;
 	if (r == 0)
 		r = cordon_ctx_catalog(&ctx, &cat, err);
-	if (r == 0 && argc == 1) {
-		/* the list of every interface with its summary */
+	if (r == 0 && name == NULL) {
+		cordon_conn_view *rows = NULL;
+		size_t n = 0;
+		if (!all)
+			r = cordon_connections_view(&ctx, NULL, false, &rows, &n, err);
 		table t;
 		table_init(&t, 2);
 		const char *hdr[] = {"Name", "Summary"};
 		table_add(&t, hdr);
-		for (size_t i = 0; i < cat->n; i++) {
+		size_t shown = 0;
+		for (size_t i = 0; r == 0 && i < cat->n; i++) {
+			bool used = all;
+			for (size_t k = 0; !used && k < n; k++)
+				used = row_of(&rows[k], cat->defs[i]->name);
+			if (!used)
+				continue;
 			const char *row[] = {cat->defs[i]->name, cat->defs[i]->summary};
 			table_add(&t, row);
+			shown++;
 		}
-		_cleanup_buf_ buf out = {0};
-		table_render(&t, &out);
-		cli_out(out.p);
+		if (r == 0 && shown == 0)
+			r = cordon_err_msg(err, ENOENT, all ? "no interfaces found"
+							    : "no interfaces currently connected");
+		if (r == 0) {
+			_cleanup_buf_ buf out = {0};
+			table_render(&t, &out);
+			cli_out(out.p);
+		}
 		table_free(&t);
-	} else if (r == 0 && argc == 2) {
-		const cordon_def *def = cordon_catalog_get(cat, argv[1]);
+		cordon_conn_views_free(rows, n);
+	} else if (r == 0) {
+		const cordon_def *def = cordon_catalog_get(cat, name);
 		if (def == NULL) {
 			r = cordon_err_msg(err, ENOENT, "no such interface");
 		} else {
@@ -220,9 +298,7 @@ int cmd_interface(int argc, char **argv, cordon_error **err)
 			r = cordon_connections_view(&ctx, NULL, true, &rows, &n, err);
 			_cleanup_strv_ strv plugs = {0}, slots = {0};
 			for (size_t i = 0; r == 0 && i < n; i++) {
-				if (strcmp(rows[i].interface, def->name) != 0 &&
-				    !(str_has_prefix(rows[i].interface, def->name) &&
-				      rows[i].interface[strlen(def->name)] == '['))
+				if (!row_of(&rows[i], def->name))
 					continue;
 				const char *ends[2] = {rows[i].plug, rows[i].slot};
 				strv *lists[2] = {&plugs, &slots};
@@ -241,7 +317,11 @@ int cmd_interface(int argc, char **argv, cordon_error **err)
 			}
 			if (def->implicit_slot)
 				strv_push(&slots, "system");
-			strv_sort(&plugs);
+			/* snapd lists both by snap, then name */
+			if (plugs.n > 1)
+				qsort(plugs.v, plugs.n, sizeof *plugs.v, by_snap_then_name);
+			if (slots.n > 1)
+				qsort(slots.v, slots.n, sizeof *slots.v, by_snap_then_name);
 			if (plugs.n)
 				buf_adds(&out, "plugs:\n");
 			for (size_t i = 0; i < plugs.n; i++)
@@ -254,8 +334,6 @@ int cmd_interface(int argc, char **argv, cordon_error **err)
 			if (r == 0)
 				cli_out(out.p);
 		}
-	} else if (r == 0) {
-		r = cordon_err_msg(err, EINVAL, "usage: cordon interface [NAME]");
 	}
 	cordon_ctx_close(&ctx);
 	return r;

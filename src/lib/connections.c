@@ -2,6 +2,7 @@
 #include "connections.h"
 #include "catalog.h"
 #include "compile.h"
+#include "store.h"
 #include "util.h"
 
 #include <errno.h>
@@ -347,6 +348,48 @@ static int recompile_ends(cordon_ctx *ctx, const cordon_def *def, const char *ps
 	return 0;
 }
 
+/* Connect and disconnect rewrite policy files inside their transaction,
+ * before the commit: killed there, SQLite rolls the state back but the files
+ * would keep the new policy (a launch would get a connection `cordon
+ * connections` does not show). So first journal, committed on its own, a
+ * "finish" entry for every snap whose files may change; the transaction
+ * deletes the entries with its other changes. An entry found later means the
+ * transaction never committed: the next writable open (or a read-only one by
+ * root, see cli_open) recompiles those snaps from the state it finds
+ * (store.c, as for an interrupted install). *ids gets the entries' ids. */
+static int journal_snaps(cordon_ctx *ctx, const strv *snaps, strv *ids, cordon_error **err)
+{
+	for (size_t i = 0; i < snaps->n; i++) {
+		int r = cordon_state_add_pending(ctx->state, "finish", snaps->v[i], "", err);
+		if (r < 0)
+			return r;
+		strv_push_own(ids, xasprintf("%lld", (long long)sqlite3_last_insert_rowid(
+								   cordon_state_db(ctx->state))));
+	}
+	return 0;
+}
+
+/* Inside the transaction: the change is about to commit, drop its journal. */
+static int unjournal(cordon_ctx *ctx, const strv *ids, cordon_error **err)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < ids->n; i++)
+		r = run(ctx, err, "DELETE FROM pending WHERE id = ?", ids->v[i], NULL);
+	return r;
+}
+
+/* A failed (not killed) connect or disconnect: roll back, then do now what
+ * recovery would do after a crash: recompile the journaled snaps from the
+ * state as it was, and drop the entries. */
+static void undo_change(cordon_ctx *ctx)
+{
+	cordon_state_rollback(ctx->state);
+	cordon_error *e2 = NULL;
+	(void)cordon_store_recover(ctx, &e2);
+	cordon_error_free(&e2);
+	strv_free(&ctx->ns_dirty); /* nothing changed: no namespace to refresh */
+}
+
 static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon_def *def,
 			const char *psnap, const char *plug, const char *want_snap,
 			const char *want_slot, char **ssnap, char **sslot, cordon_error **err)
@@ -359,11 +402,23 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
 			*sslot = xstrdup(def->name);
 			return 0;
 		}
+		/* content: only the slots whose `content` matches the plug's
+		 * (the connection would be refused otherwise, see
+		 * content_matches), so that `connect foo:plug` finds the
+		 * provider when other content slots exist */
 		_cleanup_strv_ strv c = {0};
+		const cordon_port *p = NULL;
+		if (def->auto_connect == CORDON_AUTO_CONTENT) {
+			const cordon_loaded_snap *pls;
+			int e = cordon_ctx_snap(ctx, psnap, &pls, err);
+			if (e < 0)
+				return e;
+			p = cordon_manifest_plug(pls->m, plug);
+		}
 		int r = query(ctx, &c, 2, err,
-			      "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ? "
-			      "ORDER BY snap, name",
-			      def->name, NULL);
+			      "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ?1 "
+			      "AND (?2 IS NULL OR content = ?2) ORDER BY snap, name",
+			      def->name, p ? cordon_port_content(p) : ARG_NULL, NULL);
 		if (r < 0)
 			return r;
 		if (c.n != 2)
@@ -399,15 +454,21 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
 		return 0;
 	}
 	const cordon_port *found = NULL;
+	_cleanup_strv_ strv names = {0};
 	for (size_t i = 0; i < ls->m->n_slots; i++) {
 		if (strcmp(ls->m->slots[i].interface, def->name) != 0)
 			continue;
-		if (found)
-			return cordon_err_msg(err, EINVAL,
-					      "snap \"%s\" has more than one \"%s\" interface slot; "
-					      "name one",
-					      want_snap, def->name);
+		strv_push(&names, ls->m->slots[i].name);
 		found = &ls->m->slots[i];
+	}
+	if (names.n > 1) {
+		/* snapd's message (interfaces/repo.go ResolveConnect) */
+		strv_sort(&names);
+		_cleanup_buf_ buf list = {0};
+		for (size_t i = 0; i < names.n; i++)
+			buf_printf(&list, "%s%s", i ? ", " : "", names.v[i]);
+		return cordon_err_msg(err, EINVAL, "snap \"%s\" has multiple \"%s\" interface slots: %s",
+				      want_snap, def->name, list.p);
 	}
 	if (found == NULL)
 		return cordon_err_msg(err, ENOENT, "snap \"%s\" has no \"%s\" interface slots",
@@ -415,6 +476,23 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
 	*ssnap = xstrdup(want_snap);
 	*sslot = xstrdup(found->name);
 	return 0;
+}
+
+/* snapd's base declaration allows a content connection, manual or not, only
+ * between ports with the same `content` value (allow-connection:
+ * plug-attributes: content: $SLOT(content)): a manual connect must not hand
+ * a plug some other snap's unrelated content. */
+static int content_matches(const cordon_def *def, const char *psnap, const cordon_port *p,
+			   const char *ssnap, const cordon_port *s, cordon_error **err)
+{
+	if (def->auto_connect != CORDON_AUTO_CONTENT || s == NULL ||
+	    strcmp(cordon_port_content(p), cordon_port_content(s)) == 0)
+		return 0;
+	return cordon_err_msg(err, EPERM,
+			      "cannot connect %s:%s to %s:%s: content \"%s\" does not match the "
+			      "slot's content \"%s\"",
+			      psnap, p->name, ssnap, s->name, cordon_port_content(p),
+			      cordon_port_content(s));
 }
 
 int cordon_connect(cordon_ctx *ctx, const char *psnap, const char *plug, const char *want_snap,
@@ -441,12 +519,13 @@ int cordon_connect(cordon_ctx *ctx, const char *psnap, const char *plug, const c
 	if (r < 0)
 		return r;
 	const char *siface = sslot;
+	const cordon_port *s = NULL; /* NULL: a system slot */
 	if (ssnap[0]) {
 		const cordon_loaded_snap *sls;
 		r = snap_or_fail(ctx, ssnap, &sls, err);
 		if (r < 0)
 			return r;
-		const cordon_port *s = cordon_manifest_slot(sls->m, sslot);
+		s = cordon_manifest_slot(sls->m, sslot);
 		siface = s->interface;
 		if (strcmp(siface, def->name) == 0)
 			r = cordon_check_attrs(def, s, false, ssnap, err);
@@ -461,20 +540,27 @@ int cordon_connect(cordon_ctx *ctx, const char *psnap, const char *plug, const c
 	r = cordon_check_attrs(def, p, true, psnap, err);
 	if (r < 0)
 		return r;
-	r = cordon_state_begin(ctx->state, err);
+	r = content_matches(def, psnap, p, ssnap, s, err);
+	if (r < 0)
+		return r;
+	_cleanup_strv_ strv snaps = {0}, ids = {0};
+	mark(&snaps, psnap);
+	mark(&snaps, ssnap);
+	r = journal_snaps(ctx, &snaps, &ids, err);
+	if (r == 0)
+		r = cordon_state_begin(ctx->state, err);
 	if (r == 0)
 		r = insert_conn(ctx, psnap, plug, ssnap, sslot, def->name, true, err);
+	if (r == 0)
+		r = unjournal(ctx, &ids, err);
 	if (r == 0)
 		r = recompile_ends(ctx, def, psnap, plug, ssnap, sslot, err);
 	cordon_fault("connect-compile");
 	if (r == 0)
 		r = cordon_state_commit(ctx->state, err);
 	if (r < 0) {
-		cordon_state_rollback(ctx->state);
 		/* the compiled files may hold the new policy: put the old back */
-		cordon_error *e2 = NULL;
-		(void)recompile_ends(ctx, def, psnap, plug, ssnap, sslot, &e2);
-		cordon_error_free(&e2);
+		undo_change(ctx);
 		return r;
 	}
 	return cordon_connections_settle(ctx, err);
@@ -498,6 +584,23 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 		return cordon_err_msg(err, ENOENT, "snap \"%s\" has no plug or slot named \"%s\"",
 				      snap, name);
 	const char *other_snap = ssnap ? (is_system(ssnap) ? "" : ssnap) : NULL;
+	if (plug && other_snap && sslot) {
+		/* snapd (ResolveDisconnect): the named slot must exist */
+		bool found;
+		if (other_snap[0] == '\0') {
+			const cordon_def *sd = cordon_catalog_get(cat, sslot);
+			found = sd && sd->implicit_slot;
+		} else {
+			const cordon_loaded_snap *sls;
+			r = cordon_ctx_snap(ctx, other_snap, &sls, err);
+			if (r < 0 && r != -ENOENT)
+				return r;
+			found = r == 0 && cordon_manifest_slot(sls->m, sslot) != NULL;
+		}
+		if (!found)
+			return cordon_err_msg(err, ENOENT, "snap \"%s\" has no slot named \"%s\"",
+					      display_snap(other_snap), sslot);
+	}
 	_cleanup_strv_ strv rows = {0};
 	r = query(ctx, &rows, 6, err,
 		  plug ? "SELECT plug_snap, plug, slot_snap, slot, interface, undesired FROM "
@@ -519,7 +622,16 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 					      snap, name, display_snap(other_snap), sslot ? sslot : "");
 		return 0; /* "No connections to disconnect" */
 	}
-	r = cordon_state_begin(ctx->state, err);
+	_cleanup_strv_ strv snaps = {0}, ids = {0};
+	for (size_t i = 0; i < rows.n; i += 6) {
+		mark(&snaps, rows.v[i]);
+		mark(&snaps, rows.v[i + 2]);
+	}
+	r = journal_snaps(ctx, &snaps, &ids, err);
+	if (r == 0)
+		r = cordon_state_begin(ctx->state, err);
+	if (r == 0)
+		r = unjournal(ctx, &ids, err);
 	for (size_t i = 0; r == 0 && i < rows.n; i += 6) {
 		const char *ps = rows.v[i], *pl = rows.v[i + 1], *ss = rows.v[i + 2],
 			   *sl = rows.v[i + 3], *iface = rows.v[i + 4];
@@ -542,12 +654,7 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 	if (r == 0)
 		r = cordon_state_commit(ctx->state, err);
 	if (r < 0) {
-		cordon_state_rollback(ctx->state);
-		cordon_error *e2 = NULL;
-		for (size_t i = 0; i < rows.n; i += 6)
-			(void)recompile_ends(ctx, cordon_catalog_get(cat, rows.v[i + 4]), rows.v[i],
-					     rows.v[i + 1], rows.v[i + 2], rows.v[i + 3], &e2);
-		cordon_error_free(&e2);
+		undo_change(ctx);
 		return r;
 	}
 	*count = connected;

@@ -1,0 +1,110 @@
+# Shared by bench/run.sh and bench/scale.sh (sourced, not run).
+#
+# A scratch CORDON_ROOT under /var/lib (root-owned, 0755: the launcher checks
+# every directory above the compiled policy), its own cgroup parent, and a
+# cleanup that leaves nothing behind: mounts (deepest first), loop devices,
+# cgroups, the directory.
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || die "run as root (sudo make bench)"
+}
+
+# bench_setup PREFIX: sets CORDON, CONFINE, ROOT, CG and exports the
+# environment that points cordon at the scratch root.
+bench_setup() {
+	PREFIX=${1:-/usr/local}
+	CORDON=$PREFIX/bin/cordon
+	CONFINE=$PREFIX/libexec/cordon/cordon-confine
+	[ -x "$CORDON" ] || die "$CORDON not found (make install PREFIX=$PREFIX first)"
+	[ -x "$CONFINE" ] || die "$CONFINE not found (make install PREFIX=$PREFIX first)"
+	ROOT=$(mktemp -d /var/lib/cordon-bench.XXXXXX)
+	chmod 0755 "$ROOT"
+	CG=cordon-bench-${ROOT##*.}
+	mkdir -p "$ROOT/home/root" "$ROOT/work"
+	chmod 0700 "$ROOT/home/root"
+	export CORDON_ROOT=$ROOT
+	export CORDON_CGROUP_PARENT=$CG
+	export CORDON_CONFINE=$CONFINE
+	export HOME=$ROOT/home/root
+	export LANG=C.UTF-8
+	# data (interfaces, default policy): the installed copy unless given
+	if [ -n "${CORDON_DATADIR:-}" ]; then export CORDON_DATADIR; fi
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+}
+
+# Mount points under $1, deepest first (mountinfo field 5; our paths have
+# no characters that mountinfo escapes).
+mounts_under() {
+	awk -v p="$1" '$5 == p || index($5, p "/") == 1 { print length($5), $5 }' \
+		/proc/self/mountinfo | sort -rn | cut -d' ' -f2-
+}
+
+cgroup_roots() {
+	awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i+1) == "cgroup" || $(i+1) == "cgroup2") print $5; break } }' \
+		/proc/self/mountinfo
+}
+
+bench_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	[ -n "${ROOT:-}" ] && [ -d "$ROOT" ] || exit $rc
+	case $ROOT in /var/lib/cordon-bench.*) ;; *) exit $rc ;; esac
+	echo "cleaning up $ROOT" >&2
+	# No `cordon remove` per snap: with 1000 snaps that alone takes
+	# longer than the benchmark. Everything lives under the scratch root:
+	# detach its mounts (deepest first), then delete it.
+	# one umount for all of them (xargs keeps the order: deepest first)
+	mounts_under "$ROOT" | xargs -r -d '\n' umount -l 2>/dev/null || true
+	local lb
+	for lb in /sys/block/loop*/loop/backing_file; do
+		[ -r "$lb" ] || continue
+		case $(cat "$lb" 2>/dev/null) in
+		"$ROOT"/*)
+			lb=${lb#/sys/block/}
+			losetup -d "/dev/${lb%%/*}" 2>/dev/null || true
+			;;
+		esac
+	done
+	local cr
+	for cr in $(cgroup_roots); do
+		[ -d "$cr/$CG" ] || continue
+		find "$cr/$CG" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done
+	if [ -n "$(mounts_under "$ROOT")" ]; then
+		echo "warning: mounts left under $ROOT, not deleting it:" >&2
+		mounts_under "$ROOT" >&2
+	else
+		rm -rf --one-file-system "$ROOT"
+	fi
+	for cr in $(cgroup_roots); do
+		[ -d "$cr/$CG" ] && echo "warning: cgroup $cr/$CG left behind" >&2
+	done
+	exit $rc
+}
+
+machine_info() {
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- kernel: $(uname -r) ($(uname -m))"
+	echo "- CPU: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cores online"
+	echo "- memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "- $(hyperfine --version)"
+	echo "- cordon $("$CORDON" --version | awk '{ print $2 }') from $PREFIX; \`cordon debug confinement\`:"
+	"$CORDON" debug confinement 2>&1 | sed 's/^/    /'
+}
+
+# hyperfine JSON -> "name mean_ms median_ms stddev_ms" lines (hyperfine
+# pretty-prints one key per line).
+json_stats() {
+	awk '
+	/"command":/ { sub(/.*"command": "/, ""); sub(/",?$/, ""); name = $0; gsub(/ /, "_", name) }
+	/"mean":/ { v = $2; sub(/,/, "", v); mean = v * 1000 }
+	/"stddev":/ { v = $2; sub(/,/, "", v); sd = v * 1000 }
+	/"median":/ { v = $2; sub(/,/, "", v); med = v * 1000; printf "%s %.3f %.3f %.3f\n", name, mean, med, sd }
+	' "$1"
+}

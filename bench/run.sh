@@ -1,0 +1,156 @@
+#!/bin/bash
+# bench/run.sh PREFIX: launch cost of cordon next to a bare exec, bubblewrap
+# and firejail, in one hyperfine run. Run as root after `make install`
+# (`sudo make bench`). Writes bench/results.md.
+#
+# Everything happens in a scratch CORDON_ROOT (/var/lib/cordon-bench.*) with
+# its own cgroup parent; /snap, /var/snap, /var/lib/cordon and /run/cordon
+# are not touched, and the scratch root is removed at the end.
+#
+# Environment: BENCH_RUNS (300), BENCH_WARMUP (20), BENCH_OUT
+# (bench/results.md), CORDON_DATADIR (the installed data by default).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+RUNS=${BENCH_RUNS:-300}
+WARMUP=${BENCH_WARMUP:-20}
+OUT=${BENCH_OUT:-$HERE/results.md}
+SNAP=benchsnap
+
+need_root
+command -v hyperfine >/dev/null || die "hyperfine not found (apt-get install hyperfine)"
+command -v cc >/dev/null || die "cc not found"
+bench_setup "${1:-/usr/local}"
+W=$ROOT/work
+
+# The trivial program: static, so the bare exec pays no dynamic loader
+# (the launcher and the CLI are static-pie too).
+cat >"$W/true.c" <<'EOF'
+int main(void) { return 0; }
+EOF
+mkdir -p "$W/$SNAP/bin" "$W/$SNAP/meta"
+cc -O2 -static -o "$W/$SNAP/bin/true" "$W/true.c" ||
+	die "cannot link a static program (libc6-dev provides libc.a)"
+cat >"$W/$SNAP/meta/snap.yaml" <<EOF
+name: $SNAP
+version: '1.0'
+summary: launch benchmark
+apps:
+  true:
+    command: bin/true
+EOF
+# A packed snap (squashfs on a loop device), as users install them.
+built=$("$CORDON" pack "$W/$SNAP" "$W")
+"$CORDON" install --dangerous "$W/${built#built: }" >/dev/null
+# Every variant runs the very same file: the one in the mounted snap.
+BIN=$ROOT/snap/$SNAP/current/bin/true
+[ -x "$BIN" ] || die "$BIN missing after install"
+
+BWRAP=(bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all --die-with-parent "$BIN")
+FIREJAIL=(firejail --quiet --noprofile "$BIN")
+NSFILE=$ROOT/run/cordon/ns/$SNAP.mnt
+
+# Check each command once; a tool that cannot run here is left out, and
+# the reason goes into the results.
+"$BIN" || die "the trivial program does not run"
+"$CORDON" run "$SNAP.true" || die "cordon run $SNAP.true failed"
+grep -q " $NSFILE " /proc/self/mountinfo || die "no preserved namespace at $NSFILE"
+
+names=() cmds=() preps=()
+add() { # name prepare command...
+	names+=("$1") preps+=("$2")
+	shift 2
+	cmds+=("$*")
+}
+notes=()
+add "bare exec" true "$BIN"
+add "cordon run (warm)" true "$CORDON run $SNAP.true"
+add "cordon-confine (warm)" true "$CONFINE snap.$SNAP.true"
+add "cordon run (cold)" "umount -l $NSFILE" "$CORDON run $SNAP.true"
+if ! command -v bwrap >/dev/null; then
+	notes+=("bwrap: not installed (apt-get install bubblewrap); not measured")
+elif out=$("${BWRAP[@]}" 2>&1); then
+	add "bwrap" true "${BWRAP[*]}"
+else
+	notes+=("bwrap: cannot run here ($(echo "$out" | head -1)); not measured")
+fi
+if ! command -v firejail >/dev/null; then
+	notes+=("firejail: not installed (apt-get install firejail); not measured")
+elif out=$("${FIREJAIL[@]}" 2>&1); then
+	add "firejail" true "${FIREJAIL[*]}"
+else
+	notes+=("firejail: cannot run here ($(echo "$out" | head -1)); not measured")
+fi
+
+args=(-N --warmup "$WARMUP" --runs "$RUNS" --time-unit millisecond
+	--export-markdown "$W/table.md" --export-json "$W/results.json")
+for i in "${!cmds[@]}"; do
+	args+=(--prepare "${preps[$i]}" -n "${names[$i]}" "${cmds[$i]}")
+done
+echo "hyperfine: ${#cmds[@]} commands, $RUNS runs each (after $WARMUP warm-up runs)" >&2
+(cd "$W" && hyperfine "${args[@]}") >&2
+
+stat_of() { json_stats "$W/results.json" | awk -v n="${1// /_}" -v f="$2" '$1 == n { print $f }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "-"; else printf "%+.2f ms", a - b }'; }
+
+summary() {
+	local bare2 bare3 warm2 warm3 conf2 conf3 cold2 cold3 bw2 bw3 fj2 fj3
+	echo "| | mean | median |"
+	echo "|:---|---:|---:|"
+	bare2=$(stat_of "bare exec" 2) bare3=$(stat_of "bare exec" 3)
+	warm2=$(stat_of "cordon run (warm)" 2) warm3=$(stat_of "cordon run (warm)" 3)
+	conf2=$(stat_of "cordon-confine (warm)" 2) conf3=$(stat_of "cordon-confine (warm)" 3)
+	cold2=$(stat_of "cordon run (cold)" 2) cold3=$(stat_of "cordon run (cold)" 3)
+	bw2=$(stat_of "bwrap" 2) bw3=$(stat_of "bwrap" 3)
+	fj2=$(stat_of "firejail" 2) fj3=$(stat_of "firejail" 3)
+	echo "| cordon run (warm) − bare exec (goal: ≤ +2 ms) | $(diff_ms "$warm2" "$bare2") | $(diff_ms "$warm3" "$bare3") |"
+	echo "| cordon run (warm) / bare exec | $(ratio "$warm2" "$bare2") | $(ratio "$warm3" "$bare3") |"
+	echo "| cordon run (warm) / bwrap (goal: < 1) | $(ratio "$warm2" "$bw2") | $(ratio "$warm3" "$bw3") |"
+	echo "| cordon run (warm) / firejail | $(ratio "$warm2" "$fj2") | $(ratio "$warm3" "$fj3") |"
+	echo "| the CLI's exec: cordon run − cordon-confine | $(diff_ms "$warm2" "$conf2") | $(diff_ms "$warm3" "$conf3") |"
+	echo "| the launcher: cordon-confine − bare exec | $(diff_ms "$conf2" "$bare2") | $(diff_ms "$conf3" "$bare3") |"
+	echo "| first launch: cordon run (cold) − (warm) | $(diff_ms "$cold2" "$warm2") | $(diff_ms "$cold3" "$warm3") |"
+}
+
+{
+	echo "# cordon launch benchmark"
+	echo
+	echo "Produced by \`bench/run.sh\` (\`sudo make bench\`): $RUNS runs of each command after"
+	echo "$WARMUP warm-up runs, \`hyperfine -N\` (no shell), one hyperfine invocation."
+	echo
+	machine_info
+	echo
+	echo "## Launch time of a static no-op program"
+	echo
+	cat "$W/table.md"
+	echo
+	echo "## Ratios and differences"
+	echo
+	summary
+	echo
+	echo "## What each row runs"
+	echo
+	echo "- **bare exec**: the program itself (\`$SNAP/current/bin/true\` in the mounted snap; every row runs this file)."
+	echo "- **cordon run (warm)**: \`cordon run $SNAP.true\`, the snap's mount namespace already preserved: the CLI execs the"
+	echo "  launcher, which loads the compiled policy, joins the label cgroup (device cgroup), joins the snap's namespace,"
+	echo "  makes the command's own mount namespace and devpts, drops capabilities, loads seccomp and Landlock, execs."
+	echo "- **cordon-confine (warm)**: the launcher run directly (\`cordon-confine snap.$SNAP.true\`), without the CLI's exec."
+	echo "- **cordon run (cold)**: the first launch: before each run the preserved namespace is discarded"
+	echo "  (\`umount -l run/cordon/ns/$SNAP.mnt\`, a hyperfine \`--prepare\` step, not timed), so each run creates,"
+	echo "  populates (private /tmp, /dev/shm) and preserves a new one."
+	echo "- **bwrap**: \`bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all --die-with-parent\`."
+	echo "- **firejail**: \`firejail --quiet --noprofile\`."
+	for n in "${notes[@]+"${notes[@]}"}"; do echo "- $n"; done
+	echo
+	echo "Run as root in a scratch root (CORDON_ROOT=/var/lib/cordon-bench.*; the installed launcher honours it"
+	echo "for root callers only). The VM is shared and noisy: compare rows of one run, not runs of different days."
+	echo
+	echo "Reproduce: \`sudo make bench\` (or \`sudo bench/run.sh /usr/local\` after \`sudo make install\`)."
+} >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+cat "$OUT"
+echo >&2
+echo "written: $OUT" >&2

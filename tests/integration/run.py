@@ -31,9 +31,10 @@ def main():
     if os.geteuid() != 0:
         print("integration tests need root (sudo make check)", file=sys.stderr)
         return 1
-    # One run at a time: the runs share the fixed test prefix and system
-    # root. The lock is on this file, so nothing is left behind.
-    lock = open(__file__)
+    # One run at a time, from any checkout: runs share the fixed test
+    # prefix and system root under /run/cordon-check. The lock is taken on
+    # /run itself so that nothing is left behind.
+    lock = os.open("/run", os.O_RDONLY | os.O_DIRECTORY)
     fcntl.flock(lock, fcntl.LOCK_EX)
     cordonlib.configure(os.path.abspath(args.build), args.prefix, args.system_root)
     cordonlib.install_test_build()

@@ -7,8 +7,12 @@
 # its own cgroup parent; /snap, /var/snap, /var/lib/cordon and /run/cordon
 # are not touched, and the scratch root is removed at the end.
 #
+# A second hyperfine run breaks the launcher's time down (classic, devmode,
+# strict; v1 and v2 device cgroups).
+#
 # Environment: BENCH_RUNS (300), BENCH_WARMUP (20), BENCH_OUT
-# (bench/results.md), CORDON_DATADIR (the installed data by default).
+# (bench/results.md), BENCH_BREAKDOWN (1; 0 skips the second run),
+# CORDON_DATADIR (the installed data by default).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -44,6 +48,21 @@ EOF
 # A packed snap (squashfs on a loop device), as users install them.
 built=$("$CORDON" pack "$W/$SNAP" "$W")
 "$CORDON" install --dangerous "$W/${built#built: }" >/dev/null
+# For the breakdown: the same program in a devmode and a classic snap
+# (BENCH_BREAKDOWN=0 skips it).
+BREAKDOWN=${BENCH_BREAKDOWN:-1}
+if [ "$BREAKDOWN" = 1 ]; then
+	for mode in devmode classic; do
+		d=$W/bench$mode
+		mkdir -p "$d/bin" "$d/meta"
+		cp "$W/$SNAP/bin/true" "$d/bin/true"
+		printf '%s\n' "name: bench$mode" "version: '1.0'" "summary: launch benchmark ($mode)" \
+			"confinement: $mode" "apps:" "  true:" "    command: bin/true" >"$d/meta/snap.yaml"
+		built=$("$CORDON" pack "$d" "$W")
+		"$CORDON" install --dangerous "--$mode" "$W/${built#built: }" >/dev/null
+		"$CORDON" run "bench$mode.true" || die "cordon run bench$mode.true failed"
+	done
+fi
 # Every variant runs the very same file: the one in the mounted snap.
 BIN=$ROOT/snap/$SNAP/current/bin/true
 [ -x "$BIN" ] || die "$BIN missing after install"
@@ -92,6 +111,28 @@ done
 echo "hyperfine: ${#cmds[@]} commands, $RUNS runs each (after $WARMUP warm-up runs)" >&2
 (cd "$W" && hyperfine "${args[@]}") >&2
 
+# ---- where the launcher's time goes (a second hyperfine run) ----
+if [ "$BREAKDOWN" = 1 ]; then
+	bargs=(-N --warmup "$WARMUP" --runs "$RUNS" --time-unit millisecond
+		--export-markdown "$W/breakdown.md"
+		-n "bare exec" "$BIN"
+		-n "classic: policy, environment, exec" "$CONFINE snap.benchclassic.true"
+		-n "devmode: + cgroup, namespaces, devpts, seccomp (log)" "$CONFINE snap.benchdevmode.true"
+		-n "strict: + capabilities dropped, seccomp, Landlock" "$CONFINE snap.$SNAP.true")
+	# the device cgroup mechanisms side by side (both through env(1), so
+	# both pay its exec); v2 only where a cgroup2 hierarchy is mounted
+	bargs+=(-n "strict, v1 device cgroup (via env)" "env CORDON_DEVICE_CGROUP=v1 $CONFINE snap.$SNAP.true")
+	if "$CORDON" debug confinement | grep -q cgroup2; then
+		if env CORDON_DEVICE_CGROUP=v2 "$CONFINE" "snap.$SNAP.true"; then
+			bargs+=(-n "strict, v2 device cgroup (BPF; via env)" "env CORDON_DEVICE_CGROUP=v2 $CONFINE snap.$SNAP.true")
+		else
+			notes+=("the cgroup v2 device filter could not be used here; not measured")
+		fi
+	fi
+	echo "hyperfine: breakdown of the launcher" >&2
+	(cd "$W" && hyperfine "${bargs[@]}") >&2
+fi
+
 stat_of() { json_stats "$W/results.json" | awk -v n="${1// /_}" -v f="$2" '$1 == n { print $f }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "-"; else printf "%+.2f ms", a - b }'; }
@@ -131,6 +172,18 @@ summary() {
 	echo
 	summary
 	echo
+	if [ "$BREAKDOWN" = 1 ]; then
+		echo "## Where the launcher's time goes"
+		echo
+		echo "The launcher run directly (no CLI) on the same program packed in three snaps: \`confinement: classic\`"
+		echo "(the launcher loads the compiled policy, sets the environment, execs), \`devmode\` (adds the label cgroup"
+		echo "with every device allowed, the snap's namespace, the command's namespace and devpts, seccomp in log mode;"
+		echo "a root caller keeps its capabilities) and \`strict\` (adds the device rules, the capability drop,"
+		echo "the enforcing seccomp filter and Landlock). A second hyperfine run, after the first."
+		echo
+		cat "$W/breakdown.md"
+		echo
+	fi
 	echo "## What each row runs"
 	echo
 	echo "- **bare exec**: the program itself (\`$SNAP/current/bin/true\` in the mounted snap; every row runs this file)."

@@ -36,81 +36,81 @@ command -v cc >/dev/null || die "cc not found"
 [ "$N" -ge 2 ] || die "SCALE_N must be at least 2"
 bench_setup "${1:-/usr/local}"
 W=$ROOT/work
-now() { echo "${EPOCHREALTIME/[,.]/}"; } # microseconds
+now() { NOW=${EPOCHREALTIME/[,.]/}; } # microseconds in $NOW, no fork
 ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
 name_of() { printf 'scale%04d' "$1"; }
 TARGET=$(name_of $((N / 2)))
 
 # ---- setup: one template, N snap directories, N real installs ----
-t0=$(now)
+now; t0=$NOW
 printf 'int main(void) { return 0; }\n' >"$W/true.c"
-mkdir -p "$W/template/bin" "$W/template/meta" "$W/template/shared" "$W/template/ext"
+mkdir -p "$W/template/bin"
 cc -O2 -static -o "$W/template/bin/true" "$W/true.c" || die "cannot link a static program"
-echo "shared content" >"$W/template/shared/README"
-snapyaml() { # i
-	local i=$1 name
-	name=$(name_of "$i")
-	cat <<EOF
-name: $name
-version: '1.0'
-summary: scale benchmark snap $i
-apps:
-  app1:
-    command: bin/true
-    plugs: [network, camera]
-  app2:
-    command: bin/true
-    plugs: [network, camera]
-  app3:
-    command: bin/true
-    plugs: [network, audio-record]
-EOF
+snapyaml() { # i -> $YAML (bash builtins only: 1000 forks cost seconds here)
+	local i=$1 name more=
+	printf -v name 'scale%04d' "$i"
+	printf -v YAML '%s\n' "name: $name" "version: '1.0'" "summary: scale benchmark snap $i" \
+		"apps:" \
+		"  app1:" "    command: bin/true" "    plugs: [network, camera]" \
+		"  app2:" "    command: bin/true" "    plugs: [network, camera]" \
+		"  app3:" "    command: bin/true" "    plugs: [network, audio-record]"
 	if [ $((i % CONTENT_EVERY)) = 0 ]; then
-		cat <<EOF
-slots:
-  shared:
-    interface: content
-    content: bench-share-$((i / CONTENT_EVERY))
-    read: [\$SNAP/shared]
-EOF
+		printf -v more '%s\n' "slots:" "  shared:" "    interface: content" \
+			"    content: bench-share-$((i / CONTENT_EVERY))" "    read: [\$SNAP/shared]"
 	elif [ $((i % CONTENT_EVERY)) = 1 ]; then
-		cat <<EOF
-plugs:
-  data:
-    interface: content
-    content: bench-share-$((i / CONTENT_EVERY))
-    target: \$SNAP/ext
-EOF
+		printf -v more '%s\n' "plugs:" "  data:" "    interface: content" \
+			"    content: bench-share-$((i / CONTENT_EVERY))" "    target: \$SNAP/ext"
 	fi
+	YAML+=$more
 }
-# hard links of the template (one copy of the binary on disk), then each
-# snap's own snap.yaml
+# N directories in one mkdir, the binary hard-linked into each (one perl
+# process; perl-base is Essential on Debian), then each snap's own
+# snap.yaml written with shell builtins.
+snapdirs=() dirs=()
 for ((i = 0; i < N; i++)); do
-	d=$W/snaps/$(name_of "$i")
-	mkdir -p "$W/snaps"
-	cp -al "$W/template" "$d"
-	snapyaml "$i" >"$d/meta/snap.yaml"
+	printf -v d '%s/snaps/scale%04d' "$W" "$i"
+	snapdirs+=("$d")
+	dirs+=("$d/bin" "$d/meta" "$d/shared" "$d/ext")
 done
-t1=$(now)
+mkdir -p "${dirs[@]}"
+perl -e 'my $src = shift; for (@ARGV) { link($src, "$_/bin/true") or die "link $_/bin/true: $!\n" }' \
+	"$W/template/bin/true" "${snapdirs[@]}"
+for ((i = 0; i < N; i++)); do
+	snapyaml "$i"
+	printf '%s' "$YAML" >"${snapdirs[$i]}/meta/snap.yaml"
+	echo "shared content" >"${snapdirs[$i]}/shared/README"
+done
+now; t1=$NOW
 echo "installing $N snaps..." >&2
 : >"$W/install-times"
 for ((i = 0; i < N; i++)); do
-	a=$(now)
-	"$CORDON" install --dangerous "$W/snaps/$(name_of "$i")" >/dev/null ||
-		die "install of $(name_of "$i") failed"
-	b=$(now)
+	now; a=$NOW
+	"$CORDON" install --dangerous "${snapdirs[$i]}" >/dev/null ||
+		die "install of ${snapdirs[$i]} failed"
+	now; b=$NOW
 	echo $((b - a)) >>"$W/install-times"
+	if [ "$i" = 0 ]; then
+		# the baseline: a warm launch with one snap installed (its time
+		# is taken out of the setup time)
+		now; c=$NOW
+		"$CORDON" run scale0000.app1 || die "cordon run scale0000.app1 failed"
+		(cd "$W" && hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --time-unit millisecond \
+			--export-json "$W/run1.json" -n "cordon run scale0000.app1 (warm)" \
+			"$CORDON run scale0000.app1") >/dev/null 2>&1 || die "hyperfine failed"
+		now; base_us=$((NOW - c))
+	fi
 	if [ $(((i + 1) % 100)) = 0 ]; then echo "  $((i + 1)) installed" >&2; fi
 done
-t2=$(now)
+now; t2=$((NOW - base_us))
 installed=$("$CORDON" list | tail -n +2 | wc -l)
 [ "$installed" = "$N" ] || die "cordon list shows $installed snaps, not $N"
 nlabels=$(find "$ROOT/var/lib/cordon/policy" -type f | wc -l)
 nmounts=$(mounts_under "$ROOT" | wc -l)
 ncontent=$("$CORDON" connections | awk '$1 ~ /^content/' | wc -l)
 nconn=$("$CORDON" connections | tail -n +2 | wc -l)
-first100=$(head -n 100 "$W/install-times" | awk '{ s += $1 } END { printf "%.1f", s / NR / 1000 }')
-last100=$(tail -n 100 "$W/install-times" | awk '{ s += $1 } END { printf "%.1f", s / NR / 1000 }')
+K=$((N >= 200 ? 100 : N / 2))
+first100=$(head -n "$K" "$W/install-times" | awk '{ s += $1 } END { printf "%.1f", s / NR / 1000 }')
+last100=$(tail -n "$K" "$W/install-times" | awk '{ s += $1 } END { printf "%.1f", s / NR / 1000 }')
 
 # ---- one connect: which compiled files change? ----
 snapshot() { # dir... -> "relpath inode mtime"
@@ -142,7 +142,9 @@ else
 fi
 
 # ---- timings ----
-"$CORDON" run "$TARGET.app1" || die "cordon run $TARGET.app1 failed"
+# a fresh namespace for scale0000, made with every snap mounted
+umount -l "$ROOT/run/cordon/ns/scale0000.mnt"
+"$CORDON" run scale0000.app1 || die "cordon run scale0000.app1 failed"
 quiet() { echo "sh -c \"$* >/dev/null 2>&1 || true\""; }
 echo "hyperfine: $RUNS runs of each command, $N snaps installed" >&2
 (cd "$W" && hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --time-unit millisecond \
@@ -155,7 +157,7 @@ echo "hyperfine: $RUNS runs of each command, $N snaps installed" >&2
 	--prepare "$(quiet "$CORDON" connect "$TARGET:camera")" \
 	-n "cordon disconnect $TARGET:camera" "$CORDON disconnect $TARGET:camera" \
 	--prepare true -n "cordon list" "$CORDON list" \
-	--prepare true -n "cordon run $TARGET.app1 (warm)" "$CORDON run $TARGET.app1") >&2
+	--prepare true -n "cordon run scale0000.app1 (warm)" "$CORDON run scale0000.app1") >&2
 
 verdict_of() { # name
 	json_stats "$W/results.json" | awk -v n="${1// /_}" '$1 == n {
@@ -180,9 +182,9 @@ verdict_of() { # name
 	echo
 	echo "## Setup time"
 	echo
-	echo "- $N snap directories from one template (hard links + own snap.yaml): $(ms $((t1 - t0))) ms"
+	echo "- $N snap directories (one static binary hard-linked into each, own snap.yaml), binary compiled: $(ms $((t1 - t0))) ms"
 	echo "- $N \`cordon install\` calls: $(awk -v us=$((t2 - t1)) 'BEGIN { printf "%.1f s", us / 1e6 }')" \
-		"($(ms $(((t2 - t1) / N))) ms per install; first 100: $first100 ms each, last 100: $last100 ms each)"
+		"($(ms $(((t2 - t1) / N))) ms per install; first $K: $first100 ms each, last $K: $last100 ms each)"
 	echo
 	echo "## Timings with $N snaps installed"
 	echo
@@ -194,6 +196,11 @@ verdict_of() { # name
 		"cordon connect $TARGET:camera" "cordon disconnect $TARGET:camera"; do
 		echo "- \`$c\`: $(verdict_of "$c")"
 	done
+	echo
+	run1=$(json_stats "$W/run1.json" | awk '{ printf "%.1f ms mean, %.1f ms median", $2, $3 }')
+	runN=$(json_stats "$W/results.json" | awk '$1 == "cordon_run_scale0000.app1_(warm)" { printf "%.1f ms mean, %.1f ms median", $2, $3 }')
+	echo "A warm \`cordon run scale0000.app1\` (a static no-op) took $run1 with only that snap installed"
+	echo "(measured right after its install) and $runN with all $N installed (its namespace remade then)."
 	echo
 	echo "\`connect\` and \`disconnect\` each really change the connection: the opposite command runs"
 	echo "before every timed run as hyperfine's \`--prepare\` step (untimed)."

@@ -459,6 +459,7 @@ int cordon_connections_mounts(cordon_ctx *ctx, const char *instance, strv *out,
 		return r;
 	conn_row *rows = NULL;
 	size_t nr = 0;
+	_cleanup_strv_ strv wanted = {0}; /* mount points before unclashing */
 	r = list_rows(ctx, CONN_COLS "WHERE plug_snap = ? AND undesired = 0 ORDER BY plug, slot_snap, slot",
 		      instance, &rows, &nr, err);
 	for (size_t i = 0; r == 0 && i < nr; i++) {
@@ -481,6 +482,21 @@ int cordon_connections_mounts(cordon_ctx *ctx, const char *instance, strv *out,
 				_cleanup_free_ char *target =
 					lines.n > 1 ? xasprintf("%s/%s", dst, strrchr(src, '/') + 1)
 						    : xstrdup(dst);
+				/* Two entries on one mount point (a content slot
+				 * with both `read` and `write`, or two slots for
+				 * one target): the second would hide the first.
+				 * snapd renames the later ones TARGET-2,
+				 * TARGET-3... (interfaces/mount/spec.go,
+				 * unclashMountEntries); so does cordon. */
+				size_t seen = 0;
+				for (size_t w = 0; w < wanted.n; w++)
+					seen += strcmp(wanted.v[w], target) == 0;
+				strv_push(&wanted, target);
+				if (seen > 0) {
+					char *renamed = xasprintf("%s-%zu", target, seen + 1);
+					free(target);
+					target = renamed;
+				}
 				r = ensure_source(v.slot_snap, strcmp(mode, "rw") == 0, src, err);
 				if (r == 0)
 					r = ensure_target(v.plug_snap, target, err);

@@ -98,9 +98,12 @@ static int label_child(void *arg)
 	}
 	free(line);
 	fclose(f);
-	if (mounts.v2 && !v2)
+	/* the label's cgroup of the mechanism in use names it; in v1 mode the
+	 * process does not move in the v2 hierarchy (each move costs an RCU
+	 * grace period: cgroup.c) */
+	if (cfg.mode == CORDON_CGROUP_V2 && !v2)
 		return ENOENT;
-	if (cfg.mode == CORDON_CGROUP_V1 && !v1)
+	if (cfg.mode == CORDON_CGROUP_V1 && (!v1 || v2))
 		return ENOENT;
 	return 0;
 }
@@ -277,8 +280,9 @@ static void run_mode(enum cordon_cgroup_mode mode, const char *name)
 #undef L
 }
 
-/* A label first launched in v2 mode, then in v1 mode: the program is
- * detached and the v1 rules alone apply. */
+/* A label first launched in v2 mode, then in v1 mode: the v1 launch runs
+ * outside the label's v2 cgroup, so the program left there cannot filter it:
+ * the v1 rules alone apply. */
 static void mode_switch(void)
 {
 	cfg.parent = new_parent("switch");
@@ -288,10 +292,7 @@ static void mode_switch(void)
 	expect((dcase){"switch: v1 launch with c 1:11, /dev/kmsg", true, add_kmsg, "/dev/kmsg",
 		       O_RDONLY},
 	       0);
-	_cleanup_close_ int fd = open_label_dir(mounts.v2);
 	_cleanup_error_ cordon_error *err = NULL;
-	EXPECT_INT("switch: programs left after the v1 launch", cordon_devices_bpf_count(fd, &err),
-		   0);
 	EXPECT_ERRNO("switch: remove_parent", cordon_cgroup_remove_parent(&cfg, &err), 0);
 	CHECK(!exists(mounts.v1_devices, NULL));
 	CHECK(!exists(mounts.v2, NULL));

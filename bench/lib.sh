@@ -98,13 +98,14 @@ machine_info() {
 	"$CORDON" debug confinement 2>&1 | sed 's/^/    /'
 }
 
-# hyperfine JSON -> "name mean_ms median_ms stddev_ms" lines (hyperfine
-# pretty-prints one key per line).
+# hyperfine JSON -> "name mean_ms median_ms stddev_ms min_ms" lines
+# (hyperfine pretty-prints one key per line).
 json_stats() {
 	awk '
 	/"command":/ { sub(/.*"command": "/, ""); sub(/",?$/, ""); name = $0; gsub(/ /, "_", name) }
 	/"mean":/ { v = $2; sub(/,/, "", v); mean = v * 1000 }
 	/"stddev":/ { v = $2; sub(/,/, "", v); sd = v * 1000 }
-	/"median":/ { v = $2; sub(/,/, "", v); med = v * 1000; printf "%s %.3f %.3f %.3f\n", name, mean, med, sd }
+	/"median":/ { v = $2; sub(/,/, "", v); med = v * 1000 }
+	/"min":/ { v = $2; sub(/,/, "", v); printf "%s %.3f %.3f %.3f %.3f\n", name, mean, med, sd, v * 1000 }
 	' "$1"
 }

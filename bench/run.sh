@@ -138,22 +138,28 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "-"; else printf "%+.2f ms", a - b }'; }
 
 summary() {
-	local bare2 bare3 warm2 warm3 conf2 conf3 cold2 cold3 bw2 bw3 fj2 fj3
-	echo "| | mean | median |"
-	echo "|:---|---:|---:|"
-	bare2=$(stat_of "bare exec" 2) bare3=$(stat_of "bare exec" 3)
-	warm2=$(stat_of "cordon run (warm)" 2) warm3=$(stat_of "cordon run (warm)" 3)
-	conf2=$(stat_of "cordon-confine (warm)" 2) conf3=$(stat_of "cordon-confine (warm)" 3)
-	cold2=$(stat_of "cordon run (cold)" 2) cold3=$(stat_of "cordon run (cold)" 3)
-	bw2=$(stat_of "bwrap" 2) bw3=$(stat_of "bwrap" 3)
-	fj2=$(stat_of "firejail" 2) fj3=$(stat_of "firejail" 3)
-	echo "| cordon run (warm) − bare exec (goal: ≤ +2 ms) | $(diff_ms "$warm2" "$bare2") | $(diff_ms "$warm3" "$bare3") |"
-	echo "| cordon run (warm) / bare exec | $(ratio "$warm2" "$bare2") | $(ratio "$warm3" "$bare3") |"
-	echo "| cordon run (warm) / bwrap (goal: < 1) | $(ratio "$warm2" "$bw2") | $(ratio "$warm3" "$bw3") |"
-	echo "| cordon run (warm) / firejail | $(ratio "$warm2" "$fj2") | $(ratio "$warm3" "$fj3") |"
-	echo "| the CLI's exec: cordon run − cordon-confine | $(diff_ms "$warm2" "$conf2") | $(diff_ms "$warm3" "$conf3") |"
-	echo "| the launcher: cordon-confine − bare exec | $(diff_ms "$conf2" "$bare2") | $(diff_ms "$conf3" "$bare3") |"
-	echo "| first launch: cordon run (cold) − (warm) | $(diff_ms "$cold2" "$warm2") | $(diff_ms "$cold3" "$warm3") |"
+	# columns: mean, median, min (the least disturbed run: on a shared
+	# machine the most stable of the three)
+	local c v
+	declare -A m
+	for c in 2 3 5; do
+		for v in "bare exec" "cordon run (warm)" "cordon-confine (warm)" "cordon run (cold)" bwrap firejail; do
+			m["$v/$c"]=$(stat_of "$v" "$c")
+		done
+	done
+	row() { # label fn a b
+		printf '| %s | %s | %s | %s |\n' "$1" "$($2 "${m[$3/2]}" "${m[$4/2]}")" \
+			"$($2 "${m[$3/3]}" "${m[$4/3]}")" "$($2 "${m[$3/5]}" "${m[$4/5]}")"
+	}
+	echo "| | mean | median | min |"
+	echo "|:---|---:|---:|---:|"
+	row "cordon run (warm) − bare exec (goal: ≤ +2 ms)" diff_ms "cordon run (warm)" "bare exec"
+	row "cordon run (warm) / bare exec" ratio "cordon run (warm)" "bare exec"
+	row "cordon run (warm) / bwrap (goal: < 1)" ratio "cordon run (warm)" bwrap
+	row "cordon run (warm) / firejail" ratio "cordon run (warm)" firejail
+	row "the CLI's exec: cordon run − cordon-confine" diff_ms "cordon run (warm)" "cordon-confine (warm)"
+	row "the launcher: cordon-confine − bare exec" diff_ms "cordon-confine (warm)" "bare exec"
+	row "first launch: cordon run (cold) − (warm)" diff_ms "cordon run (cold)" "cordon run (warm)"
 }
 
 {

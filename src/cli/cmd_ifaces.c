@@ -247,7 +247,8 @@ int cmd_interface(int argc, char **argv, cordon_error **err)
 		if (strcmp(argv[i], "--all") == 0)
 			all = true;
 		else if (argv[i][0] == '-' || name)
-			return cordon_err_msg(err, EINVAL, "usage: cordon interface [--all] [NAME]");
+			return cordon_err_msg(err, EINVAL,
+					      "usage: cordon interface [--all] [NAME]");
 		else
 			name = argv[i];
 	}
@@ -277,8 +278,9 @@ int cmd_interface(int argc, char **argv, cordon_error **err)
 			shown++;
 		}
 		if (r == 0 && shown == 0)
-			r = cordon_err_msg(err, ENOENT, all ? "no interfaces found"
-							    : "no interfaces currently connected");
+			r = cordon_err_msg(err, ENOENT,
+					   all ? "no interfaces found"
+					       : "no interfaces currently connected");
 		if (r == 0) {
 			_cleanup_buf_ buf out = {0};
 			table_render(&t, &out);

@@ -359,14 +359,23 @@ static int recompile_ends(cordon_ctx *ctx, const cordon_def *def, const char *ps
  * (store.c, as for an interrupted install). *ids gets the entries' ids. */
 static int journal_snaps(cordon_ctx *ctx, const strv *snaps, strv *ids, cordon_error **err)
 {
-	for (size_t i = 0; i < snaps->n; i++) {
-		int r = cordon_state_add_pending(ctx->state, "finish", snaps->v[i], "", err);
-		if (r < 0)
-			return r;
-		strv_push_own(ids, xasprintf("%lld", (long long)sqlite3_last_insert_rowid(
-								   cordon_state_db(ctx->state))));
+	if (snaps->n == 0)
+		return 0;
+	/* one transaction: one sync of the WAL, not one per entry */
+	int r = cordon_state_begin(ctx->state, err);
+	for (size_t i = 0; r == 0 && i < snaps->n; i++) {
+		r = cordon_state_add_pending(ctx->state, "finish", snaps->v[i], "", err);
+		sqlite3_int64 id = sqlite3_last_insert_rowid(cordon_state_db(ctx->state));
+		if (r == 0)
+			strv_push_own(ids, xasprintf("%lld", (long long)id));
 	}
-	return 0;
+	if (r == 0)
+		r = cordon_state_commit(ctx->state, err);
+	if (r < 0) {
+		cordon_state_rollback(ctx->state);
+		strv_free(ids);
+	}
+	return r;
 }
 
 /* Inside the transaction: the change is about to commit, drop its journal. */
@@ -376,6 +385,37 @@ static int unjournal(cordon_ctx *ctx, const strv *ids, cordon_error **err)
 	for (size_t i = 0; r == 0 && i < ids->n; i++)
 		r = run(ctx, err, "DELETE FROM pending WHERE id = ?", ids->v[i], NULL);
 	return r;
+}
+
+int cordon_connections_journal_neighbours(cordon_ctx *ctx, const char *instance,
+					  const cordon_manifest *incoming, strv *ids,
+					  cordon_error **err)
+{
+	/* Snaps whose policy the change may recompile inside its transaction:
+	 * those connected to this snap's slots now, and those with plugs of an
+	 * interface one of its (new) slots offers (auto-connection). */
+	_cleanup_strv_ strv snaps = {0};
+	int r = query(ctx, &snaps, 1, err,
+		      "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ?1 AND "
+		      "plug_snap != ?1",
+		      instance, NULL);
+	for (size_t i = 0; r == 0 && incoming && i < incoming->n_slots; i++)
+		r = query(ctx, &snaps, 1, err,
+			  "SELECT DISTINCT snap FROM ports WHERE kind = 'plug' AND interface = ? AND "
+			  "snap != ?",
+			  incoming->slots[i].interface, instance, NULL);
+	_cleanup_strv_ strv unique = {0};
+	for (size_t i = 0; i < snaps.n; i++)
+		if (!strv_contains(&unique, snaps.v[i]))
+			strv_push(&unique, snaps.v[i]);
+	if (r < 0)
+		return r;
+	return journal_snaps(ctx, &unique, ids, err);
+}
+
+int cordon_connections_unjournal(cordon_ctx *ctx, const strv *ids, cordon_error **err)
+{
+	return unjournal(ctx, ids, err);
 }
 
 /* A failed (not killed) connect or disconnect: roll back, then do now what
@@ -467,7 +507,8 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
 		_cleanup_buf_ buf list = {0};
 		for (size_t i = 0; i < names.n; i++)
 			buf_printf(&list, "%s%s", i ? ", " : "", names.v[i]);
-		return cordon_err_msg(err, EINVAL, "snap \"%s\" has multiple \"%s\" interface slots: %s",
+		return cordon_err_msg(err, EINVAL,
+				      "snap \"%s\" has multiple \"%s\" interface slots: %s",
 				      want_snap, def->name, list.p);
 	}
 	if (found == NULL)

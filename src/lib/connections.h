@@ -19,6 +19,16 @@
 int cordon_connections_on_install(cordon_ctx *ctx, const char *instance, bool refresh,
 				  bool dangerous, cordon_error **err);
 
+/* Before a transaction that installs, refreshes or removes `instance`
+ * (incoming: the new manifest, or NULL): journal a `finish` entry for every
+ * other snap the change may recompile, so a kill inside the transaction is
+ * followed by recompiling them from state (recovery). ids: the entries, to
+ * drop inside the transaction with cordon_connections_unjournal. */
+int cordon_connections_journal_neighbours(cordon_ctx *ctx, const char *instance,
+					  const cordon_manifest *incoming, strv *ids,
+					  cordon_error **err);
+int cordon_connections_unjournal(cordon_ctx *ctx, const strv *ids, cordon_error **err);
+
 /* Inside the remove transaction: drop connections to the snap's slots and
  * recompile the plug side. */
 int cordon_connections_on_remove(cordon_ctx *ctx, const char *instance, cordon_error **err);

@@ -73,11 +73,14 @@ static int prepare_ns_dir(const cordon_paths *paths, int *dirfd, cordon_error **
 			_cleanup_free_ char *p = proc_fd(fd);
 			if (mount(p, p, NULL, MS_BIND, NULL) < 0)
 				return cordon_err(err, errno, "bind %s on itself", paths->ns_dir);
-			close(fd);
-			fd = fs_open_dir(paths->ns_dir, O_RDONLY, err);
-			if (fd < 0)
-				return fd;
 		}
+		/* Bound now, by us or by a launch that held the lock first:
+		 * the fd opened above names the directory beneath the bind,
+		 * which MS_PRIVATE below would refuse (EINVAL). */
+		close(fd);
+		fd = fs_open_dir(paths->ns_dir, O_RDONLY, err);
+		if (fd < 0)
+			return fd;
 	}
 	_cleanup_free_ char *p = proc_fd(fd);
 	if (mount(NULL, p, NULL, MS_PRIVATE, NULL) < 0)

@@ -414,6 +414,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	_cleanup_free_ char *instance = NULL, *key = NULL, *confinement = NULL, *rev = NULL;
 	_cleanup_free_ char *source = NULL, *mnt = NULL, *manifest_text = NULL, *now = NULL;
 	_cleanup_free_ char *snap_name = NULL;
+	_cleanup_strv_ strv neighbours = {0};
 	cordon_snap_row old = {0};
 	cordon_package pkg;
 	int r = cordon_package_open(path, ctx->paths.scratch_dir, &pkg, err);
@@ -438,6 +439,13 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	int64_t seq = existing ? old.next_seq : 1;
 	rev = xasprintf("x%lld", (long long)seq);
 
+	/* the catalogue first: a broken site definition stops the install
+	 * before anything is journaled or made */
+	const struct cordon_catalog *cat;
+	r = cordon_ctx_catalog(ctx, &cat, err);
+	if (r < 0)
+		goto out;
+	(void)cat;
 	/* 1. journal: from here on, an interruption is rolled back */
 	r = cordon_state_add_pending(ctx->state, "install", instance, rev, err);
 	if (r < 0)
@@ -490,6 +498,11 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		manifest_text = steal_ptr(mounted.yaml);
 		res->version = xstrdup(mounted.manifest->version);
 	}
+	/* snaps the auto-connection may recompile in the transaction are
+	 * journaled too (they are rolled forward from state after a kill) */
+	if (r == 0)
+		r = cordon_connections_journal_neighbours(ctx, instance, mounted.manifest,
+							  &neighbours, err);
 	cordon_package_close(&mounted);
 	if (r < 0)
 		goto undo;
@@ -524,6 +537,8 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	if (r == 0)
 		r = cordon_state_add_pending(ctx->state, "finish", instance, rev, err);
 	if (r == 0)
+		r = cordon_connections_unjournal(ctx, &neighbours, err);
+	if (r == 0)
 		r = cordon_connections_on_install(ctx, instance, existing, o->dangerous, err);
 	if (r == 0)
 		r = cordon_compile_snap(ctx, instance, err);
@@ -551,9 +566,14 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	goto out;
 
 undo:;
-	/* Not committed: undo now, as recovery would after a crash. */
+	/* Not committed: undo now, as recovery would after a crash. Other
+	 * snaps journaled but never recompiled (the change stopped before
+	 * auto-connection touched them) are left as they are. */
 	cordon_error *undo_err = NULL;
 	cordon_package_close(&pkg);
+	if (ctx->ns_dirty.n == 0)
+		(void)cordon_connections_unjournal(ctx, &neighbours, NULL);
+	strv_free(&ctx->ns_dirty);
 	if (cordon_store_recover(ctx, &undo_err) < 0)
 		cordon_err_prefix(err, "and undoing the install failed too (%s)", undo_err->msg);
 	cordon_error_free(&undo_err);
@@ -574,17 +594,30 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 	if (r < 0)
 		return r;
 	cordon_snap_row_free(&snap);
-	r = cordon_state_begin(ctx->state, err);
+	/* the plug snaps connected to its slots are recompiled inside the
+	 * transaction: journaled first, as for an install */
+	_cleanup_strv_ strv neighbours = {0};
+	r = cordon_connections_journal_neighbours(ctx, name, NULL, &neighbours, err);
+	if (r == 0)
+		r = cordon_state_begin(ctx->state, err);
+	if (r == 0)
+		r = cordon_connections_unjournal(ctx, &neighbours, err);
 	if (r == 0)
 		r = cordon_state_delete_snap(ctx->state, name, err);
 	if (r == 0)
 		r = cordon_state_add_pending(ctx->state, "purge", name, "", err);
 	if (r == 0)
 		r = cordon_connections_on_remove(ctx, name, err);
+	cordon_fault("remove-compile");
 	if (r == 0)
 		r = cordon_state_commit(ctx->state, err);
 	if (r < 0) {
+		/* the neighbours' policy may have been rewritten: recovery puts
+		 * it back from the unchanged state */
 		cordon_state_rollback(ctx->state);
+		cordon_error *e2 = NULL;
+		(void)cordon_store_recover(ctx, &e2);
+		cordon_error_free(&e2);
 		return r;
 	}
 	cordon_fault("remove-commit");

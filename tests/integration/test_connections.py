@@ -114,6 +114,16 @@ FOO = snap("foo", """
     """)
 
 
+def sandboxed_shell(pid):
+    """Has the command started with `probe exec /bin/sh` (cordon -> launcher
+    -> probe -> sh, one pid) reached the shell, i.e. past the launcher?"""
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip() in ("sh", "dash")
+    except OSError:
+        return False
+
+
 class ConnTestCase(CordonTestCase):
     def install_dir(self, name, yaml, *flags, files=None):
         """Install a snap directory (no squashfs: faster, same metadata)."""
@@ -183,10 +193,13 @@ class ConnTestCase(CordonTestCase):
             return f.read()
 
     def assert_unchanged(self, state, policy):
+        """State as before; every compiled file as before, not even
+        rewritten (same inode, ctime and bytes)."""
         self.assertEqual(self.state(), state, "state changed")
         now = self.policy()
         self.assertEqual({k: v[2] for k, v in now.items()}, {k: v[2] for k, v in policy.items()},
                          "compiled policy changed")
+        self.assertEqual(self.rewritten(policy, now), [])
 
 
 class ConnectionsOutputTests(ConnTestCase):
@@ -664,6 +677,7 @@ class BadInputTests(ConnTestCase):
         self.assertEqual(self.slot_of("bad", "cam"), ":camera")
         self.assertEqual(self.pending(), [])
         self.assertEqual(os.readlink(self.path("snap/bad/current")), "x1")
+        self.assertFalse(os.path.exists(self.path("snap/bad/x2")))
 
     def test_site_definition_cannot_replace_a_shipped_one(self):
         site = self.path("etc/cordon/interfaces")
@@ -773,9 +787,7 @@ class AtomicityTests(ConnTestCase):
         script = (f'while [ ! -e "$SNAP_COMMON/{flag}" ]; do sleep 0.05; done; '
                   f'exec "$SNAP/bin/probe" {then}')
         p = self.spawn_probe(app, "exec", "/bin/sh", "-c", script)
-        wait_until(lambda: os.path.exists(f"/proc/{p.pid}/comm") and
-                   open(f"/proc/{p.pid}/comm").read().strip() in ("sh", "dash", "sleep"),
-                   what="the shell inside the sandbox")
+        wait_until(lambda: sandboxed_shell(p.pid), what="the shell inside the sandbox")
         return p
 
     def go(self, snap, flag):
@@ -840,12 +852,9 @@ class AtomicityTests(ConnTestCase):
         self.cordon("connect", "cons:data")
         self.assertEqual(self.probe("cons", "read", f"{target}/f.txt"), "OK")
 
-    # KNOWN BUG (store.c, reported to the lead): the install transaction
-    # recompiles the other snaps it auto-connects before its commit, and only
-    # the installed snap is journaled; killed there, the plug snap keeps a
-    # policy naming a slot snap that was never installed (its launches fail:
-    # "open .../snap/prov/x1/shared: No such file or directory").
-    @unittest.expectedFailure
+    # The install transaction recompiles the other snaps it auto-connects;
+    # they are journaled before it (store.c), so a kill inside it is
+    # followed by recompiling them from the old state.
     def test_killed_install_of_a_slot_snap(self):
         # install auto-connects a waiting plug of another snap and
         # recompiles it inside the install transaction: killed there, that
@@ -863,6 +872,27 @@ class AtomicityTests(ConnTestCase):
         self.assertEqual({k: v[2] for k, v in self.policy().items()},
                          {k: v[2] for k, v in before.items()})
         self.assertEqual(self.probe("cons", "ls", "/tmp"), "OK")
+
+    def test_killed_remove_of_a_slot_snap(self):
+        # remove recompiles the plug snaps connected to the removed snap's
+        # slots inside its transaction: killed there, nothing was removed
+        # and the plug snap keeps the policy of its connection
+        self.install_dir("cons", CONS)
+        d = self.s.make_snap("prov", PROV, files=PROV_FILES)
+        self.cordon("install", "--dangerous", d)
+        target = self.path("var/snap/cons/x1/target")
+        self.assertEqual(self.probe("cons", "read", f"{target}/f.txt"), "OK")
+        before = self.policy()
+        p = self.cordon("remove", "prov", check=False, env={"CORDON_FAULT": "remove-compile"})
+        self.assertEqual(p.returncode, -9, p.stderr)
+        self.assertIn(["content[cdata]", "cons:data", "prov:data", "-"],
+                      [l.split() for l in self.conn_out("cons").splitlines()])
+        self.assertEqual({k: v[2] for k, v in self.policy().items()},
+                         {k: v[2] for k, v in before.items()})
+        self.assertEqual(self.probe("cons", "read", f"{target}/f.txt"), "OK")
+        # and a remove that completes takes the grant away
+        self.cordon("remove", "prov")
+        self.assertEqual(self.probe("cons", "read", f"{target}/f.txt"), "ENOENT")
 
 
 class ContentTests(ConnTestCase):
@@ -932,9 +962,8 @@ class ContentTests(ConnTestCase):
                   'while [ ! -e "$SNAP_COMMON/go2" ]; do sleep 0.05; done; '
                   'exec "$SNAP/bin/probe" ls "$SNAP_DATA/target"')
         p = self.spawn_probe("cons", "exec", "/bin/sh", "-c", script)
-        wait_until(lambda: self.ns_mounted("cons"), what="the snap namespace")
-        wait_until(lambda: top_mount(mountinfo(p.pid), "/tmp") is not None,
-                   what="the command's namespace")
+        wait_until(lambda: sandboxed_shell(p.pid), what="the shell inside the sandbox")
+        self.assertTrue(self.ns_mounted("cons"))
         self.assertIsNone(top_mount(mountinfo(p.pid), self.target))
         self.cordon("connect", "cons:data")
         # seen from outside, in the running command's namespace

@@ -78,7 +78,7 @@ class LauncherInstallTest(UsersTestCase):
         self.assertIn("hello  1.0      x1", self.as_user(U1, "list", check=True).stdout)
         self.assertIn("name:      hello", self.as_user(U1, "info", "hello", check=True).stdout)
         self.as_user(U1, "connections", check=True)
-        self.as_user(U1, "interface", check=True)
+        self.as_user(U1, "interface", "--all", check=True)
         out = self.as_user(U1, "debug", "confinement", check=True).stdout
         self.assertEqual(out.splitlines()[0], "strict")
         self.assertEqual(out, self.s.cordon("debug", "confinement").stdout)

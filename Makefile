@@ -14,7 +14,7 @@ RUN_DEPS := squashfs-tools
 TEST_DEPS := python3 apparmor passwd util-linux
 BENCH_DEPS := hyperfine bubblewrap firejail
 
-.PHONY: all deps install uninstall check check-unit check-asan check-integration demo bench clean
+.PHONY: all deps install uninstall check check-unit check-asan check-integration demo bench bench-scale clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -65,6 +65,11 @@ demo: deps install
 bench: deps install
 	@tools/install-deps.sh $(BENCH_DEPS)
 	bench/run.sh "$(PREFIX)"
+	bench/scale.sh "$(PREFIX)"
+
+bench-scale: deps install
+	@tools/install-deps.sh $(BENCH_DEPS)
+	bench/scale.sh "$(PREFIX)"
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD) $(ASAN_BUILD)

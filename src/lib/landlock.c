@@ -299,8 +299,19 @@ int cordon_landlock_apply(const cordon_policy *p, const cordon_env *env, cordon_
 	if (ruleset < 0)
 		return cordon_err(err, errno, "landlock_create_ruleset (ABI %d)", abi);
 
+	/* A /proc/self rule grants reading /proc as a whole (add_fs_rule):
+	 * read-only rules on single /proc files are then redundant, and each
+	 * costs a path walk and a syscall at every launch. */
+	bool proc_read = false;
+	for (size_t i = 0; i < p->n_fs; i++)
+		proc_read |= !(p->fs[i].flags & CORDON_FS_GLOB) && is_proc_self(p->fs[i].path) &&
+			     (p->fs[i].access & CORDON_LL_R) == CORDON_LL_R;
 	for (size_t i = 0; i < p->n_fs; i++) {
-		int ret = add_fs_rule(ruleset, &p->fs[i], env, f.fs, err);
+		const cordon_fs_rule *r = &p->fs[i];
+		if (proc_read && str_has_prefix(r->path, "/proc/") && !is_proc_self(r->path) &&
+		    (r->access & ~CORDON_LL_R) == 0)
+			continue;
+		int ret = add_fs_rule(ruleset, r, env, f.fs, err);
 		if (ret < 0)
 			return ret;
 	}

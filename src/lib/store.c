@@ -9,6 +9,8 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <glob.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -50,6 +52,44 @@ static char *now_iso8601(void)
 	return xstrdup(b);
 }
 
+/* ---- users' data ---- */
+
+/* Remove ~/snap/<name>/<what> (what NULL: ~/snap/<name> itself) in every
+ * home: /root and each directory of /home, as snapd looks for them, the homes of
+ * /etc/passwd (read as a file: this program is static, and NSS enumeration
+ * would have to load modules), and, under a test root prefix, the caller's
+ * $HOME as the launcher uses it. The homes are the users': the walk follows
+ * no symlink and removes through fds, so nothing they planted leads outside. */
+static void remove_user_data(const cordon_ctx *ctx, const char *name, const char *what)
+{
+	_cleanup_strv_ strv homes = {0};
+	strv_push(&homes, "/root");
+	glob_t g = {0};
+	if (glob("/home/*", GLOB_ONLYDIR, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			strv_push(&homes, g.gl_pathv[i]);
+	globfree(&g);
+	FILE *f = fopen("/etc/passwd", "re");
+	if (f != NULL) {
+		struct passwd pw, *res;
+		char line[4096];
+		while (fgetpwent_r(f, &pw, line, sizeof line, &res) == 0)
+			if (pw.pw_dir && pw.pw_dir[0] == '/' && !strv_contains(&homes, pw.pw_dir))
+				strv_push(&homes, pw.pw_dir);
+		fclose(f);
+	}
+	const char *home = getenv("HOME");
+	if (ctx->paths.root[0] && home && home[0] == '/' && !strv_contains(&homes, home))
+		strv_push(&homes, home);
+	for (size_t i = 0; i < homes.n; i++) {
+		_cleanup_free_ char *dir = what ? xasprintf("%s/snap/%s", homes.v[i], name)
+						: xasprintf("%s/snap", homes.v[i]);
+		_cleanup_close_ int fd = fs_open_dir(dir, O_RDONLY, NULL);
+		if (fd >= 0)
+			(void)fs_rm_rf_at(fd, what ? what : name, NULL);
+	}
+}
+
 /* ---- the pieces of a revision on disk ---- */
 
 static int open_or_make(const char *path, mode_t mode, cordon_error **err)
@@ -84,6 +124,8 @@ static int remove_revision_files(cordon_ctx *ctx, const char *name, const char *
 	_cleanup_close_ int bfd = fs_open_dir(ctx->paths.blobs_dir, O_RDONLY, NULL);
 	if (bfd >= 0 && unlinkat(bfd, blob, 0) < 0 && errno != ENOENT)
 		return cordon_err(err, errno, "remove %s", blob);
+	/* ~/snap/<name>/<rev> goes with the revision, as in snapd */
+	remove_user_data(ctx, name, rev);
 	return 0;
 }
 
@@ -230,6 +272,8 @@ static int purge_snap(cordon_ctx *ctx, const char *name, cordon_error **err)
 		if (r < 0)
 			return r;
 	}
+	/* the users' data of the snap too (snapd's remove deletes it) */
+	remove_user_data(ctx, name, NULL);
 	return 0;
 }
 

@@ -123,9 +123,13 @@ class StoreTest(CordonTestCase):
         self.assertIn("hello  1.0      x1", self.cordon("list").stdout)
         self.assertIn("nothing older", "nothing older" if "no revision to revert to" in
                       self.cordon_fails("revert", "hello") else "")
-        # remove: nothing left
+        # remove: nothing left, the user's ~/snap/hello included (snapd)
+        self.assertTrue(self.probe("hello", "cwd").startswith("OK"))
+        self.assertTrue(os.path.isdir(os.path.join(self.s.home, "snap/hello/x1")))
         self.assertEqual(self.cordon("remove", "hello").stdout, "hello removed\n")
         self.assert_nothing_of("hello")
+        self.assertFalse(os.path.exists(os.path.join(self.s.home, "snap/hello")))
+        self.assertTrue(os.path.isdir(os.path.join(self.s.home, "snap")))
         self.assertEqual(self.cordon("list").stderr, "No snaps are installed yet.\n")
 
     @staticmethod
@@ -140,12 +144,16 @@ class StoreTest(CordonTestCase):
         d = self.s.make_snap("hello", YAML)
         for _ in range(4):
             self.cordon("install", "--dangerous", d)
+            self.probe("hello", "cwd")  # makes ~/snap/hello/<rev>
         self.assertEqual(sorted(os.listdir(self.path("snap/hello"))), ["current", "x3", "x4"])
         self.assertEqual(sorted(os.listdir(self.path("var/snap/hello"))),
                          ["common", "current", "x3", "x4"])
         self.assertEqual(self.state("SELECT revision FROM revisions ORDER BY seq"),
                          [("x3",), ("x4",)])
         self.assertEqual(len(mounts_under(self.path("snap/hello"))), 2)
+        # the user data of dropped revisions goes with them
+        self.assertEqual(sorted(os.listdir(os.path.join(self.s.home, "snap/hello"))),
+                         ["common", "current", "x3", "x4"])
 
     def test_install_directory_is_read_only_bind(self):
         d = self.s.make_snap("hello", YAML)

@@ -1,5 +1,6 @@
 /* Connections in state: auto-connection, connect, disconnect, listing. */
 #include "connections.h"
+#include "connections_internal.h"
 #include "catalog.h"
 #include "compile.h"
 #include "store.h"
@@ -14,14 +15,13 @@
 /* ---- small SQL helpers ---- */
 
 /* Text arguments end with NULL; SQL NULL is passed as ARG_NULL. */
-static const char arg_null[] = "";
-#define ARG_NULL arg_null
+const char conn_arg_null[] = "";
 
 static void bind_args(sqlite3_stmt *st, va_list ap)
 {
 	const char *a;
 	for (int i = 1; (a = va_arg(ap, const char *)) != NULL; i++) {
-		if (a == arg_null)
+		if (a == conn_arg_null)
 			sqlite3_bind_null(st, i);
 		else
 			sqlite3_bind_text(st, i, a, -1, SQLITE_TRANSIENT);
@@ -50,7 +50,7 @@ static int run(cordon_ctx *ctx, cordon_error **err, const char *sql, ...)
 }
 
 /* Query rows of text columns; each row is ncols strings appended to out. */
-static int query(cordon_ctx *ctx, strv *out, int ncols, cordon_error **err, const char *sql, ...)
+int conn_query(cordon_ctx *ctx, strv *out, int ncols, cordon_error **err, const char *sql, ...)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(cordon_state_db(ctx->state), sql, -1, &st, NULL) != SQLITE_OK)
@@ -106,7 +106,7 @@ static int autoconnect_candidates(cordon_ctx *ctx, const cordon_def *def, const 
 	if (def->privileged || def->auto_connect == CORDON_AUTO_NO)
 		return 0;
 	if (def->auto_connect == CORDON_AUTO_CONTENT)
-		return query(ctx, out, 2, err,
+		return conn_query(ctx, out, 2, err,
 			     "SELECT snap, name FROM ports WHERE kind = 'slot' AND "
 			     "interface = 'content' AND content = ? ORDER BY snap, name",
 			     cordon_port_content(plug), NULL);
@@ -116,7 +116,7 @@ static int autoconnect_candidates(cordon_ctx *ctx, const cordon_def *def, const 
 		strv_push(out, def->name);
 		return 0;
 	}
-	return query(ctx, out, 2, err,
+	return conn_query(ctx, out, 2, err,
 		     "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ? "
 		     "ORDER BY snap, name",
 		     def->name, NULL);
@@ -126,7 +126,7 @@ static int has_row(cordon_ctx *ctx, const char *snap, const char *plug, bool *ye
 		   cordon_error **err)
 {
 	_cleanup_strv_ strv rows = {0};
-	int r = query(ctx, &rows, 1, err,
+	int r = conn_query(ctx, &rows, 1, err,
 		      "SELECT plug FROM connections WHERE plug_snap = ? AND plug = ? LIMIT 1", snap,
 		      plug, NULL);
 	*yes = rows.n > 0;
@@ -179,7 +179,7 @@ static int drop_stale(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordo
 		      strv *affected, cordon_error **err)
 {
 	_cleanup_strv_ strv rows = {0};
-	int r = query(ctx, &rows, 5, err,
+	int r = conn_query(ctx, &rows, 5, err,
 		      "SELECT plug_snap, plug, slot_snap, slot, interface FROM connections "
 		      "WHERE plug_snap = ?1 OR slot_snap = ?1",
 		      ls->row.name, NULL);
@@ -265,7 +265,7 @@ int cordon_connections_on_install(cordon_ctx *ctx, const char *instance, bool re
 	/* plugs of other snaps waiting for a slot like one of ours */
 	for (size_t i = 0; r == 0 && i < m->n_slots; i++) {
 		_cleanup_strv_ strv plugs = {0};
-		r = query(ctx, &plugs, 2, err,
+		r = conn_query(ctx, &plugs, 2, err,
 			  "SELECT snap, name FROM ports WHERE kind = 'plug' AND interface = ? AND "
 			  "snap != ?",
 			  m->slots[i].interface, instance, NULL);
@@ -290,7 +290,7 @@ int cordon_connections_on_install(cordon_ctx *ctx, const char *instance, bool re
 int cordon_connections_on_remove(cordon_ctx *ctx, const char *instance, cordon_error **err)
 {
 	_cleanup_strv_ strv plugs = {0};
-	int r = query(ctx, &plugs, 1, err,
+	int r = conn_query(ctx, &plugs, 1, err,
 		      "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ? AND "
 		      "plug_snap != ?",
 		      instance, instance, NULL);
@@ -312,7 +312,7 @@ static int snap_or_fail(cordon_ctx *ctx, const char *name, const cordon_loaded_s
 	return r;
 }
 
-static bool is_system(const char *snap)
+bool conn_is_system(const char *snap)
 {
 	return snap != NULL && (snap[0] == '\0' || strcmp(snap, "system") == 0 ||
 				strcmp(snap, "core") == 0 || strcmp(snap, "snapd") == 0);
@@ -395,12 +395,12 @@ int cordon_connections_journal_neighbours(cordon_ctx *ctx, const char *instance,
 	 * those connected to this snap's slots now, and those with plugs of an
 	 * interface one of its (new) slots offers (auto-connection). */
 	_cleanup_strv_ strv snaps = {0};
-	int r = query(ctx, &snaps, 1, err,
+	int r = conn_query(ctx, &snaps, 1, err,
 		      "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ?1 AND "
 		      "plug_snap != ?1",
 		      instance, NULL);
 	for (size_t i = 0; r == 0 && incoming && i < incoming->n_slots; i++)
-		r = query(ctx, &snaps, 1, err,
+		r = conn_query(ctx, &snaps, 1, err,
 			  "SELECT DISTINCT snap FROM ports WHERE kind = 'plug' AND interface = ? AND "
 			  "snap != ?",
 			  incoming->slots[i].interface, instance, NULL);
@@ -455,7 +455,7 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
 				return e;
 			p = cordon_manifest_plug(pls->m, plug);
 		}
-		int r = query(ctx, &c, 2, err,
+		int r = conn_query(ctx, &c, 2, err,
 			      "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ?1 "
 			      "AND (?2 IS NULL OR content = ?2) ORDER BY snap, name",
 			      def->name, p ? cordon_port_content(p) : ARG_NULL, NULL);
@@ -471,7 +471,7 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
 		*sslot = xstrdup(c.v[1]);
 		return 0;
 	}
-	if (is_system(want_snap)) {
+	if (conn_is_system(want_snap)) {
 		const char *name = want_slot ? want_slot : def->name;
 		const cordon_def *sd = cordon_catalog_get(cat, name);
 		if (sd == NULL || !sd->implicit_slot)
@@ -624,7 +624,7 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 	if (!plug && cordon_manifest_slot(ls->m, name) == NULL)
 		return cordon_err_msg(err, ENOENT, "snap \"%s\" has no plug or slot named \"%s\"",
 				      snap, name);
-	const char *other_snap = ssnap ? (is_system(ssnap) ? "" : ssnap) : NULL;
+	const char *other_snap = ssnap ? (conn_is_system(ssnap) ? "" : ssnap) : NULL;
 	if (plug && other_snap && sslot) {
 		/* snapd (ResolveDisconnect): the named slot must exist */
 		bool found;
@@ -643,7 +643,7 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 					      display_snap(other_snap), sslot);
 	}
 	_cleanup_strv_ strv rows = {0};
-	r = query(ctx, &rows, 6, err,
+	r = conn_query(ctx, &rows, 6, err,
 		  plug ? "SELECT plug_snap, plug, slot_snap, slot, interface, undesired FROM "
 			 "connections WHERE plug_snap = ?1 AND plug = ?2 AND "
 			 "(?3 IS NULL OR slot_snap = ?3) AND (?4 IS NULL OR slot = ?4)"
@@ -700,134 +700,4 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 	}
 	*count = connected;
 	return cordon_connections_settle(ctx, err);
-}
-
-/* ---- listing ---- */
-
-static char *endpoint(const char *snap, const char *name)
-{
-	return xasprintf("%s:%s", snap, name); /* "" snap gives ":name" */
-}
-
-static char *iface_label(const char *iface, const char *content)
-{
-	if (strcmp(iface, "content") == 0 && content[0])
-		return xasprintf("content[%s]", content);
-	return xstrdup(iface);
-}
-
-static void add_view(cordon_conn_view **rows, size_t *n, char *iface, char *plug, char *slot,
-		     const char *notes)
-{
-	*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
-	(*rows)[(*n)++] =
-		(cordon_conn_view){.interface = iface, .plug = plug, .slot = slot, .notes = xstrdup(notes)};
-}
-
-static int by_view(const void *a, const void *b)
-{
-	const cordon_conn_view *x = a, *y = b;
-	int c = strcmp(x->interface, y->interface);
-	if (c == 0)
-		c = strcmp(x->plug, y->plug);
-	if (c == 0)
-		c = strcmp(x->slot, y->slot);
-	return c;
-}
-
-int cordon_connections_view(cordon_ctx *ctx, const char *snap, bool all, cordon_conn_view **rows,
-			    size_t *n, cordon_error **err)
-{
-	*rows = NULL;
-	*n = 0;
-	if (ctx->state == NULL)
-		return 0;
-	bool system = snap && is_system(snap);
-	const char *filter = snap == NULL ? ARG_NULL : system ? "" : snap;
-	if (snap && !system) {
-		const cordon_loaded_snap *ls;
-		int r = cordon_ctx_snap(ctx, snap, &ls, err);
-		if (r == -ENOENT)
-			return cordon_err_msg(err, ENOENT, "snap \"%s\" not found", snap);
-		if (r < 0)
-			return r;
-	}
-	_cleanup_strv_ strv c = {0};
-	int r = query(ctx, &c, 7, err,
-		      "SELECT c.interface, c.plug_snap, c.plug, c.slot_snap, c.slot, c.manual, "
-		      "COALESCE(NULLIF(pp.content, ''), ps.content, '') FROM connections c "
-		      "LEFT JOIN ports pp ON pp.snap = c.plug_snap AND pp.kind = 'plug' AND "
-		      "pp.name = c.plug "
-		      "LEFT JOIN ports ps ON ps.snap = c.slot_snap AND ps.kind = 'slot' AND "
-		      "ps.name = c.slot "
-		      "WHERE c.undesired = 0 AND (?1 IS NULL OR c.plug_snap = ?1 OR c.slot_snap = ?1)",
-		      filter, NULL);
-	for (size_t i = 0; r == 0 && i < c.n; i += 7)
-		add_view(rows, n, iface_label(c.v[i], c.v[i + 6]), endpoint(c.v[i + 1], c.v[i + 2]),
-			 endpoint(c.v[i + 3], c.v[i + 4]),
-			 strcmp(c.v[i + 5], "1") == 0 ? "manual" : "-");
-	if (r == 0 && (all || snap)) {
-		/* unconnected plugs and slots (snap's own, or everyone's with
-		 * --all); the system's unconnected slots only when asked for
-		 * by name, as snap does: listing them is noise otherwise */
-		_cleanup_strv_ strv u = {0};
-		r = query(ctx, &u, 4, err,
-			  "SELECT p.kind, p.interface, p.snap || ':' || p.name, p.content FROM ports p "
-			  "WHERE (?1 IS NULL OR p.snap = ?1) AND NOT EXISTS (SELECT 1 FROM "
-			  "connections c WHERE c.undesired = 0 AND ((p.kind = 'plug' AND "
-			  "c.plug_snap = p.snap AND c.plug = p.name) OR (p.kind = 'slot' AND "
-			  "c.slot_snap = p.snap AND c.slot = p.name)))",
-			  filter, NULL);
-		for (size_t i = 0; r == 0 && i < u.n; i += 4) {
-			bool plug = strcmp(u.v[i], "plug") == 0;
-			add_view(rows, n, iface_label(u.v[i + 1], u.v[i + 3]),
-				 xstrdup(plug ? u.v[i + 2] : "-"), xstrdup(plug ? "-" : u.v[i + 2]),
-				 "-");
-		}
-	}
-	if (r == 0 && system) {
-		const cordon_catalog *cat;
-		r = cordon_ctx_catalog(ctx, &cat, err);
-		for (size_t i = 0; r == 0 && i < cat->n; i++) {
-			if (!cat->defs[i]->implicit_slot)
-				continue;
-			_cleanup_strv_ strv used = {0};
-			r = query(ctx, &used, 1, err,
-				  "SELECT 1 FROM connections WHERE slot_snap = '' AND slot = ? AND "
-				  "undesired = 0 LIMIT 1",
-				  cat->defs[i]->name, NULL);
-			if (r == 0 && used.n == 0)
-				add_view(rows, n, xstrdup(cat->defs[i]->name), xstrdup("-"),
-					 endpoint("", cat->defs[i]->name), "-");
-		}
-	}
-	if (r < 0) {
-		cordon_conn_views_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-		return r;
-	}
-	if (*n > 1)
-		qsort(*rows, *n, sizeof **rows, by_view);
-	return 0;
-}
-
-void cordon_conn_views_free(cordon_conn_view *rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(rows[i].interface);
-		free(rows[i].plug);
-		free(rows[i].slot);
-		free(rows[i].notes);
-	}
-	free(rows);
-}
-
-int cordon_connections_settle(cordon_ctx *ctx, cordon_error **err)
-{
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < ctx->ns_dirty.n; i++)
-		r = cordon_ns_refresh(ctx, ctx->ns_dirty.v[i], err);
-	strv_free(&ctx->ns_dirty);
-	return r;
 }

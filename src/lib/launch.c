@@ -261,6 +261,17 @@ static int drop_to_caller(const cordon_launch_args *a, const cordon_policy *p,
 		 * process holds no more than any program the caller execs:
 		 * for uid 0, the caller's bounding set. */
 		return 0;
+	if ((a->uid != 0 || a->gid != 0) && p->confinement == CORDON_CLASSIC) {
+		/* classic: become the caller and nothing else. Leaving uid 0
+		 * clears the permitted and effective sets; the bounding set
+		 * stays the caller's, so a program such as sudo works as it
+		 * does outside (classic is no sandbox). */
+		if (setresgid(a->gid, a->gid, a->gid) < 0)
+			return cordon_err(err, errno, "setresgid %u", (unsigned)a->gid);
+		if (setresuid(a->uid, a->uid, a->uid) < 0)
+			return cordon_err(err, errno, "setresuid %u", (unsigned)a->uid);
+		return 0;
+	}
 	if (a->uid != 0 || a->gid != 0) {
 		/* Become the caller (real, effective and saved ids; the
 		 * supplementary groups are the caller's already: a setuid

@@ -7,6 +7,7 @@
  * cgroup file system: a symlink or a tmpfs mounted where cgroupfs used to be
  * would otherwise let the launcher write "a" or a pid into someone's file. */
 #include "cgroup.h"
+#include "fsutil.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -305,27 +306,16 @@ static void allow_push(allow_vec *av, char type, int32_t major, int32_t minor)
  * purpose: /dev/serial/by-id/... links name the node whose numbers count. */
 static int resolve_path_rule(const cordon_dev_rule *r, allow_vec *av, cordon_error **err)
 {
-	glob_t g = {0};
-	int gr = glob(r->path, 0, NULL, &g);
-	if (gr == GLOB_NOMATCH) {
-		globfree(&g);
-		return 0;
-	}
-	if (gr != 0) {
-		globfree(&g);
-		if (gr == GLOB_NOSPACE)
-			abort(); /* allocation failure, as xmalloc */
-		return cordon_err_msg(err, EIO, "device rule: glob %s failed", r->path);
-	}
-	int ret = 0;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
+	_cleanup_strv_ strv paths = {0};
+	int ret = fs_glob(r->path, &paths, err);
+	for (size_t i = 0; ret == 0 && i < paths.n; i++) {
 		struct stat st;
-		if (stat(g.gl_pathv[i], &st) < 0) {
+		if (stat(paths.v[i], &st) < 0) {
 			/* unplugged between glob and stat, or unreachable */
 			if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP ||
 			    errno == EACCES)
 				continue;
-			ret = cordon_err(err, errno, "device rule: stat %s", g.gl_pathv[i]);
+			ret = cordon_err(err, errno, "device rule: stat %s", paths.v[i]);
 			break;
 		}
 		char type = S_ISCHR(st.st_mode) ? 'c' : S_ISBLK(st.st_mode) ? 'b' : 0;
@@ -335,7 +325,6 @@ static int resolve_path_rule(const cordon_dev_rule *r, allow_vec *av, cordon_err
 			continue;
 		allow_push(av, type, (int32_t)major(st.st_rdev), (int32_t)minor(st.st_rdev));
 	}
-	globfree(&g);
 	return ret;
 }
 

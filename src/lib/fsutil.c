@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -125,6 +126,22 @@ int fs_open_path_nofollow(const char *abs_path)
 		return -ELOOP;
 	}
 	return fd;
+}
+
+int fs_glob(const char *pattern, strv *out, cordon_error **err)
+{
+	glob_t g = {0};
+	/* no GLOB_ERR: see the header */
+	int gr = glob(pattern, 0, NULL, &g);
+	if (gr == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			strv_push(out, g.gl_pathv[i]);
+	globfree(&g);
+	if (gr == 0 || gr == GLOB_NOMATCH)
+		return 0;
+	if (gr == GLOB_NOSPACE)
+		abort(); /* allocation failure, as xmalloc */
+	return cordon_err_msg(err, EIO, "glob %s failed", pattern);
 }
 
 int fs_open_dir_root_owned(const char *abs_path, cordon_error **err)

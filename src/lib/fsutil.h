@@ -3,6 +3,7 @@
  * the way is refused rather than followed. */
 #pragma once
 #include "error.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,6 +18,10 @@ int fs_open_dir(const char *abs_path, int flags, cordon_error **err);
  * symlink on the way nor at the end (a symlink at the end: -ELOOP). Returns
  * the fd or a negative errno (err untouched). */
 int fs_open_path_nofollow(const char *abs_path);
+
+/* glob(3) a launch-time pattern into out (appended). No match is no error;
+ * an unreadable directory on the way matches nothing, as a missing one. */
+int fs_glob(const char *pattern, strv *out, cordon_error **err);
 
 /* Like fs_open_dir, but every component (including the last) must be owned
  * by root and not writable by group or others. Used for compiled policy and

@@ -252,27 +252,11 @@ static int add_fs_rule(int ruleset, const cordon_fs_rule *r, const cordon_env *e
 	if (!is_glob)
 		return add_path_rule(ruleset, path, r->access, handled, nofollow, err);
 
-	glob_t g = {0};
-	/* No GLOB_ERR: an unreadable directory on the way just matches
-	 * nothing, as a missing path does. */
-	int gr = glob(path, 0, NULL, &g);
-	if (gr == GLOB_NOMATCH) {
-		globfree(&g);
-		return 0;
-	}
-	if (gr != 0) {
-		globfree(&g);
-		if (gr == GLOB_NOSPACE)
-			abort(); /* allocation failure, as xmalloc */
-		return cordon_err_msg(err, EIO, "landlock rule: glob %s failed", path);
-	}
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		ret = add_path_rule(ruleset, g.gl_pathv[i], r->access, handled, nofollow, err);
-		if (ret < 0)
-			break;
-	}
-	globfree(&g);
-	return ret < 0 ? ret : 0;
+	_cleanup_strv_ strv paths = {0};
+	ret = fs_glob(path, &paths, err);
+	for (size_t i = 0; ret == 0 && i < paths.n; i++)
+		ret = add_path_rule(ruleset, paths.v[i], r->access, handled, nofollow, err);
+	return ret;
 }
 
 int cordon_landlock_apply(const cordon_policy *p, const cordon_env *env, cordon_error **err)

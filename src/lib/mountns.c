@@ -323,18 +323,9 @@ static int join_ns(int nsfd, const char *mntname, const char *revision_dir,
 	return 0;
 }
 
-int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
-			 const char *cgroup_parent, cordon_error **err)
+int cordon_ns_lock(int dirfd, const char *instance, cordon_error **err)
 {
-	_cleanup_close_ int dirfd = -1;
-	int r = prepare_ns_dir(paths, &dirfd, err);
-	if (r < 0)
-		return r;
-	_cleanup_free_ char *lockname = xasprintf("%s.lock", p->instance_name);
-	_cleanup_free_ char *mntname = xasprintf("%s.mnt", p->instance_name);
-	_cleanup_free_ char *stampname = xasprintf("%s.stamp", p->instance_name);
-	/* Two first launches at once: the second waits here and then joins
-	 * the namespace the first made. */
+	_cleanup_free_ char *lockname = xasprintf("%s.lock", instance);
 	_cleanup_close_ int lock =
 		openat(dirfd, lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lock < 0)
@@ -342,6 +333,23 @@ int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
 	while (flock(lock, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return cordon_err(err, errno, "lock %s", lockname);
+	return steal_fd(lock);
+}
+
+int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
+			 const char *cgroup_parent, cordon_error **err)
+{
+	_cleanup_close_ int dirfd = -1;
+	int r = prepare_ns_dir(paths, &dirfd, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *mntname = xasprintf("%s.mnt", p->instance_name);
+	_cleanup_free_ char *stampname = xasprintf("%s.stamp", p->instance_name);
+	/* Two first launches at once: the second waits here and then joins
+	 * the namespace the first made. */
+	_cleanup_close_ int lock = cordon_ns_lock(dirfd, p->instance_name, err);
+	if (lock < 0)
+		return lock;
 
 	const char *want = p->ns_stamp ? p->ns_stamp : "";
 	_cleanup_close_ int nsfd = openat(dirfd, mntname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

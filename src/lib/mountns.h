@@ -21,6 +21,11 @@ int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
  * (its commands run in namespaces of their own made from the snap's, so
  * comparing namespaces alone misses them)? The calling process is not
  * counted. */
+/* Take the snap's namespace lock (<ns dir>/<instance>.lock): launches that
+ * build or join the namespace and changes to it wait for each other.
+ * Returns the fd holding the lock. */
+int cordon_ns_lock(int dirfd, const char *instance, cordon_error **err);
+
 bool cordon_snap_ns_in_use(const char *cgroup_parent, const char *instance, dev_t dev,
 			   ino_t ino);
 

@@ -17,7 +17,6 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -151,17 +150,12 @@ int cordon_ns_refresh(cordon_ctx *ctx, const char *instance, cordon_error **err)
 	_cleanup_close_ int dirfd = fs_open_dir(ctx->paths.ns_dir, O_RDONLY, NULL);
 	if (dirfd < 0)
 		return 0; /* no namespace was ever made */
-	_cleanup_free_ char *lockname = xasprintf("%s.lock", instance);
 	_cleanup_free_ char *mntname = xasprintf("%s.mnt", instance);
 	_cleanup_free_ char *stampname = xasprintf("%s.stamp", instance);
 	/* the launcher's lock: no launch builds or joins it meanwhile */
-	_cleanup_close_ int lock =
-		openat(dirfd, lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	_cleanup_close_ int lock = cordon_ns_lock(dirfd, instance, err);
 	if (lock < 0)
-		return cordon_err(err, errno, "open %s", lockname);
-	while (flock(lock, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return cordon_err(err, errno, "lock %s", lockname);
+		return lock;
 	_cleanup_close_ int nsfd = openat(dirfd, mntname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (nsfd < 0)
 		return 0;

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -154,12 +153,11 @@ int cordon_runtime_view(const cordon_policy *p, const cordon_env *vars, uid_t ui
 				add(list, &n, rundir, full + rl + 1);
 				continue;
 			}
-			glob_t g = {0};
-			if (glob(full, 0, NULL, &g) == 0)
-				for (size_t j = 0; j < g.gl_pathc; j++)
-					if (strncmp(g.gl_pathv[j], rundir_path, rl) == 0)
-						add(list, &n, rundir, g.gl_pathv[j] + rl + 1);
-			globfree(&g);
+			_cleanup_strv_ strv matches = {0};
+			(void)fs_glob(full, &matches, NULL); /* a failed glob exposes nothing */
+			for (size_t j = 0; j < matches.n; j++)
+				if (strncmp(matches.v[j], rundir_path, rl) == 0)
+					add(list, &n, rundir, matches.v[j] + rl + 1);
 		}
 	}
 	int r = 0;

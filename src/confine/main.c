@@ -98,6 +98,12 @@ int main(int argc, char **argv)
 		check_own_location();
 	if (geteuid() != 0)
 		die("cordon-confine needs privilege (it is installed setuid root)");
+	/* A setuid exec keeps the caller's effective group: whatever the
+	 * privileged phase creates (cgroups, the namespace lock and stamp,
+	 * the private /tmp's backing) would belong to that group. Root's
+	 * group until the drop to the caller (launch.c). */
+	if (getegid() != 0 && setresgid((gid_t)-1, 0, (gid_t)-1) < 0)
+		die("cannot take root's group for the privileged phase");
 	bool root = uid == 0;
 	scrub_environment(root);
 

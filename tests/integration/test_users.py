@@ -280,6 +280,21 @@ class AttackTest(UsersTestCase):
         self.assertEqual(len(tmp), 1, mi)
         self.assertTrue(tmp[0].split()[3].endswith("/run/cordon/tmp/hello/tmp"), tmp[0])
 
+    def test_privileged_phase_creates_root_files(self):
+        # A setuid exec keeps the caller's group: without taking root's
+        # group first, what the launcher makes for a user would belong to
+        # that user's group.
+        self.uprobe(U1, "hello", "cwd")
+        made = [os.path.join(self.s.root, p) for p in (
+            "run/cordon/ns/hello.lock", "run/cordon/ns/hello.stamp", "run/cordon/tmp",
+            "run/cordon/tmp/hello", "run/cordon/tmp/hello/tmp")]
+        made += glob.glob(f"/sys/fs/cgroup/*/cordon-test-check/snap.hello.hello")
+        made += glob.glob(f"/sys/fs/cgroup/*/cordon-test-check")
+        self.assertGreater(len(made), 5)
+        for path in made:
+            st = os.stat(path)
+            self.assertEqual((st.st_uid, st.st_gid), (0, 0), path)
+
     def test_two_users_tmp_and_home_apart(self):
         self.assertEqual(self.uprobe(U1, "hello", "create", "/tmp/u1file"), "OK")
         self.assertEqual(self.uprobe(U1, "hello", "chmod", "/tmp/u1file", "600"), "OK")

@@ -27,3 +27,7 @@ int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **er
 
 /* Write all of s to stdout. */
 void cli_out(const char *s);
+
+/* Render a table (table.h) to stdout. */
+struct table;
+void cli_print_table(const struct table *t);

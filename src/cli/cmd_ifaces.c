@@ -59,9 +59,7 @@ int cmd_connections(int argc, char **argv, cordon_error **err)
 					     rows[i].notes};
 			table_add(&t, row);
 		}
-		_cleanup_buf_ buf out = {0};
-		table_render(&t, &out);
-		cli_out(out.p);
+		cli_print_table(&t);
 		table_free(&t);
 	}
 	cordon_conn_views_free(rows, n);
@@ -219,9 +217,7 @@ int cmd_interfaces(int argc, char **argv, cordon_error **err)
 		table_add(&t, row);
 	}
 	if (r == 0) {
-		_cleanup_buf_ buf out = {0};
-		table_render(&t, &out);
-		cli_out(out.p);
+		cli_print_table(&t);
 	}
 	table_free(&t);
 	cordon_conn_views_free(rows, n);
@@ -282,9 +278,7 @@ int cmd_interface(int argc, char **argv, cordon_error **err)
 					   all ? "no interfaces found"
 					       : "no interfaces currently connected");
 		if (r == 0) {
-			_cleanup_buf_ buf out = {0};
-			table_render(&t, &out);
-			cli_out(out.p);
+			cli_print_table(&t);
 		}
 		table_free(&t);
 		cordon_conn_views_free(rows, n);

@@ -150,9 +150,7 @@ int cmd_list(int argc, char **argv, cordon_error **err)
 		if (n == 0) {
 			fprintf(stderr, "No snaps are installed yet.\n");
 		} else {
-			_cleanup_buf_ buf out = {0};
-			table_render(&t, &out);
-			cli_out(out.p);
+			cli_print_table(&t);
 		}
 	}
 	table_free(&t);

@@ -1,6 +1,7 @@
 /* cordon: install snaps and run their apps confined. */
 #include "cli.h"
 #include "config.h"
+#include "table.h"
 #include "util.h"
 
 #include <errno.h>
@@ -33,6 +34,13 @@ static const struct {
 void cli_out(const char *s)
 {
 	fputs(s, stdout);
+}
+
+void cli_print_table(const table *t)
+{
+	_cleanup_buf_ buf out = {0};
+	table_render(t, &out);
+	cli_out(out.p ? out.p : "");
 }
 
 int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **err)

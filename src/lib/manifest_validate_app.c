@@ -43,6 +43,26 @@ static bool is_service(const cordon_app *a)
 	return a->daemon != NULL;
 }
 
+/* A key whose value must be one of a list. */
+typedef struct enum_check {
+	const char *value;
+	cordon_app_key key;
+	const char *name, *expected;
+	const char *const *allowed;
+} enum_check;
+
+static int check_enums(appctx *c, const cordon_app *a, const enum_check *checks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (checks[i].value == NULL || one_of(checks[i].value, checks[i].allowed))
+			continue;
+		_cleanup_free_ char *q = ydoc_quoted(checks[i].value);
+		return app_error(c, a, a->pos[checks[i].key], "invalid %s %s: expected %s",
+				 checks[i].name, q, checks[i].expected);
+	}
+	return 0;
+}
+
 static int check_values(appctx *c, const cordon_app *a)
 {
 	static const char *const daemons[] = {"simple", "forking", "oneshot",
@@ -51,12 +71,7 @@ static int check_values(appctx *c, const cordon_app *a)
 	static const char *const restarts[] = {"no",	      "never",	     "on-success",
 					       "on-failure",  "on-abnormal", "on-abort",
 					       "on-watchdog", "always",	     NULL};
-	const struct {
-		const char *value;
-		cordon_app_key key;
-		const char *name, *expected;
-		const char *const *allowed;
-	} checks[] = {
+	const enum_check checks[] = {
 	    {a->daemon_scope, CORDON_APP_DAEMON_SCOPE, "daemon-scope", "system or user", scopes},
 	    {a->restart_condition, CORDON_APP_RESTART_CONDITION, "restart-condition",
 	     "never, on-success, on-failure, on-abnormal, on-abort, on-watchdog or always",
@@ -64,13 +79,9 @@ static int check_values(appctx *c, const cordon_app *a)
 	    {a->daemon, CORDON_APP_DAEMON, "daemon", "simple, forking, oneshot, notify or dbus",
 	     daemons},
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
-		if (checks[i].value == NULL || one_of(checks[i].value, checks[i].allowed))
-			continue;
-		_cleanup_free_ char *q = ydoc_quoted(checks[i].value);
-		return app_error(c, a, a->pos[checks[i].key], "invalid %s %s: expected %s",
-				 checks[i].name, q, checks[i].expected);
-	}
+	int r = check_enums(c, a, checks, ARRAY_SIZE(checks));
+	if (r < 0)
+		return r;
 	if (a->daemon_scope && !is_service(a))
 		return app_error(
 		    c, a, a->pos[CORDON_APP_DAEMON_SCOPE],
@@ -337,12 +348,7 @@ static int check_modes(appctx *c, const cordon_app *a)
 					    "sigint",  "sigint-all",  NULL};
 	static const char *const refreshes[] = {"endure", "restart", "ignore-running", NULL};
 	static const char *const installs[] = {"enable", "disable", NULL};
-	const struct {
-		const char *value;
-		cordon_app_key key;
-		const char *name, *expected;
-		const char *const *allowed;
-	} checks[] = {
+	const enum_check checks[] = {
 	    {a->stop_mode, CORDON_APP_STOP_MODE, "stop-mode",
 	     "sigterm, sighup, sigusr1, sigusr2 or sigint, optionally with \"-all\"", stops},
 	    {a->refresh_mode, CORDON_APP_REFRESH_MODE, "refresh-mode",
@@ -350,13 +356,9 @@ static int check_modes(appctx *c, const cordon_app *a)
 	    {a->install_mode, CORDON_APP_INSTALL_MODE, "install-mode", "enable or disable",
 	     installs},
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
-		if (checks[i].value == NULL || one_of(checks[i].value, checks[i].allowed))
-			continue;
-		_cleanup_free_ char *q = ydoc_quoted(checks[i].value);
-		return app_error(c, a, a->pos[checks[i].key], "invalid %s %s: expected %s",
-				 checks[i].name, q, checks[i].expected);
-	}
+	int r = check_enums(c, a, checks, ARRAY_SIZE(checks));
+	if (r < 0)
+		return r;
 	if (a->stop_mode && !is_service(a))
 		return app_error(c, a, a->pos[CORDON_APP_STOP_MODE],
 				 "stop-mode is only for daemons: expected a daemon: key with it");

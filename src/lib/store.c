@@ -106,18 +106,11 @@ static int remove_revision_files(cordon_ctx *ctx, const char *name, const char *
 	int r = cordon_snap_umount(mnt, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *snapdir = xasprintf("%s/%s", ctx->paths.snap_mount, name);
-	_cleanup_close_ int sfd = fs_open_dir(snapdir, O_RDONLY, NULL);
-	if (sfd >= 0) {
-		r = fs_rm_rf_at(sfd, rev, err);
-		if (r < 0)
-			return r;
-	}
-	_cleanup_free_ char *vardir = xasprintf("%s/%s", ctx->paths.var_snap, name);
-	_cleanup_close_ int vfd = fs_open_dir(vardir, O_RDONLY, NULL);
-	if (vfd >= 0) {
-		r = fs_rm_rf_at(vfd, rev, err);
-		if (r < 0)
+	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
+	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
+		_cleanup_free_ char *dir = xasprintf("%s/%s", bases[i], name);
+		_cleanup_close_ int fd = fs_open_dir(dir, O_RDONLY, NULL);
+		if (fd >= 0 && (r = fs_rm_rf_at(fd, rev, err)) < 0)
 			return r;
 	}
 	_cleanup_free_ char *blob = xasprintf("%s_%s.snap", name, rev);

@@ -682,11 +682,7 @@ static int op_shm_unlink(char **a)
 
 /* ---- the table ---- */
 
-static const struct op {
-	const char *name;
-	int min, max; /* argument counts; max -1 = any */
-	int (*fn)(char **args);
-} ops[] = {
+static const struct probe_op ops[] = {
     {"read", 1, 1, op_read},
     {"cat", 1, 1, op_cat},
     {"write", 2, 2, op_write},
@@ -746,24 +742,28 @@ static const struct op {
     {"nsid", 1, 1, op_nsid},
     {"shm-create", 1, 1, op_shm_create},
     {"shm-unlink", 1, 1, op_shm_unlink},
+    {NULL, 0, 0, NULL},
 };
+
+/* The core table first, then one table per area (probe.h). */
+static const struct probe_op *const tables[] = {ops, probe_ops_meta, probe_ops_pid, probe_ops_tty};
 
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		usage_error("usage: probe OP [ARGS...] (see the top of tests/probe/probe.c)");
-	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-		const struct op *o = &ops[i];
-		if (strcmp(o->name, argv[1]) != 0)
-			continue;
-		int n = argc - 2;
-		if (n < o->min || (o->max >= 0 && n > o->max))
-			usage_error("%s: wrong number of arguments", o->name);
-		/* results must reach the test even if the op ends in exec or _exit */
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		o->fn(argv + 2);
-		fflush(stdout);
-		return 0;
-	}
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+		for (const struct probe_op *o = tables[t]; o->name; o++) {
+			if (strcmp(o->name, argv[1]) != 0)
+				continue;
+			int n = argc - 2;
+			if (n < o->min || (o->max >= 0 && n > o->max))
+				usage_error("%s: wrong number of arguments", o->name);
+			/* results must reach the test even if the op ends in exec or _exit */
+			setvbuf(stdout, NULL, _IOLBF, 0);
+			o->fn(argv + 2);
+			fflush(stdout);
+			return 0;
+		}
 	usage_error("unknown operation: %s", argv[1]);
 }

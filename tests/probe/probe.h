@@ -3,6 +3,17 @@
 #include <errno.h>
 #include <stdbool.h>
 
+/* One operation: `probe NAME ARGS...`. Each table ends with {NULL}. */
+struct probe_op {
+	const char *name;
+	int min, max; /* argument counts; max -1 = any */
+	int (*fn)(char **args);
+};
+/* Tables of the areas, each in its own file (documented at its top). */
+extern const struct probe_op probe_ops_meta[]; /* probe_meta.c: file metadata, xattrs, times */
+extern const struct probe_op probe_ops_pid[];  /* probe_pid.c: calls that take a pid */
+extern const struct probe_op probe_ops_tty[];  /* probe_tty.c: terminals and sessions */
+
 /* output: one result line (see probe.c) */
 int ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fail(const char *step); /* prints the name of errno; returns 0 */

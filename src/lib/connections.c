@@ -87,8 +87,8 @@ static int sync_ports(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordo
 			if (cordon_catalog_get(cat, ports[i].interface) == NULL)
 				continue; /* unknown interface: a bad plug, ignored as snapd does */
 			const char *content = strcmp(ports[i].interface, "content") == 0
-						      ? cordon_port_content(&ports[i])
-						      : "";
+						  ? cordon_port_content(&ports[i])
+						  : "";
 			r = run(ctx, err,
 				"INSERT INTO ports(snap, kind, name, interface, content) "
 				"VALUES(?,?,?,?,?)",
@@ -99,17 +99,45 @@ static int sync_ports(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordo
 	return r;
 }
 
-/* Slots a plug would auto-connect to, as pairs (snap, slot); "" = system. */
-static int autoconnect_candidates(cordon_ctx *ctx, const cordon_def *def, const cordon_port *plug,
-				  strv *out, cordon_error **err)
+/* Whether `def` may auto-connect a plug of psnap to a slot of ssnap at all.
+ * snapd auto-connects content only between snaps of one publisher
+ * (content.go's base declaration: plug-publisher-id: [$SLOT_PUBLISHER_ID]),
+ * and a snap without a snap-declaration (`--dangerous`, every cordon
+ * install) has no publisher id, which never matches (interfaces/policy
+ * helpers.go checkID): snapd never auto-connects content between local
+ * snaps. cordon has no publishers; the only pair it knows to be one party
+ * is a plug and a slot of the same snap instance, written by one author.
+ * A matching `content` tag or a `default-provider` naming the slot snap is
+ * what the plug's author alone wrote: honouring either would let any snap
+ * pick whose data to read and write. data/interfaces/content.yaml has the
+ * whole reasoning. */
+static bool autoconnect_party(const cordon_def *def, const char *psnap, const char *ssnap)
+{
+	return def->auto_connect != CORDON_AUTO_CONTENT || strcmp(psnap, ssnap) == 0;
+}
+
+/* Slots a plug of psnap would auto-connect to, as pairs (snap, slot); "" =
+ * system. Slots the party rule excludes are no candidates at all (as in
+ * snapd, where the policy check filters before the count): a stranger's
+ * slot neither connects nor makes a legitimate plug ambiguous. */
+static int autoconnect_candidates(cordon_ctx *ctx, const cordon_def *def, const char *psnap,
+				  const cordon_port *plug, strv *out, cordon_error **err)
 {
 	if (def->privileged || def->auto_connect == CORDON_AUTO_NO)
 		return 0;
-	if (def->auto_connect == CORDON_AUTO_CONTENT)
-		return conn_query(ctx, out, 2, err,
-			     "SELECT snap, name FROM ports WHERE kind = 'slot' AND "
-			     "interface = 'content' AND content = ? ORDER BY snap, name",
-			     cordon_port_content(plug), NULL);
+	if (def->auto_connect == CORDON_AUTO_CONTENT) {
+		_cleanup_strv_ strv all = {0};
+		int r = conn_query(ctx, &all, 2, err,
+				   "SELECT snap, name FROM ports WHERE kind = 'slot' AND "
+				   "interface = 'content' AND content = ? ORDER BY snap, name",
+				   cordon_port_content(plug), NULL);
+		for (size_t i = 0; r == 0 && i < all.n; i += 2)
+			if (autoconnect_party(def, psnap, all.v[i])) {
+				strv_push(out, all.v[i]);
+				strv_push(out, all.v[i + 1]);
+			}
+		return r;
+	}
 	/* YES, and CLASSIC: cordon runs on classic hosts only */
 	if (def->implicit_slot) {
 		strv_push(out, "");
@@ -117,9 +145,9 @@ static int autoconnect_candidates(cordon_ctx *ctx, const cordon_def *def, const 
 		return 0;
 	}
 	return conn_query(ctx, out, 2, err,
-		     "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ? "
-		     "ORDER BY snap, name",
-		     def->name, NULL);
+			  "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ? "
+			  "ORDER BY snap, name",
+			  def->name, NULL);
 }
 
 static int has_row(cordon_ctx *ctx, const char *snap, const char *plug, bool *yes,
@@ -127,8 +155,8 @@ static int has_row(cordon_ctx *ctx, const char *snap, const char *plug, bool *ye
 {
 	_cleanup_strv_ strv rows = {0};
 	int r = conn_query(ctx, &rows, 1, err,
-		      "SELECT plug FROM connections WHERE plug_snap = ? AND plug = ? LIMIT 1", snap,
-		      plug, NULL);
+			   "SELECT plug FROM connections WHERE plug_snap = ? AND plug = ? LIMIT 1",
+			   snap, plug, NULL);
 	*yes = rows.n > 0;
 	return r;
 }
@@ -159,7 +187,7 @@ static int autoconnect_plug(cordon_ctx *ctx, const cordon_catalog *cat, const ch
 	if (r < 0 || exists) /* connected, or disconnected by the admin: left alone */
 		return r;
 	_cleanup_strv_ strv cand = {0};
-	r = autoconnect_candidates(ctx, def, plug, &cand, err);
+	r = autoconnect_candidates(ctx, def, psnap, plug, &cand, err);
 	if (r < 0 || cand.n != 2)
 		return r;
 	if (only_slot_snap && strcmp(cand.v[0], only_slot_snap) != 0)
@@ -174,20 +202,26 @@ static void mark(strv *affected, const char *snap)
 		strv_push(affected, snap);
 }
 
-/* Drop rows whose ends no longer exist or changed interface (refresh). */
+/* Drop rows whose ends no longer exist or changed interface (refresh), and
+ * auto-connections the party rule does not allow (autoconnect_party): only a
+ * cordon from before the rule made them, and they hand a stranger the slot
+ * snap's data; the refresh of either end takes that away. The admin's own
+ * connections (manual) and remembered disconnections (undesired) stay. */
 static int drop_stale(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordon_catalog *cat,
 		      strv *affected, cordon_error **err)
 {
 	_cleanup_strv_ strv rows = {0};
-	int r = conn_query(ctx, &rows, 5, err,
-		      "SELECT plug_snap, plug, slot_snap, slot, interface FROM connections "
-		      "WHERE plug_snap = ?1 OR slot_snap = ?1",
-		      ls->row.name, NULL);
-	for (size_t i = 0; r == 0 && i < rows.n; i += 5) {
+	int r = conn_query(ctx, &rows, 7, err,
+			   "SELECT plug_snap, plug, slot_snap, slot, interface, manual, undesired "
+			   "FROM connections WHERE plug_snap = ?1 OR slot_snap = ?1",
+			   ls->row.name, NULL);
+	for (size_t i = 0; r == 0 && i < rows.n; i += 7) {
 		const char *ps = rows.v[i], *pl = rows.v[i + 1], *ss = rows.v[i + 2],
 			   *sl = rows.v[i + 3], *iface = rows.v[i + 4];
-		bool ok = true;
-		if (strcmp(ps, ls->row.name) == 0) {
+		bool automatic = strcmp(rows.v[i + 5], "0") == 0 && strcmp(rows.v[i + 6], "0") == 0;
+		const cordon_def *def = cordon_catalog_get(cat, iface);
+		bool ok = !automatic || def == NULL || autoconnect_party(def, ps, ss);
+		if (ok && strcmp(ps, ls->row.name) == 0) {
 			const cordon_port *p = cordon_manifest_plug(ls->m, pl);
 			ok = p && strcmp(p->interface, iface) == 0;
 		}
@@ -201,10 +235,11 @@ static int drop_stale(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordo
 		}
 		if (ok)
 			continue;
-		r = run(ctx, err,
-			"DELETE FROM connections WHERE plug_snap = ? AND plug = ? AND slot_snap = ? "
-			"AND slot = ?",
-			ps, pl, ss, sl, NULL);
+		r = run(
+		    ctx, err,
+		    "DELETE FROM connections WHERE plug_snap = ? AND plug = ? AND slot_snap = ? "
+		    "AND slot = ?",
+		    ps, pl, ss, sl, NULL);
 		mark(affected, strcmp(ps, ls->row.name) == 0 ? ss : ps);
 	}
 	return r;
@@ -258,17 +293,35 @@ int cordon_connections_on_install(cordon_ctx *ctx, const char *instance, bool re
 	_cleanup_strv_ strv affected = {0};
 	if (r == 0 && refresh)
 		r = drop_stale(ctx, ls, cat, &affected, err);
+	if (r == 0 && refresh) {
+		/* Snaps still connected to our slots compiled our old revision's
+		 * paths (content: the plug snap mounts /snap/SLOT/<old rev> and
+		 * /var/snap/SLOT/<old rev>, kept for revert): recompile them and
+		 * refresh their namespace, or a connection that stays through
+		 * the refresh keeps serving the old revision (snapd:
+		 * AffectsPlugOnRefresh). journal_neighbours journaled them. */
+		_cleanup_strv_ strv plugs = {0};
+		r = conn_query(
+		    ctx, &plugs, 1, err,
+		    "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ?1 AND "
+		    "plug_snap != ?1 AND undesired = 0",
+		    instance, NULL);
+		for (size_t i = 0; i < plugs.n; i++)
+			mark(&affected, plugs.v[i]);
+	}
 	for (size_t i = 0; r == 0 && i < m->n_plugs; i++) {
 		bool made;
 		r = autoconnect_plug(ctx, cat, instance, &m->plugs[i], NULL, &made, err);
 	}
-	/* plugs of other snaps waiting for a slot like one of ours */
+	/* plugs of other snaps waiting for a slot like one of ours (never for
+	 * content: autoconnect_party) */
 	for (size_t i = 0; r == 0 && i < m->n_slots; i++) {
 		_cleanup_strv_ strv plugs = {0};
-		r = conn_query(ctx, &plugs, 2, err,
-			  "SELECT snap, name FROM ports WHERE kind = 'plug' AND interface = ? AND "
-			  "snap != ?",
-			  m->slots[i].interface, instance, NULL);
+		r = conn_query(
+		    ctx, &plugs, 2, err,
+		    "SELECT snap, name FROM ports WHERE kind = 'plug' AND interface = ? AND "
+		    "snap != ?",
+		    m->slots[i].interface, instance, NULL);
 		for (size_t j = 0; r == 0 && j < plugs.n; j += 2) {
 			const cordon_loaded_snap *other;
 			r = cordon_ctx_snap(ctx, plugs.v[j], &other, err);
@@ -291,9 +344,9 @@ int cordon_connections_on_remove(cordon_ctx *ctx, const char *instance, cordon_e
 {
 	_cleanup_strv_ strv plugs = {0};
 	int r = conn_query(ctx, &plugs, 1, err,
-		      "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ? AND "
-		      "plug_snap != ?",
-		      instance, instance, NULL);
+			   "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ? AND "
+			   "plug_snap != ?",
+			   instance, instance, NULL);
 	if (r == 0)
 		r = run(ctx, err, "DELETE FROM connections WHERE slot_snap = ?", instance, NULL);
 	if (r == 0)
@@ -396,14 +449,15 @@ int cordon_connections_journal_neighbours(cordon_ctx *ctx, const char *instance,
 	 * interface one of its (new) slots offers (auto-connection). */
 	_cleanup_strv_ strv snaps = {0};
 	int r = conn_query(ctx, &snaps, 1, err,
-		      "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ?1 AND "
-		      "plug_snap != ?1",
-		      instance, NULL);
+			   "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ?1 AND "
+			   "plug_snap != ?1",
+			   instance, NULL);
 	for (size_t i = 0; r == 0 && incoming && i < incoming->n_slots; i++)
-		r = conn_query(ctx, &snaps, 1, err,
-			  "SELECT DISTINCT snap FROM ports WHERE kind = 'plug' AND interface = ? AND "
-			  "snap != ?",
-			  incoming->slots[i].interface, instance, NULL);
+		r = conn_query(
+		    ctx, &snaps, 1, err,
+		    "SELECT DISTINCT snap FROM ports WHERE kind = 'plug' AND interface = ? AND "
+		    "snap != ?",
+		    incoming->slots[i].interface, instance, NULL);
 	_cleanup_strv_ strv unique = {0};
 	for (size_t i = 0; i < snaps.n; i++)
 		if (!strv_contains(&unique, snaps.v[i]))
@@ -455,17 +509,19 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
 				return e;
 			p = cordon_manifest_plug(pls->m, plug);
 		}
-		int r = conn_query(ctx, &c, 2, err,
-			      "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ?1 "
-			      "AND (?2 IS NULL OR content = ?2) ORDER BY snap, name",
-			      def->name, p ? cordon_port_content(p) : ARG_NULL, NULL);
+		int r = conn_query(
+		    ctx, &c, 2, err,
+		    "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ?1 "
+		    "AND (?2 IS NULL OR content = ?2) ORDER BY snap, name",
+		    def->name, p ? cordon_port_content(p) : ARG_NULL, NULL);
 		if (r < 0)
 			return r;
 		if (c.n != 2)
 			return cordon_err_msg(err, ENOENT,
-					      c.n == 0 ? "no \"%s\" slot to connect %s:%s to"
-						       : "more than one \"%s\" slot could take %s:%s; "
-							 "name one",
+					      c.n == 0
+						  ? "no \"%s\" slot to connect %s:%s to"
+						  : "more than one \"%s\" slot could take %s:%s; "
+						    "name one",
 					      def->name, psnap, plug);
 		*ssnap = xstrdup(c.v[0]);
 		*sslot = xstrdup(c.v[1]);
@@ -475,8 +531,8 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
 		const char *name = want_slot ? want_slot : def->name;
 		const cordon_def *sd = cordon_catalog_get(cat, name);
 		if (sd == NULL || !sd->implicit_slot)
-			return cordon_err_msg(err, ENOENT, "snap \"system\" has no slot named \"%s\"",
-					      name);
+			return cordon_err_msg(err, ENOENT,
+					      "snap \"system\" has no slot named \"%s\"", name);
 		*ssnap = xstrdup("");
 		*sslot = xstrdup(name);
 		return 0;
@@ -552,8 +608,9 @@ int cordon_connect(cordon_ctx *ctx, const char *psnap, const char *plug, const c
 				      plug);
 	const cordon_def *def = cordon_catalog_get(cat, p->interface);
 	if (def == NULL)
-		return cordon_err_msg(err, ENOENT, "plug \"%s\" of snap \"%s\" uses unknown "
-						   "interface \"%s\"",
+		return cordon_err_msg(err, ENOENT,
+				      "plug \"%s\" of snap \"%s\" uses unknown "
+				      "interface \"%s\"",
 				      plug, psnap, p->interface);
 	_cleanup_free_ char *ssnap = NULL, *sslot = NULL;
 	r = resolve_slot(ctx, cat, def, psnap, plug, want_snap, want_slot, &ssnap, &sslot, err);
@@ -644,13 +701,14 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 	}
 	_cleanup_strv_ strv rows = {0};
 	r = conn_query(ctx, &rows, 6, err,
-		  plug ? "SELECT plug_snap, plug, slot_snap, slot, interface, undesired FROM "
-			 "connections WHERE plug_snap = ?1 AND plug = ?2 AND "
-			 "(?3 IS NULL OR slot_snap = ?3) AND (?4 IS NULL OR slot = ?4)"
-		       : "SELECT plug_snap, plug, slot_snap, slot, interface, undesired FROM "
-			 "connections WHERE slot_snap = ?1 AND slot = ?2 AND "
-			 "(?3 IS NULL OR plug_snap = ?3) AND (?4 IS NULL OR plug = ?4)",
-		  snap, name, other_snap ? other_snap : ARG_NULL, sslot ? sslot : ARG_NULL, NULL);
+		       plug ? "SELECT plug_snap, plug, slot_snap, slot, interface, undesired FROM "
+			      "connections WHERE plug_snap = ?1 AND plug = ?2 AND "
+			      "(?3 IS NULL OR slot_snap = ?3) AND (?4 IS NULL OR slot = ?4)"
+			    : "SELECT plug_snap, plug, slot_snap, slot, interface, undesired FROM "
+			      "connections WHERE slot_snap = ?1 AND slot = ?2 AND "
+			      "(?3 IS NULL OR plug_snap = ?3) AND (?4 IS NULL OR plug = ?4)",
+		       snap, name, other_snap ? other_snap : ARG_NULL, sslot ? sslot : ARG_NULL,
+		       NULL);
 	if (r < 0)
 		return r;
 	int connected = 0;
@@ -658,9 +716,9 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 		connected += strcmp(rows.v[i + 5], "0") == 0;
 	if (connected == 0 && !forget) {
 		if (ssnap != NULL)
-			return cordon_err_msg(err, ENOENT,
-					      "cannot disconnect %s:%s from %s:%s, it is not connected",
-					      snap, name, display_snap(other_snap), sslot ? sslot : "");
+			return cordon_err_msg(
+			    err, ENOENT, "cannot disconnect %s:%s from %s:%s, it is not connected",
+			    snap, name, display_snap(other_snap), sslot ? sslot : "");
 		return 0; /* "No connections to disconnect" */
 	}
 	_cleanup_strv_ strv snaps = {0}, ids = {0};
@@ -677,8 +735,8 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 		const char *ps = rows.v[i], *pl = rows.v[i + 1], *ss = rows.v[i + 2],
 			   *sl = rows.v[i + 3], *iface = rows.v[i + 4];
 		const cordon_def *def = cordon_catalog_get(cat, iface);
-		bool remember = !forget && def && !def->privileged &&
-				def->auto_connect != CORDON_AUTO_NO;
+		bool remember =
+		    !forget && def && !def->privileged && def->auto_connect != CORDON_AUTO_NO;
 		/* An auto-connectable plug the admin disconnected is remembered
 		 * (undesired) so a refresh does not connect it again; --forget
 		 * drops that memory. */

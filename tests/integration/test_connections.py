@@ -5,8 +5,10 @@ admin's disconnections remembered across refreshes; bad input refused with
 nothing changed; privileged interfaces; recompilation of only the affected
 labels; atomicity (running commands keep their policy, an interrupted
 connect or disconnect leaves the old connection set with the policy to
-match); content sharing with live namespace updates; AppArmor profiles with
-interface snippets that apparmor_parser accepts.
+match); content sharing with live namespace updates, auto-connected only
+within one snap (a stranger's plug of the same content tag waits for the
+admin); AppArmor profiles with interface snippets that apparmor_parser
+accepts.
 
 Expected tables are rendered here the way snap renders them (Go's
 text/tabwriter as cmd/snap's tabWriter(): minimum width 5, padding 2, the
@@ -211,6 +213,8 @@ class ConnectionsOutputTests(ConnTestCase):
         self.install_dir("cons", CONS)
         self.install_dir("foo", FOO)
         self.install_dir("noplugs", probe_yaml("noplugs"))
+        # content between two snaps is never auto-connected (content.yaml)
+        self.cordon("connect", "cons:data", "prov:data")
         self.cordon("connect", "foo:camera")
         self.cordon("connect", "foo:ser", "ports:ser1")
         self.assertEqual(self.cordon("disconnect", "foo:home").stdout, "")
@@ -227,11 +231,12 @@ class ConnectionsOutputTests(ConnTestCase):
 
     def test_connections(self):
         self.world()
-        # connected plugs only: auto (network, content), manual; the
-        # disconnected home and the unconnected plugs and slots are left out
+        # connected plugs only: auto (network), manual (camera, content,
+        # serial-port); the disconnected home and the unconnected plugs and
+        # slots are left out
         self.assertEqual(self.conn_out(), conns(
             ("camera", "foo:camera", ":camera", "manual"),
-            ("content[cdata]", "cons:data", "prov:data", "-"),
+            ("content[cdata]", "cons:data", "prov:data", "manual"),
             ("network", "foo:network", ":network", "-"),
             ("serial-port", "foo:ser", "ports:ser1", "manual"),
         ))
@@ -249,11 +254,11 @@ class ConnectionsOutputTests(ConnTestCase):
             ("serial-port", "foo:ser", "ports:ser1", "manual"),
         ))
         self.assertEqual(self.conn_out("cons"), conns(
-            ("content[cdata]", "cons:data", "prov:data", "-"),
+            ("content[cdata]", "cons:data", "prov:data", "manual"),
             ("content[nomatch]", "cons:other", "-", "-"),
         ))
         self.assertEqual(self.conn_out("prov"), conns(
-            ("content[cdata]", "cons:data", "prov:data", "-"),
+            ("content[cdata]", "cons:data", "prov:data", "manual"),
         ))
         self.assertEqual(self.conn_out("noplugs"), "")
         # --all: every unconnected plug and slot of the snaps, but not the
@@ -261,7 +266,7 @@ class ConnectionsOutputTests(ConnTestCase):
         self.assertEqual(self.conn_out("--all"), conns(
             ("camera", "foo:cam2", "-", "-"),
             ("camera", "foo:camera", ":camera", "manual"),
-            ("content[cdata]", "cons:data", "prov:data", "-"),
+            ("content[cdata]", "cons:data", "prov:data", "manual"),
             ("content[nomatch]", "cons:other", "-", "-"),
             ("home", "foo:home", "-", "-"),
             ("network", "foo:network", ":network", "-"),
@@ -856,9 +861,12 @@ class AtomicityTests(ConnTestCase):
     # they are journaled before it (store.c), so a kill inside it is
     # followed by recompiling them from the old state.
     def test_killed_install_of_a_slot_snap(self):
-        # install auto-connects a waiting plug of another snap and
-        # recompiles it inside the install transaction: killed there, that
-        # snap must be left with the policy of the old connection set
+        # install may auto-connect a waiting plug of another snap and
+        # recompile it inside the install transaction: killed there, that
+        # snap must be left with the policy of the old connection set.
+        # (content no longer auto-connects between two snaps, so here the
+        # install leaves cons alone; no shipped interface auto-connects to
+        # another snap's slot any more)
         self.install_dir("cons", CONS)
         self.assertEqual(self.probe("cons", "ls", "/tmp"), "OK")
         before = self.policy()
@@ -880,12 +888,13 @@ class AtomicityTests(ConnTestCase):
         self.install_dir("cons", CONS)
         d = self.s.make_snap("prov", PROV, files=PROV_FILES)
         self.cordon("install", "--dangerous", d)
+        self.cordon("connect", "cons:data")
         target = self.path("var/snap/cons/x1/target")
         self.assertEqual(self.probe("cons", "read", f"{target}/f.txt"), "OK")
         before = self.policy()
         p = self.cordon("remove", "prov", check=False, env={"CORDON_FAULT": "remove-compile"})
         self.assertEqual(p.returncode, -9, p.stderr)
-        self.assertIn(["content[cdata]", "cons:data", "prov:data", "-"],
+        self.assertIn(["content[cdata]", "cons:data", "prov:data", "manual"],
                       [l.split() for l in self.conn_out("cons").splitlines()])
         self.assertEqual({k: v[2] for k, v in self.policy().items()},
                          {k: v[2] for k, v in before.items()})
@@ -922,7 +931,7 @@ class ContentTests(ConnTestCase):
         self.assertEqual(view[0], "OK")
         self.assertEqual([l for l in view if self.target in l], [])
 
-    def test_auto_connect_by_content_value(self):
+    def test_connect_by_content_value(self):
         self.install_dir("prov", PROV, files=PROV_FILES)
         self.install_dir("cons", CONS)
         self.install_dir("stranger", snap("stranger", """
@@ -932,6 +941,10 @@ class ContentTests(ConnTestCase):
                 content: something-else
                 target: $SNAP_DATA/target
             """))
+        # two snaps: the admin connects them (ContentPartyTests)
+        self.assertEqual(self.slot_of("cons", "data"), "-")
+        self.assertEqual(self.probe("cons", "read", f"{self.target}/f.txt"), "ENOENT")
+        self.cordon("connect", "cons:data")
         self.assertEqual(self.slot_of("cons", "data"), "prov:data")
         self.assertEqual(self.slot_of("stranger", "data"), "-")
         self.assert_connected_view()
@@ -940,11 +953,15 @@ class ContentTests(ConnTestCase):
         self.cordon("disconnect", "cons:data")
         self.assert_disconnected_view()
 
-    def test_auto_connect_when_the_slot_comes_later(self):
+    def test_connect_when_the_slot_comes_later(self):
         self.install_dir("cons", CONS)
         self.assertEqual(self.slot_of("cons", "data"), "-")
         self.assertEqual(self.probe("cons", "read", f"{self.target}/f.txt"), "ENOENT")
         self.install_dir("prov", PROV, files=PROV_FILES)
+        # not auto-connected by the slot's arrival either
+        self.assertEqual(self.slot_of("cons", "data"), "-")
+        self.assertEqual(self.probe("cons", "read", f"{self.target}/f.txt"), "ENOENT")
+        self.cordon("connect", "cons:data")
         self.assertEqual(self.slot_of("cons", "data"), "prov:data")
         self.assert_connected_view()
         # removing the slot snap disconnects it
@@ -999,6 +1016,209 @@ class ContentTests(ConnTestCase):
         self.assertEqual(self.probe_lines("cons", "ls", self.target), ["OK"])
 
 
+# Another author's snap plugging cons's content tag and naming prov as its
+# default-provider: everything a plug's author can write to ask for prov's
+# data (camera: a plug whose connect recompiles its apps, see
+# test_legacy_auto_connection_dropped_at_refresh).
+STRANGER = snap("stranger", """
+    plugs:
+      data:
+        interface: content
+        content: cdata
+        target: $SNAP_DATA/target
+        default-provider: prov
+      camera:
+    """)
+
+# A plug and a slot of the same tag in one snap.yaml: the pair cordon knows
+# to be one party, auto-connected.
+SELFIE = snap("selfie", """
+    plugs:
+      data:
+        interface: content
+        content: cdata
+        target: $SNAP_DATA/target
+    slots:
+      shared:
+        interface: content
+        content: cdata
+        read: [$SNAP/shared]
+        write: [$SNAP_COMMON/rw]
+    """)
+SELFIE_FILES = {"shared/f.txt": ("selfie\n", 0o644)}
+
+
+class ContentPartyTests(ConnTestCase):
+    """content auto-connects only a plug and a slot of one snap; a stranger
+    plugging another snap's content tag (even naming it as default-provider)
+    stays unconnected until the admin connects it, whatever the install
+    order, across refreshes of either end (data/interfaces/content.yaml)."""
+
+    SECRET = "prov's credentials\n"
+
+    def install_prov(self):
+        d = self.install_dir("prov", PROV, files=PROV_FILES)
+        os.makedirs(self.path("var/snap/prov/x1/rw"))
+        with open(self.path("var/snap/prov/x1/rw/creds"), "w") as f:
+            f.write(self.SECRET)
+        return d
+
+    def refresh(self, name, d):
+        self.assertEqual(self.cordon("install", "--dangerous", d).stdout,
+                         f"{name} 1.0 refreshed\n")
+
+    def creds(self, prov_rev):
+        return self.path("var/snap/prov", prov_rev, "rw/creds")
+
+    def assert_stranger_out(self, rev="x1", prov_rev="x1", fresh=True):
+        """stranger:data unconnected: nothing of prov's at its target, and
+        prov's directories closed by their own paths; prov's credentials
+        intact."""
+        self.assertEqual(self.conn_out("stranger"), conns(
+            ("camera", "stranger:camera", "-", "-"),
+            ("content[cdata]", "stranger:data", "-", "-")))
+        self.assertEqual(self.conn_out("prov"), conns(("content[cdata]", "-", "prov:data", "-")))
+        t = self.path("var/snap/stranger", rev, "target")
+        self.assertEqual(self.probe("stranger", "read", f"{t}/f.txt"), "ENOENT")
+        self.assertEqual(self.probe("stranger", "read", f"{t}-2/creds"), "ENOENT")
+        self.assertEqual(self.probe("stranger", "write", f"{t}-2/creds", "pwned"), "ENOENT")
+        if fresh:  # (never mounted: not even the mount point exists)
+            self.assertEqual(self.probe("stranger", "create", f"{t}-2/planted"), "ENOENT")
+        creds = self.creds(prov_rev)
+        self.assertEqual(self.probe("stranger", "read",
+                                    self.path("snap/prov", prov_rev, "shared/f.txt")), "EACCES")
+        self.assertEqual(self.probe("stranger", "read", creds), "EACCES")
+        self.assertEqual(self.probe("stranger", "write", creds, "pwned"), "EACCES")
+        with open(creds) as f:
+            self.assertEqual(f.read(), self.SECRET)
+
+    def assert_stranger_in(self, rev="x1", prov_rev="x1"):
+        """The control: connected (by the admin), the same probes reach
+        prov's content and credentials, through the target."""
+        self.assertEqual(self.slot_of("stranger", "data"), "prov:data")
+        t = self.path("var/snap/stranger", rev, "target")
+        self.assertEqual(self.probe_lines("stranger", "cat", f"{t}/f.txt"), ["OK", "shared"])
+        self.assertEqual(self.probe_lines("stranger", "cat", f"{t}-2/creds"),
+                         ["OK", self.SECRET.rstrip()])
+        self.assertEqual(self.probe("stranger", "write", f"{t}-2/creds", "rewritten\n"), "OK")
+        creds = self.creds(prov_rev)
+        with open(creds) as f:
+            self.assertEqual(f.read(), "rewritten\n")
+        with open(creds, "w") as f:
+            f.write(self.SECRET)
+
+    def test_stranger_not_auto_connected_provider_first(self):
+        self.install_prov()
+        self.install_dir("stranger", STRANGER)
+        self.assert_stranger_out()
+        self.cordon("connect", "stranger:data", "prov:data")
+        self.assertEqual(self.conn_out("stranger"), conns(
+            ("camera", "stranger:camera", "-", "-"),
+            ("content[cdata]", "stranger:data", "prov:data", "manual")))
+        self.assert_stranger_in()
+
+    def test_stranger_not_auto_connected_consumer_first(self):
+        self.install_dir("stranger", STRANGER)
+        self.install_prov()
+        self.assert_stranger_out()
+        # `connect` without a slot: the admin takes the only matching one
+        self.cordon("connect", "stranger:data")
+        self.assert_stranger_in()
+
+    def test_refresh_connects_no_stranger_and_keeps_the_admins_connection(self):
+        prov = self.install_prov()
+        stranger = self.install_dir("stranger", STRANGER)
+        # a refresh of either end does not connect it either
+        self.refresh("prov", prov)
+        self.assert_stranger_out(prov_rev="x2")
+        self.refresh("stranger", stranger)
+        self.assert_stranger_out(rev="x2", prov_rev="x2")
+        # the admin's connection survives refreshes of either end
+        self.cordon("connect", "stranger:data", "prov:data")
+        self.assert_stranger_in(rev="x2", prov_rev="x2")
+        self.refresh("prov", prov)
+        self.assertEqual(self.probe("prov", "env", "SNAP_REVISION"), "OK x3")
+        # (and follows prov's new revision: the write lands in x3's file,
+        # not in x2's, kept for revert)
+        self.assert_stranger_in(rev="x2", prov_rev="x3")
+        self.refresh("stranger", stranger)
+        self.assertEqual(self.probe("stranger", "env", "SNAP_REVISION"), "OK x3")
+        self.assert_stranger_in(rev="x3", prov_rev="x3")
+        self.assertEqual(self.conn_out("prov"), conns(
+            ("content[cdata]", "stranger:data", "prov:data", "manual")))
+        # and once the admin disconnects it, a refresh leaves it so
+        self.cordon("disconnect", "stranger:data")
+        self.refresh("prov", prov)
+        self.refresh("stranger", stranger)
+        self.assert_stranger_out(rev="x4", prov_rev="x4", fresh=False)
+
+    def legacy_auto_connection(self):
+        """The row a cordon from before the party rule wrote when it
+        auto-connected stranger:data to prov:data."""
+        db = sqlite3.connect(self.path("var/lib/cordon/state.db"))
+        try:
+            with db:
+                db.execute("INSERT INTO connections(plug_snap, plug, slot_snap, slot, "
+                           "interface, manual, undesired) "
+                           "VALUES('stranger', 'data', 'prov', 'data', 'content', 0, 0)")
+        finally:
+            db.close()
+        # its policy, compiled as that cordon compiled it: connecting
+        # another plug recompiles every app of the snap from the state
+        self.cordon("connect", "stranger:camera")
+        self.cordon("disconnect", "--forget", "stranger:camera")
+
+    def test_legacy_auto_connection_dropped_at_refresh(self):
+        prov = self.install_prov()
+        stranger = self.install_dir("stranger", STRANGER)
+        self.legacy_auto_connection()
+        # the control: such a row did hand stranger prov's data
+        self.assert_stranger_in()
+        # the refresh of the slot snap drops it...
+        self.refresh("prov", prov)
+        self.assert_stranger_out(prov_rev="x2", fresh=False)
+        # ... and so does the refresh of the plug snap
+        self.legacy_auto_connection()
+        self.assert_stranger_in(prov_rev="x2")
+        self.refresh("stranger", stranger)
+        self.assert_stranger_out(rev="x2", prov_rev="x2", fresh=False)
+
+    def test_own_plug_and_slot_auto_connect(self):
+        # prov offers the same tag; stranger plugs it
+        self.install_prov()
+        self.install_dir("stranger", STRANGER)
+        self.install_dir("selfie", SELFIE, files=SELFIE_FILES)
+        # selfie's plug takes its own slot: prov's slot is no candidate (it
+        # does not make the plug ambiguous), and selfie's slot is no
+        # candidate for stranger
+        self.assertEqual(self.conn_out("selfie"), conns(
+            ("content[cdata]", "selfie:data", "selfie:shared", "-")))
+        self.assertEqual(self.slot_of("stranger", "data"), "-")
+        self.assertEqual(self.conn_out("prov"), conns(("content[cdata]", "-", "prov:data", "-")))
+        t = self.path("var/snap/selfie/x1/target")
+        self.assertEqual(self.probe_lines("selfie", "cat", f"{t}/f.txt"), ["OK", "selfie"])
+        self.assertEqual(self.probe("selfie", "create", f"{t}-2/own"), "OK")
+        self.assertTrue(os.path.exists(self.path("var/snap/selfie/common/rw/own")))
+        self.assertEqual(self.probe("stranger", "read",
+                                    self.path("var/snap/stranger/x1/target/f.txt")), "ENOENT")
+        # a refresh keeps it, and the admin's disconnection is remembered
+        selfie = os.path.join(self.s.work, "selfie")
+        self.refresh("selfie", selfie)
+        t = self.path("var/snap/selfie/x2/target")
+        self.assertEqual(self.probe_lines("selfie", "cat", f"{t}/f.txt"), ["OK", "selfie"])
+        self.cordon("disconnect", "selfie:data")
+        self.assertEqual(self.probe("selfie", "read", f"{t}/f.txt"), "ENOENT")
+        self.refresh("selfie", selfie)
+        self.assertEqual(self.slot_of("selfie", "data"), "-")
+        # the other order: stranger installed first, and selfie's slot the
+        # only one of the tag (prov removed): still only selfie's own plug
+        self.cordon("remove", "selfie")
+        self.cordon("remove", "prov")
+        self.install_dir("selfie", SELFIE, files=SELFIE_FILES)
+        self.assertEqual(self.slot_of("selfie", "data"), "selfie:shared")
+        self.assertEqual(self.slot_of("stranger", "data"), "-")
+
+
 class ProfileTests(ConnTestCase):
     def test_profiles_with_interface_snippets_parse(self):
         parser = shutil.which("apparmor_parser") or (
@@ -1027,6 +1247,7 @@ class ProfileTests(ConnTestCase):
         self.cordon("connect", "multi:camera")
         self.cordon("connect", "multi:ser", "ports:ser1")
         self.cordon("connect", "multi:pf")
+        self.cordon("connect", "multi:data", "prov:data")
         profile = self.profile("snap.multi.other")
         # the AppArmor snippets of the connected interfaces...
         for iface, ref in [("network", "multi:network to :network"),

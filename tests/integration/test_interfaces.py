@@ -595,7 +595,11 @@ class SharingInterfaceTests(InterfaceTestCase):
             # read-only content
             (("write", seen, "x"), "ENOENT", "EROFS"),
         ]
-        # content auto-connects when the `content` attributes match
+        # content between two snaps is not auto-connected (content.yaml): the
+        # admin connects it
+        self.assertEqual(self.connected_slot("consumer", "data"), "-")
+        self.expect("consumer", checks, "before")
+        self.cordon("connect", "consumer:data")
         self.assertEqual(self.connected_slot("consumer", "data"), "provider:shared")
         self.expect("consumer", checks, "after")
         self.cordon("disconnect", "consumer:data")
@@ -617,6 +621,8 @@ class SharingInterfaceTests(InterfaceTestCase):
         os.makedirs(src, exist_ok=True)
         self.install("wconsumer", plug_yaml("wconsumer", "content", plug="data", attrs={
             "content": "cordontest-rw", "target": "$SNAP_DATA/ext"}))
+        self.assertEqual(self.connected_slot("wconsumer", "data"), "-")
+        self.cordon("connect", "wconsumer:data", "wprovider:shared")
         self.assertEqual(self.connected_slot("wconsumer", "data"), "wprovider:shared")
         target = self.path("var", "snap", "wconsumer", "x1", "ext")
         direct = os.path.join(src, "direct")

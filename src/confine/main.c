@@ -5,6 +5,7 @@
  * Links only the runtime library: no YAML, no SQLite, no libseccomp. */
 #include "config.h"
 #include "launch.h"
+#include "mountns.h"
 #include "util.h"
 
 #include <errno.h>
@@ -63,7 +64,8 @@ static void check_own_location(void)
 static void scrub_environment(bool caller_is_root)
 {
 	static const char *const overrides[] = {"CORDON_ROOT", "CORDON_CGROUP_PARENT",
-						"CORDON_DEVICE_CGROUP", "HOME"};
+						"CORDON_DEVICE_CGROUP", "CORDON_LOCK_TIMEOUT",
+						"HOME"};
 	strv keep = {0};
 	for (char **e = environ; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
@@ -108,6 +110,13 @@ int main(int argc, char **argv)
 	scrub_environment(root);
 
 	cordon_launch_args a = {0};
+	/* Before any privileged work, out of the caller's reach (shield.h). */
+	cordon_error *err = NULL;
+	if (cordon_shield_raise(&a.shield, &err) < 0) {
+		fprintf(stderr, "error: %s\n", err->msg);
+		cordon_error_free(&err);
+		return 1;
+	}
 	a.label = argv[1];
 	a.argc = argc - 2;
 	a.argv = argv + 2;
@@ -138,7 +147,17 @@ int main(int argc, char **argv)
 		home = pw.pw_dir;
 	}
 	a.home = home;
-	cordon_error *err = NULL;
+	/* How long to wait for a snap's lock; a root caller may shorten it
+	 * (tests). */
+	a.lock_timeout_ms = CORDON_NS_LOCK_TIMEOUT_MS;
+	const char *timeout = root_only_env(root, "CORDON_LOCK_TIMEOUT");
+	if (timeout) {
+		char *end = NULL;
+		long ms = strtol(timeout, &end, 10);
+		if (end == timeout || *end != '\0' || ms < 0 || ms > 3600 * 1000)
+			die("CORDON_LOCK_TIMEOUT: expected milliseconds");
+		a.lock_timeout_ms = (int)ms;
+	}
 	cordon_launch(&a, &err);
 	fprintf(stderr, "error: %s\n", err ? err->msg : "launch failed");
 	cordon_error_free(&err);

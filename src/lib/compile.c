@@ -132,6 +132,8 @@ static int apply_grant(snapc *c, cordon_policy *p, const cordon_grant *g,
 			return cordon_err_prefix(err, "%s", origin);
 		p->caps_keep |= 1ULL << cap;
 	}
+	if (g->host_ipc)
+		p->flags |= CORDON_POLICY_HOST_IPC;
 	if (g->seccomp) {
 		strv_push(seccomp_names, origin);
 		strv_push(seccomp_texts, g->seccomp);

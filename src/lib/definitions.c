@@ -116,6 +116,13 @@ static int load_grant(loader *l, const ydoc_node *n, const char *what, cordon_gr
 			r = get_str(l, v, key, &g->seccomp);
 		} else if (strcmp(key, "apparmor") == 0) {
 			r = get_str(l, v, key, &g->apparmor);
+		} else if (strcmp(key, "ipc") == 0) {
+			/* SysV IPC: each snap has its own namespace; "host"
+			 * keeps the host's (the X server's MIT-SHM, say) */
+			if (v->kind != YDOC_SCALAR || strcmp(v->text, "host") != 0)
+				r = at(l, v, "%s: expected \"host\"", key);
+			else
+				g->host_ipc = true, r = 0;
 		} else if (strcmp(key, "seccomp-file") == 0 && seccomp_file != NULL) {
 			r = get_str(l, v, key, seccomp_file);
 			if (r == 0 && (strchr(*seccomp_file, '/') || (*seccomp_file)[0] == '.'))

@@ -19,6 +19,7 @@ typedef struct cordon_grant {
 	strv mounts;       /* "ro|rw <source> <target>" (content) */
 	char *seccomp;     /* rule text, seccomp_compile.h syntax */
 	char *apparmor;    /* AppArmor snippet */
+	bool host_ipc;     /* `ipc: host`: the host's SysV IPC namespace */
 } cordon_grant;
 
 /* Attribute types. Paths never hold glob or AppArmor pattern characters
@@ -45,7 +46,7 @@ enum cordon_autoconnect {
 	CORDON_AUTO_NO,
 	CORDON_AUTO_YES,
 	CORDON_AUTO_CLASSIC, /* only on classic hosts (home) */
-	CORDON_AUTO_CONTENT, /* when content attributes match */
+	CORDON_AUTO_CONTENT, /* a plug and a slot of one snap whose content values match */
 };
 
 typedef struct cordon_def {

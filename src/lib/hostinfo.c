@@ -1,5 +1,6 @@
 /* Host capabilities for confinement: detection and the report. */
 #include "hostinfo.h"
+#include "view.h"
 #include "cgroup.h"
 #include "devices_bpf.h"
 #include "landlock.h"
@@ -111,6 +112,7 @@ int cordon_hostinfo_detect(cordon_hostinfo *h, cordon_error **err)
 	}
 	detect_apparmor(h);
 	detect_userns(h);
+	h->no_view = !cordon_view_supported();
 	return 0;
 }
 
@@ -127,6 +129,9 @@ static void format_missing(const cordon_hostinfo *h, strv *out)
 	else if (!h->cgroup_v1_devices && h->devices_bpf == 0)
 		strv_push(out, "devices: the kernel cannot load cgroup device programs, "
 			       "device access not restricted");
+	if (h->no_view)
+		strv_push(out, "view: the kernel has no mount_setattr (Linux < 5.12), file metadata "
+			       "and path-name sockets not confined");
 }
 
 static void format_in_use(const cordon_hostinfo *h, strv *out)

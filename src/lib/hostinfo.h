@@ -20,6 +20,7 @@ typedef struct cordon_hostinfo {
 	bool apparmor;		   /* AppArmor enabled in the kernel */
 	bool userns;		   /* user namespaces available */
 	int userns_unprivileged;   /* 1 allowed, 0 restricted, -1 unknown */
+	bool no_view;		   /* no mount_setattr (Linux < 5.12): no file system view */
 } cordon_hostinfo;
 
 int cordon_hostinfo_detect(cordon_hostinfo *h, cordon_error **err);

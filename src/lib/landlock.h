@@ -4,9 +4,9 @@
  * every right the running kernel's ABI knows, and what an older ABI cannot
  * enforce is named by cordon_landlock_missing() for `cordon debug confinement`. */
 #pragma once
-#include "env.h"
 #include "error.h"
 #include "policy.h"
+#include "targets.h"
 
 #include <stdint.h>
 
@@ -30,15 +30,15 @@ char *cordon_landlock_missing(int abi);
  * or not enabled (not in the lsm= list). */
 int cordon_landlock_abi(void);
 
-/* Restrict the calling thread (and what it execs) to the policy's file rules
- * (p->fs), TCP bind/connect (p->net_handled: denied, no port allowed) and
- * IPC scoping (p->scoped). Rule paths starting with $VAR or ${VAR} are
- * expanded from `env` (an unset or empty variable drops the rule: it never
- * turns "$HOME/x" into "/x"); CORDON_FS_GLOB rules are expanded with glob(3).
- * Paths that do not exist (or the caller cannot reach) are skipped.
+/* Restrict the calling thread (and what it execs) to the policy's file rules,
+ * resolved and opened by cordon_targets_resolve (targets.h), TCP bind/connect
+ * (p->net_handled: denied, no port allowed) and IPC scoping (p->scoped).
+ * Where a rule grants writing, it also grants connecting to path-name
+ * sockets beneath it (LANDLOCK_ACCESS_FS_RESOLVE_UNIX, ABI 9).
  *
  * Sets no_new_privs if the caller has not. Applies to the calling thread
  * only: call it single-threaded, after every privileged step, right before
  * exec. Returns 0 without doing anything when the kernel has no Landlock
  * (cordon_landlock_abi() == 0): the launcher decides whether that is fatal. */
-int cordon_landlock_apply(const cordon_policy *p, const cordon_env *env, cordon_error **err);
+int cordon_landlock_apply(const cordon_policy *p, const cordon_targets *targets,
+			  cordon_error **err);

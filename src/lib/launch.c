@@ -5,7 +5,8 @@
 #include "landlock.h"
 #include "mountns.h"
 #include "paths.h"
-#include "runtimedir.h"
+#include "targets.h"
+#include "view.h"
 #include "seccomp_load.h"
 #include "snapmount.h"
 #include "util.h"
@@ -330,6 +331,9 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 	_cleanup_env_ cordon_env env = {0};
 	_cleanup_env_ cordon_env vars = {0};
 	_cleanup_strv_ strv argv = {0};
+	_cleanup_targets_ cordon_targets targets = {0};
+	cordon_ns_session ns = {.dirfd = -1, .host_ns = -1, .lock = -1};
+	cordon_cwd cwd_dirs = {0};
 	cordon_paths paths;
 	if (cordon_paths_init(&paths, a->root) < 0)
 		return cordon_err_msg(err, EINVAL, "invalid root prefix");
@@ -338,6 +342,7 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 		goto out;
 	char cwd[PATH_MAX];
 	bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;
+	const cordon_caller caller = {.uid = a->uid, .gid = a->gid};
 
 	/* 1. environment */
 	cordon_launch_env(&p, a, &env);
@@ -353,7 +358,9 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 		if (r < 0)
 			goto out;
 		/* 2. label cgroup and device control. devmode denies nothing:
-		 * every device is allowed (the cgroup still names the label) */
+		 * every device is allowed (the cgroup still names the label).
+		 * Before the snap's lock is taken: out of the caller's own
+		 * cgroup, which on a systemd host the caller may freeze. */
 		if (p.confinement == CORDON_DEVMODE) {
 			cordon_policy_add_dev(&p, 'c', -1, -1, NULL);
 			cordon_policy_add_dev(&p, 'b', -1, -1, NULL);
@@ -361,24 +368,55 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 		r = cordon_cgroup_enter(&a->cgroup, &p, getpid(), err);
 		if (r < 0)
 			goto out;
-		/* 3, 4. the snap's mount namespace with its private /tmp */
+		/* AppArmor's exec attribute is a write to /proc, which the
+		 * command's view mounts read-only: it goes first. */
+		r = enter_apparmor(&p, err);
+		if (r < 0)
+			goto out;
+		/* 3, 4. the snap's mount namespace with its private /tmp, and
+		 * its IPC namespace */
 		r = cordon_mountns_enter(&paths, &p,
 					 a->cgroup.parent ? a->cgroup.parent : CORDON_CGROUP_PARENT,
-					 err);
+					 a->lock_timeout_ms, &ns, err);
 		if (r < 0)
 			goto out;
+		/* the command's file system view (view.h): what its policy
+		 * grants and nothing else, resolved as the caller */
+		if (p.confinement == CORDON_STRICT && have_cwd)
+			(void)cordon_view_cwd_open(cwd, &cwd_dirs); /* absent: no stand-in */
+		if (p.confinement == CORDON_STRICT) {
+			r = cordon_targets_resolve(&p, &vars, &caller, &targets, err);
+			if (r == 0)
+				r = cordon_view_join(&ns, p.label, &targets, &caller, err);
+			if (r == -ESTALE) {
+				/* built once per label and user (view.h) */
+				r = cordon_view_build(&ns, p.label, &targets, &caller, err);
+				if (r == -ENOSYS)
+					/* no view on this kernel (< 5.12): still in
+					 * the snap's namespace; debug confinement
+					 * says so */
+					r = 0;
+			}
+			if (r < 0)
+				goto out;
+		}
 		/* 5. this command's own devpts */
 		r = cordon_devpts_new_instance(err);
+		if (r == 0 && cwd_dirs.n > 0)
+			r = cordon_view_stand_in(&cwd_dirs, err);
+		cordon_view_cwd_free(&cwd_dirs);
 		if (r < 0)
 			goto out;
-		/* ... and its own view of /run/user (runtimedir.h: sockets
-		 * Landlock cannot mediate are hidden) */
+		cordon_ns_session_end(&ns);
 		if (p.confinement == CORDON_STRICT) {
-			r = cordon_runtime_view(&p, &vars, a->uid, a->gid, err);
+			r = cordon_targets_open_late(&targets, err);
 			if (r < 0)
 				goto out;
 		}
 	}
+	r = cordon_shield_lower(&a->shield, err);
+	if (r < 0)
+		goto out;
 	r = drop_to_caller(a, &p, err);
 	if (r < 0)
 		goto out;
@@ -400,13 +438,9 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 		r = cordon_seccomp_load(p.seccomp, p.seccomp_len, err);
 		if (r < 0)
 			goto out;
-		/* 7. file, network and IPC policy. AppArmor's exec attribute is
-		 * a file write Landlock would refuse: it goes first. */
-		r = enter_apparmor(&p, err);
-		if (r < 0)
-			goto out;
+		/* 7. file, network and IPC policy */
 		if (p.confinement == CORDON_STRICT) {
-			r = cordon_landlock_apply(&p, &vars, err);
+			r = cordon_landlock_apply(&p, &targets, err);
 			if (r < 0)
 				goto out;
 		}
@@ -415,6 +449,8 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 	execve(argv.v[0], argv.v, env.kv.v);
 	r = cordon_err(err, errno, "cannot run %s", argv.v[0]);
 out:
+	cordon_view_cwd_free(&cwd_dirs);
+	cordon_ns_session_end(&ns);
 	cordon_paths_free(&paths);
 	return r;
 }

@@ -6,6 +6,7 @@
 #include "env.h"
 #include "error.h"
 #include "policy.h"
+#include "shield.h"
 
 #include <sys/types.h>
 
@@ -19,6 +20,8 @@ typedef struct cordon_launch_args {
 	gid_t gid;
 	char **caller_env;
 	cordon_cgroup_cfg cgroup;
+	int lock_timeout_ms;   /* wait for the snap's lock (mountns.h) */
+	cordon_shield shield;  /* raised by the front end; lowered before the drop */
 } cordon_launch_args;
 
 /* Returns only on failure. */

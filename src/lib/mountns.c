@@ -1,6 +1,7 @@
 #include "mountns.h"
 #include "snapmount.h"
 #include "fsutil.h"
+#include "view.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef NSFS_MAGIC
@@ -45,12 +47,24 @@ static char *proc_fd(int fd)
 
 /* The directory holding preserved namespaces must be a private mount: an
  * nsfs bind inside it must never propagate to another namespace (it would
- * pin namespaces in loops the kernel refuses, and leak them to the host). */
+ * pin namespaces in loops the kernel refuses, and leak them to the host).
+ * And root's alone (0700): anyone who can open a preserved namespace's file
+ * keeps that namespace alive, and with it a removed snap's mounts and loop
+ * device. */
 static int prepare_ns_dir(const cordon_paths *paths, int *dirfd, cordon_error **err)
 {
-	_cleanup_close_ int fd = fs_mkdir_p(paths->ns_dir, 0755, 0, 0, err);
+	_cleanup_close_ int fd = fs_mkdir_p(paths->ns_dir, 0700, 0, 0, err);
 	if (fd < 0)
 		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return cordon_err(err, errno, "stat %s", paths->ns_dir);
+	if (st.st_uid != 0)
+		return cordon_err_msg(err, EPERM, "%s is not owned by root; refusing to use it",
+				      paths->ns_dir);
+	/* made by an older cordon with 0755 */
+	if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
+		return cordon_err(err, errno, "chmod %s", paths->ns_dir);
 	bool mounted = false;
 	_cleanup_close_ int parent = fs_open_dir(paths->run_dir, O_RDONLY, err);
 	if (parent < 0)
@@ -182,7 +196,7 @@ static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd
 		return cordon_err(err, errno, "make /tmp private");
 	/* POSIX shared memory is private to the snap: Landlock cannot tell
 	 * /dev/shm/snap.<snap>.* from other names, a separate tmpfs can. */
-	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=01777") < 0)
+	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=01777,size=25%") < 0)
 		return cordon_err(err, errno, "mount private /dev/shm");
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		const cordon_mount *m = &p->mounts[i];
@@ -208,7 +222,7 @@ static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd
  * at once, so each further try runs on the next CPU; the caller's affinity
  * is restored afterwards. A kernel without NS_GET_MNTNS_ID has no such ids
  * and no such check. */
-static int unshare_newer(int host, cordon_error **err)
+int cordon_unshare_mntns_newer(int host, cordon_error **err)
 {
 	uint64_t host_id = 0, new_id = 0;
 	bool have_ids = mntns_id(host, &host_id) == 0;
@@ -268,7 +282,7 @@ static int create_ns(const cordon_paths *paths, int dirfd, const char *mntname,
 	_cleanup_close_ int host = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (host < 0)
 		return cordon_err(err, errno, "open own mount namespace");
-	_cleanup_close_ int newns = unshare_newer(host, err);
+	_cleanup_close_ int newns = cordon_unshare_mntns_newer(host, err);
 	if (newns < 0)
 		return newns;
 	int r = populate(paths, p, tmpfd, err);
@@ -323,34 +337,90 @@ static int join_ns(int nsfd, const char *mntname, const char *revision_dir,
 	return 0;
 }
 
-int cordon_ns_lock(int dirfd, const char *instance, cordon_error **err)
+int cordon_ns_lock(int dirfd, const char *instance, int timeout_ms, cordon_error **err)
 {
 	_cleanup_free_ char *lockname = xasprintf("%s.lock", instance);
 	_cleanup_close_ int lock =
 		openat(dirfd, lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lock < 0)
 		return cordon_err(err, errno, "open %s", lockname);
-	while (flock(lock, LOCK_EX) < 0)
-		if (errno != EINTR)
+	if (timeout_ms < 0) {
+		while (flock(lock, LOCK_EX) < 0)
+			if (errno != EINTR)
+				return cordon_err(err, errno, "lock %s", lockname);
+		return steal_fd(lock);
+	}
+	/* A holder that never lets go (stuck, or stopped by whoever started
+	 * it) must not hang every other launch of the snap: poll, then give up
+	 * with a message that says why. */
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	long delay_us = 200;
+	while (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
 			return cordon_err(err, errno, "lock %s", lockname);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long waited_ms = (now.tv_sec - start.tv_sec) * 1000 +
+				 (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (waited_ms >= timeout_ms)
+			return cordon_err_msg(err, ETIMEDOUT,
+					      "snap %s is busy: another launch or change has held its "
+					      "namespace lock for %d.%03d s; try again later",
+					      instance, timeout_ms / 1000, timeout_ms % 1000);
+		struct timespec ts = {0, delay_us * 1000};
+		nanosleep(&ts, NULL);
+		if (delay_us < 20000)
+			delay_us *= 2;
+	}
 	return steal_fd(lock);
 }
 
-int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
-			 const char *cgroup_parent, cordon_error **err)
+/* The snap's SysV IPC namespace, one per snap and preserved like its mount
+ * namespace (<ns dir>/<instance>.ipc), so its commands share message queues,
+ * semaphores and shared memory with each other and with nothing else: the
+ * host's segments are out of reach (Landlock and seccomp cannot tell one
+ * segment from another). Entered before the mount namespace, while this
+ * process is still in the host's (where the preserving bind lives). */
+static int enter_ipc_ns(int dirfd, const char *instance, cordon_error **err)
 {
-	_cleanup_close_ int dirfd = -1;
-	int r = prepare_ns_dir(paths, &dirfd, err);
-	if (r < 0)
-		return r;
+	_cleanup_free_ char *name = xasprintf("%s.ipc", instance);
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct statfs sfs;
+	if (fd >= 0 && fstatfs(fd, &sfs) == 0 && (uint32_t)sfs.f_type == NSFS_MAGIC) {
+		if (setns(fd, CLONE_NEWIPC) < 0)
+			return cordon_err(err, errno, "join the IPC namespace %s", name);
+		return 0;
+	}
+	if (unshare(CLONE_NEWIPC) < 0)
+		return cordon_err(err, errno, "unshare the IPC namespace");
+	_cleanup_close_ int f = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0000);
+	if (f < 0)
+		return cordon_err(err, errno, "create %s", name);
+	_cleanup_free_ char *dst = xasprintf("/proc/self/fd/%d", f);
+	if (mount("/proc/self/ns/ipc", dst, NULL, MS_BIND, NULL) < 0)
+		return cordon_err(err, errno, "preserve the IPC namespace as %s", name);
+	return 0;
+}
+
+void cordon_ns_session_end(cordon_ns_session *s)
+{
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	if (s->host_ns >= 0)
+		close(s->host_ns);
+	if (s->lock >= 0)
+		close(s->lock);
+	free(s->stage);
+	*s = (cordon_ns_session){.dirfd = -1, .host_ns = -1, .lock = -1};
+}
+
+static int join_or_create(const cordon_paths *paths, const cordon_policy *p,
+			  const char *cgroup_parent, int dirfd, cordon_error **err)
+{
 	_cleanup_free_ char *mntname = xasprintf("%s.mnt", p->instance_name);
 	_cleanup_free_ char *stampname = xasprintf("%s.stamp", p->instance_name);
-	/* Two first launches at once: the second waits here and then joins
-	 * the namespace the first made. */
-	_cleanup_close_ int lock = cordon_ns_lock(dirfd, p->instance_name, err);
-	if (lock < 0)
-		return lock;
-
 	const char *want = p->ns_stamp ? p->ns_stamp : "";
 	_cleanup_close_ int nsfd = openat(dirfd, mntname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (nsfd >= 0) {
@@ -374,6 +444,10 @@ int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
 			_cleanup_free_ char *target = xasprintf("%s/%s", pp, mntname);
 			if (umount2(target, MNT_DETACH) < 0)
 				return cordon_err(err, errno, "discard stale %s", mntname);
+			/* the views were made from it: they go with it */
+			int r = cordon_views_discard(dirfd, p->instance_name, err);
+			if (r < 0)
+				return r;
 		}
 		close(nsfd);
 		nsfd = -1;
@@ -381,10 +455,51 @@ int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
 	_cleanup_close_ int tmpfd = cordon_privtmp_prepare(paths, p->instance_name, err);
 	if (tmpfd < 0)
 		return tmpfd;
-	r = create_ns(paths, dirfd, mntname, p, tmpfd, err);
+	int r = create_ns(paths, dirfd, mntname, p, tmpfd, err);
 	if (r < 0)
 		return r;
 	return fs_write_atomic_at(dirfd, stampname, want, strlen(want), 0644, err);
+}
+
+int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
+			 const char *cgroup_parent, int lock_timeout_ms, cordon_ns_session *s,
+			 cordon_error **err)
+{
+	*s = (cordon_ns_session){.dirfd = -1, .host_ns = -1, .lock = -1};
+	int r = prepare_ns_dir(paths, &s->dirfd, err);
+	if (r < 0)
+		goto fail;
+	s->host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (s->host_ns < 0) {
+		r = cordon_err(err, errno, "open own mount namespace");
+		goto fail;
+	}
+	s->stage = xstrdup(paths->run_dir);
+	/* Two first launches at once: the second waits here and then joins
+	 * the namespace the first made. */
+	s->lock = cordon_ns_lock(s->dirfd, p->instance_name, lock_timeout_ms, err);
+	if (s->lock < 0) {
+		r = s->lock;
+		goto fail;
+	}
+	if (!(p->flags & CORDON_POLICY_HOST_IPC)) {
+		r = enter_ipc_ns(s->dirfd, p->instance_name, err);
+		if (r < 0)
+			goto fail;
+	}
+	r = join_or_create(paths, p, cgroup_parent, s->dirfd, err);
+	if (r < 0)
+		goto fail;
+	struct stat st;
+	if (stat("/proc/self/ns/mnt", &st) < 0) {
+		r = cordon_err(err, errno, "stat the snap's mount namespace");
+		goto fail;
+	}
+	s->snap_ns = st.st_ino;
+	return 0;
+fail:
+	cordon_ns_session_end(s);
+	return r;
 }
 
 int cordon_devpts_new_instance(cordon_error **err)
@@ -414,7 +529,15 @@ int cordon_runtime_discard_snap(const cordon_paths *paths, const char *instance,
 		if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
 		    errno != ENOENT)
 			return cordon_err(err, errno, "discard namespace of %s", instance);
-		const char *suffixes[] = {".mnt", ".stamp", ".lock"};
+		_cleanup_free_ char *ipcname = xasprintf("%s.ipc", instance);
+		_cleanup_free_ char *ipctarget = xasprintf("%s/%s", pp, ipcname);
+		if (umount2(ipctarget, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+		    errno != ENOENT)
+			return cordon_err(err, errno, "discard the IPC namespace of %s", instance);
+		int r = cordon_views_discard(dirfd, instance, err);
+		if (r < 0)
+			return r;
+		const char *suffixes[] = {".mnt", ".stamp", ".lock", ".ipc"};
 		for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
 			_cleanup_free_ char *n = xasprintf("%s%s", instance, suffixes[i]);
 			if (unlinkat(dirfd, n, 0) < 0 && errno != ENOENT)

@@ -10,6 +10,7 @@
 #include "mountns.h"
 #include "snapmount.h"
 #include "util.h"
+#include "view.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -153,7 +154,7 @@ int cordon_ns_refresh(cordon_ctx *ctx, const char *instance, cordon_error **err)
 	_cleanup_free_ char *mntname = xasprintf("%s.mnt", instance);
 	_cleanup_free_ char *stampname = xasprintf("%s.stamp", instance);
 	/* the launcher's lock: no launch builds or joins it meanwhile */
-	_cleanup_close_ int lock = cordon_ns_lock(dirfd, instance, err);
+	_cleanup_close_ int lock = cordon_ns_lock(dirfd, instance, -1, err);
 	if (lock < 0)
 		return lock;
 	_cleanup_close_ int nsfd = openat(dirfd, mntname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -171,7 +172,8 @@ int cordon_ns_refresh(cordon_ctx *ctx, const char *instance, cordon_error **err)
 		if (umount2(target, MNT_DETACH) < 0)
 			return cordon_err(err, errno, "discard the namespace of %s", instance);
 		(void)unlinkat(dirfd, stampname, 0);
-		return 0;
+		/* views hold mounts of the discarded namespace */
+		return cordon_views_discard(dirfd, instance, err);
 	}
 	int r = live_update(ctx, instance, nsfd, err);
 	if (r < 0)

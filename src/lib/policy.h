@@ -16,6 +16,12 @@ enum cordon_confinement {
 };
 const char *cordon_confinement_name(enum cordon_confinement c);
 
+enum {
+	/* Keep the host's SysV IPC namespace (an interface grants it);
+	 * otherwise the snap has its own (mountns.h). */
+	CORDON_POLICY_HOST_IPC = 1u << 0,
+};
+
 /* A file rule. `path` is absolute, or starts with a launch-time variable
  * ($HOME, $SNAP_USER_DATA, $SNAP_USER_COMMON, $XDG_RUNTIME_DIR, $SNAP_REAL_HOME).
  * `access` is a set of LANDLOCK_ACCESS_FS_* bits. */
@@ -109,6 +115,7 @@ typedef struct cordon_policy {
 	uint64_t net_handled; /* LANDLOCK_ACCESS_NET_* bits that stay denied */
 	uint64_t scoped;      /* LANDLOCK_SCOPE_* bits */
 	uint64_t caps_keep;   /* capabilities a root caller keeps (interfaces); 0 by default */
+	uint32_t flags;       /* CORDON_POLICY_* */
 	char *apparmor_profile;
 } cordon_policy;
 

@@ -42,6 +42,7 @@ enum tag {
 	T_SCOPED,
 	T_CAPS_KEEP,
 	T_APPARMOR,
+	T_FLAGS,
 	T_MAX,
 };
 
@@ -247,6 +248,7 @@ void cordon_policy_encode(const cordon_policy *p, buf *out)
 	rec_u64(out, T_SCOPED, p->scoped);
 	rec_u64(out, T_CAPS_KEEP, p->caps_keep);
 	rec_str(out, T_APPARMOR, p->apparmor_profile);
+	rec_u64(out, T_FLAGS, p->flags);
 	uint64_t h = hash64(out->p, out->len, 0);
 	_cleanup_buf_ buf b = {0};
 	put_u64(&b, h);
@@ -359,6 +361,13 @@ static bool decode_record(cordon_policy *p, uint16_t tag, cursor *c)
 		return get_u64(c, &p->scoped);
 	case T_CAPS_KEEP:
 		return get_u64(c, &p->caps_keep);
+	case T_FLAGS: {
+		uint64_t v;
+		if (!get_u64(c, &v) || (v & ~(uint64_t)CORDON_POLICY_HOST_IPC))
+			return false;
+		p->flags = (uint32_t)v;
+		return true;
+	}
 	case T_ENV_STATIC:
 	case T_ENV_USER: {
 		_cleanup_free_ char *name = NULL, *value = NULL;

@@ -2,7 +2,8 @@
  *
  * <run>/tmp            root 0700  (base: nobody else may even look)
  * <run>/tmp/<snap>     root 0700
- * <run>/tmp/<snap>/tmp root 01777 (bound over /tmp in the snap's namespace)
+ * <run>/tmp/<snap>/tmp root 01777 (bound over /tmp in the snap's namespace),
+ *                      the mount point of a tmpfs of the snap's own
  *
  * It lives under /run/cordon, never in a directory a user or a sandboxed
  * process can write: snap-confine's /tmp/snap-private-tmp was attacked by
@@ -16,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +39,27 @@ static int ensure_level(int dirfd, const char *parent, const char *name, mode_t 
 	return fd;
 }
 
+/* Each snap's /tmp is a tmpfs of its own with a size limit: on the host's
+ * /run (small, shared by the whole system) any user of any snap could fill
+ * it and break logins and services. The limit is per snap, like the host's
+ * own /tmp and /dev/shm; what a snap writes there is charged to the label
+ * cgroup of the process that writes it. */
+#define PRIVATE_TMPFS_OPTIONS "mode=01777,size=25%"
+
+static int mount_tmpfs(int fd, const char *path, cordon_error **err)
+{
+	bool mounted = false;
+	int r = fs_is_mountpoint_at(fd, ".", &mounted, err);
+	if (r < 0)
+		return r;
+	if (mounted)
+		return 0;
+	_cleanup_free_ char *p = xasprintf("/proc/self/fd/%d", fd);
+	if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, PRIVATE_TMPFS_OPTIONS) < 0)
+		return cordon_err(err, errno, "mount a tmpfs on %s", path);
+	return 0;
+}
+
 int cordon_privtmp_prepare(const cordon_paths *paths, const char *instance, cordon_error **err)
 {
 	_cleanup_close_ int run = fs_mkdir_p(paths->run_dir, 0755, 0, 0, err);
@@ -49,6 +72,14 @@ int cordon_privtmp_prepare(const cordon_paths *paths, const char *instance, cord
 	if (snap < 0)
 		return snap;
 	_cleanup_free_ char *snapdir = xasprintf("%s/%s", paths->tmp_dir, instance);
+	_cleanup_close_ int under = ensure_level(snap, snapdir, "tmp", 01777, instance, err);
+	if (under < 0)
+		return under;
+	_cleanup_free_ char *tmppath = xasprintf("%s/tmp", snapdir);
+	int r = mount_tmpfs(under, tmppath, err);
+	if (r < 0)
+		return r;
+	/* the tmpfs, not the directory beneath it */
 	return ensure_level(snap, snapdir, "tmp", 01777, instance, err);
 }
 
@@ -57,5 +88,9 @@ int cordon_privtmp_discard(const cordon_paths *paths, const char *instance, cord
 	_cleanup_close_ int base = fs_open_dir(paths->tmp_dir, O_RDONLY, NULL);
 	if (base < 0)
 		return 0;
+	_cleanup_free_ char *mp = xasprintf("/proc/self/fd/%d/%s/tmp", base, instance);
+	if (umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT &&
+	    errno != ENOTDIR)
+		return cordon_err(err, errno, "unmount the private /tmp of %s", instance);
 	return fs_rm_rf_at(base, instance, err);
 }

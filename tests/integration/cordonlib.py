@@ -443,11 +443,12 @@ class SystemScratch(Scratch):
         os.makedirs(self.home, mode=0o700)
         self.work = os.path.join(self.root, "work")
         os.makedirs(self.work, mode=0o755)
+        self.datadir = os.path.join(SRC, "data")
 
     def env(self, extra=None):
         e = {
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "CORDON_DATADIR": os.path.join(SRC, "data"),
+            "CORDON_DATADIR": self.datadir,
             "HOME": self.home,
             "LANG": "C.UTF-8",
         }

@@ -3,14 +3,17 @@ namespace (slave of the host), and each command's own namespace with its own
 devpts instance.
 
 How a command's snap namespace is recognised: every command runs in a
-namespace of its own (for its devpts), made as a slave of the snap's shared
-namespace. In /proc/<pid>/mountinfo the root mount of a command therefore
-carries "master:N", where N is the peer group of the snap namespace's root
-mount ("shared:N" seen from inside the snap namespace itself, entered with
-nsenter through the preserved file). Equal N: the same snap namespace, when
-both exist at the same time (peer group numbers, like nsfs inode numbers,
-are reused once freed). Across time, a namespace is recognised by its 64-bit
-id (NS_GET_MNTNS_ID, never reused) or by a marker mount made in it."""
+namespace of its own (for its devpts), a copy of its view (view.h), whose
+granted places are bind mounts made from the snap's shared namespace as its
+slaves. In /proc/<pid>/mountinfo the mount of the snap's $SNAP_COMMON in a
+command therefore carries "master:N", where N is the peer group of the snap
+namespace's root mount ("shared:N" seen from inside the snap namespace
+itself, entered with nsenter through the preserved file). Equal N: the same
+snap namespace, when both exist at the same time (peer group numbers, like
+nsfs inode numbers, are reused once freed). Across time, a namespace is
+recognised by its 64-bit id (NS_GET_MNTNS_ID, never reused) or by a marker
+mount made in it, in a place the command's policy grants (what the policy
+does not grant is not in the command's view)."""
 import os
 import shutil
 import subprocess
@@ -39,13 +42,23 @@ class MountNamespaceTest(CordonTestCase):
     def snap_ns_mounts(self, snap="hello"):
         return parse_mountinfo(self.in_snap_ns(snap, "cat", "/proc/self/mountinfo").stdout)
 
+    def common(self, snap):
+        return self.path("var/snap", snap, "common")
+
+    def group_in(self, text, snap):
+        """The peer group of the snap namespace behind a command's mounts."""
+        mounts = parse_mountinfo(text)
+        root = top_mount(mounts, "/")
+        self.assertIsNone(peer_tag(root, "shared"), "a command's root must not be shared")
+        common = top_mount(mounts, self.common(snap))
+        self.assertIsNone(peer_tag(common, "shared"), "nothing of a command is shared")
+        return peer_tag(common, "master")
+
     def command_group(self, app, **kw):
         """The peer group of the snap namespace a command runs under."""
         lines = self.probe_lines(app, "mountinfo", **kw)
         self.assertEqual(lines[0], "OK")
-        root = top_mount(parse_mountinfo("\n".join(lines[1:])), "/")
-        self.assertIsNone(peer_tag(root, "shared"), "a command's root must not be shared")
-        return peer_tag(root, "master")
+        return self.group_in("\n".join(lines[1:]), app.split(".")[0])
 
     def snap_group(self, snap="hello"):
         return peer_tag(top_mount(self.snap_ns_mounts(snap), "/"), "shared")
@@ -78,7 +91,8 @@ class MountNamespaceTest(CordonTestCase):
         n2 = self.probe("hello", "nsid", "mnt")
         self.assertNotEqual(n1, n2)
         self.assertNotIn(f"OK mnt:[{snap_ino}]", (n1, n2))
-        self.assertEqual(peer_tag(top_mount(mountinfo(sleeper.pid), "/"), "master"), g1)
+        self.assertEqual(peer_tag(top_mount(mountinfo(sleeper.pid), self.common("hello")),
+                                  "master"), g1)
         # control: outside, the host's namespace, which is none of these
         host = self.probe_host("nsid", "mnt")
         self.assertNotIn(host, (n1, n2, f"OK mnt:[{snap_ino}]"))
@@ -87,7 +101,7 @@ class MountNamespaceTest(CordonTestCase):
     def test_mounts_reach_commands_of_the_snap_only(self):
         self.install("hello", YAML)
         self.install("world", probe_yaml("world"))
-        mp = os.path.join(self.s.work, "mp")
+        mp = os.path.join(self.common("hello"), "mp")
         os.makedirs(mp)
         self.probe("hello", "cwd")
         self.probe("world", "cwd")
@@ -110,12 +124,13 @@ class MountNamespaceTest(CordonTestCase):
         """Mounts propagate from the host into the snap's namespace, never
         back. The host's own / is private here (no systemd), so the test makes
         a shared mount of its own to have something that propagates."""
-        shared = os.path.join(self.s.work, "shared")
+        self.install("hello", YAML)
+        shared = os.path.join(self.common("hello"), "shared")
         os.makedirs(os.path.join(shared, "in"))
         os.makedirs(os.path.join(shared, "out"))
         subprocess.run(["mount", "--bind", shared, shared], check=True)
+        self.addCleanup(subprocess.run, ["umount", "-R", "-l", shared], capture_output=True)
         subprocess.run(["mount", "--make-shared", shared], check=True)
-        self.install("hello", YAML)
         self.probe("hello", "cwd")  # the namespace is made now
         # inside -> host: nothing
         self.in_snap_ns("hello", "mount", "-t", "tmpfs", "-o", "size=64k", "cordon-in",
@@ -131,6 +146,7 @@ class MountNamespaceTest(CordonTestCase):
         peer = os.path.join(self.s.work, "peer")
         os.makedirs(peer)
         subprocess.run(["mount", "--bind", shared, peer], check=True)  # a peer of shared
+        self.addCleanup(subprocess.run, ["umount", "-R", "-l", peer], capture_output=True)
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "cordon-peer",
                         os.path.join(peer, "in")], check=True)
         self.assertIsNotNone(top_mount(mountinfo(), os.path.join(shared, "in")))
@@ -141,15 +157,18 @@ class MountNamespaceTest(CordonTestCase):
         host = {m["mnt"] for m in mountinfo()}
         inside = self.snap_ns_mounts("hello")
         tmp = top_mount(inside, "/tmp")
-        self.assertEqual(tmp["root"], self.path("run/cordon/tmp/hello/tmp"))
+        # the snap's own tmpfs, mounted on the host only where nobody but
+        # root can reach (run/cordon/tmp is 0700)
+        backing = top_mount(mountinfo(), self.path("run/cordon/tmp/hello/tmp"))
+        self.assertEqual((tmp["fstype"], tmp["dev"]), ("tmpfs", backing["dev"]))
+        self.assertIn("size=", backing["super"])
         shm = top_mount(inside, "/dev/shm")
         self.assertEqual(shm["fstype"], "tmpfs")
+        self.assertIn("size=", shm["super"])
         # none of the host's /tmp, /dev/shm mounts is the snap's
         for m in mountinfo():
-            if m["mnt"] == "/tmp":
-                self.assertNotEqual(m["root"], tmp["root"])
-        self.assertNotIn(self.path("run/cordon/tmp/hello/tmp"), [m["root"] for m in mountinfo()
-                                                                   if m["mnt"] == "/tmp"])
+            if m["mnt"] in ("/tmp", "/dev/shm"):
+                self.assertNotIn(m["dev"], (tmp["dev"], shm["dev"]))
         self.assertIn(self.preserved(), host)
 
     def test_first_launches_at_once_end_in_one_namespace(self):
@@ -162,7 +181,7 @@ class MountNamespaceTest(CordonTestCase):
             self.assertEqual(p.returncode, 0, err)
             lines = out.splitlines()
             self.assertEqual(lines[0], "OK")
-            groups.add(peer_tag(top_mount(parse_mountinfo("\n".join(lines[1:])), "/"), "master"))
+            groups.add(self.group_in("\n".join(lines[1:]), "hello"))
         self.assertEqual(len(groups), 1, groups)
         self.assertEqual(len(self.preserved_mounts()), 1)
         self.assertEqual(groups, {self.snap_group()})
@@ -170,7 +189,7 @@ class MountNamespaceTest(CordonTestCase):
     def mark_snap_ns(self, snap="hello"):
         """A tmpfs mounted in the snap's namespace only: a command whose
         mountinfo shows it runs under that very namespace."""
-        mp = os.path.join(self.s.work, "marker")
+        mp = os.path.join(self.common(snap), "marker")
         os.makedirs(mp, exist_ok=True)
         self.in_snap_ns(snap, "mount", "-t", "tmpfs", "-o", "size=64k", "cordon-marker", mp)
         self.assertIsNone(top_mount(mountinfo(), mp))

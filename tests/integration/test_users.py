@@ -274,11 +274,14 @@ class AttackTest(UsersTestCase):
                   "var/lib/cordon/policy", "run/cordon"):
             path = os.path.join(self.s.root, d, "planted")
             self.assertEqual(self.uprobe(U1, "hello", "create", path), "EACCES", d)
-        # where /tmp really comes from inside
+        # where /tmp really comes from inside: the snap's own tmpfs, whose
+        # only mount on the host is in the root-only run/cordon/tmp
         mi = self.uprobe(U1, "hello", "mountinfo")
         tmp = [l for l in mi.splitlines() if l.split()[4:5] == ["/tmp"]]
         self.assertEqual(len(tmp), 1, mi)
-        self.assertTrue(tmp[0].split()[3].endswith("/run/cordon/tmp/hello/tmp"), tmp[0])
+        dev = tmp[0].split()[2]
+        on_host = [m["mnt"] for m in cordonlib.mountinfo() if m["dev"] == dev]
+        self.assertEqual(on_host, [os.path.join(self.s.root, "run/cordon/tmp/hello/tmp")])
 
     def test_privileged_phase_creates_root_files(self):
         # A setuid exec keeps the caller's group: without taking root's

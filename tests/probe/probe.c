@@ -746,7 +746,8 @@ static const struct probe_op ops[] = {
 };
 
 /* The core table first, then one table per area (probe.h). */
-static const struct probe_op *const tables[] = {ops, probe_ops_meta, probe_ops_pid, probe_ops_tty};
+static const struct probe_op *const tables[] = {ops, probe_ops_meta, probe_ops_pid, probe_ops_tty,
+						probe_ops_ipc};
 
 int main(int argc, char **argv)
 {

@@ -13,6 +13,7 @@ struct probe_op {
 extern const struct probe_op probe_ops_meta[]; /* probe_meta.c: file metadata, xattrs, times */
 extern const struct probe_op probe_ops_pid[];  /* probe_pid.c: calls that take a pid */
 extern const struct probe_op probe_ops_tty[];  /* probe_tty.c: terminals and sessions */
+extern const struct probe_op probe_ops_ipc[];  /* probe_ipc.c: SysV IPC */
 
 /* output: one result line (see probe.c) */
 int ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,5 +1,5 @@
 /* Landlock against the real kernel (root). Each case runs an operation in a
- * child restricted by cordon_landlock_apply and asserts the exact errno; the
+ * child restricted by cordon_landlock_apply (from cordon_targets_resolve) and asserts the exact errno; the
  * control is the same operation in an unrestricted child (or with the rule
  * that grants it), so no case passes with Landlock switched off. */
 #include "caps.h"
@@ -76,7 +76,10 @@ static int ll_child(void *arg)
 	}
 	if (c->apply) {
 		_cleanup_error_ cordon_error *err = NULL;
-		if (cordon_landlock_apply(&p, &env, &err) < 0) {
+		_cleanup_targets_ cordon_targets t = {0};
+		cordon_caller caller = {.uid = getuid(), .gid = getgid()};
+		if (cordon_targets_resolve(&p, &env, &caller, &t, &err) < 0 ||
+		    cordon_landlock_apply(&p, &t, &err) < 0) {
 			fprintf(stderr, "%s: apply: %s\n", c->label, err->msg);
 			return RT_SETUP_FAILED;
 		}

@@ -31,15 +31,21 @@ static void test_landlock_features(void)
 	CHECK_INT(f.net, CORDON_LL_NET_ALL);
 	CHECK(!(f.fs & LANDLOCK_ACCESS_FS_IOCTL_DEV));
 	cordon_landlock_features_for(5, &f);
-	CHECK_INT(f.fs, CORDON_LL_FS_ALL);
+	CHECK_INT(f.fs, CORDON_LL_FS_ALL & ~LANDLOCK_ACCESS_FS_RESOLVE_UNIX);
 	CHECK_INT(f.scoped, 0);
 	cordon_landlock_features_for(6, &f);
 	CHECK_INT(f.scoped, CORDON_LL_SCOPE_ALL);
 	CHECK_INT(f.restrict_flags, 0);
 	cordon_landlock_features_for(7, &f);
 	CHECK_INT(f.restrict_flags, LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON);
-	/* A newer kernel: what cordon knows, nothing more. */
+	cordon_landlock_features_for(8, &f);
+	CHECK_INT(f.fs, CORDON_LL_FS_ALL & ~LANDLOCK_ACCESS_FS_RESOLVE_UNIX);
+	/* ABI 9: connecting to path-name sockets is a right of its own */
 	cordon_landlock_features_for(9, &f);
+	CHECK_INT(f.fs, CORDON_LL_FS_ALL);
+	CHECK(f.fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX);
+	/* A newer kernel: what cordon knows, nothing more. */
+	cordon_landlock_features_for(10, &f);
 	CHECK_INT(f.fs, CORDON_LL_FS_ALL);
 	CHECK_INT(f.restrict_flags, LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON);
 
@@ -131,6 +137,20 @@ static void test_hostinfo_format(void)
 	CHECK(strstr(r, "\ndevices: no cgroup v1 devices controller and no cgroup2 mounted") !=
 	      NULL);
 	CHECK(strstr(r, "\nuser namespaces: not available\n") != NULL);
+	free(r);
+
+	/* A kernel without mount_setattr (5.10, 5.11): no file system view. */
+	cordon_hostinfo noview = {.landlock_abi = 7,
+				  .seccomp_filter = true,
+				  .seccomp_log = true,
+				  .seccomp_errno_logged = true,
+				  .cgroup_v2 = "/sys/fs/cgroup",
+				  .devices_bpf = 1,
+				  .userns_unprivileged = -1,
+				  .no_view = true};
+	r = report(&noview);
+	CHECK(str_has_prefix(r, "partial\nview: the kernel has no mount_setattr (Linux < 5.12), "
+				"file metadata and path-name sockets not confined\n"));
 	free(r);
 
 	/* ABI 6 is complete enforcement; only the logging note differs. A v2

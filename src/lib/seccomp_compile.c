@@ -218,6 +218,33 @@ static int link_programs(const buf *deny, const buf *allow, uint8_t **bpf, size_
 	return 0;
 }
 
+/* The loader patches every `JEQ k=marker` (seccomp_load.h): make sure that is
+ * what SELF rules, and only they, left in the program. The parser refuses the
+ * marker written out, so this only fails if libseccomp encoded an equality
+ * in an unexpected way; a program the loader would misread is not written. */
+static int check_self(const uint8_t *bpf, size_t len, bool any_self, cordon_error **err)
+{
+	const struct sock_filter *prog = (const struct sock_filter *)bpf;
+	for (size_t i = 0; i < len / sizeof *prog; i++) {
+		if (prog[i].k != CORDON_SECCOMP_SELF_MARKER)
+			continue;
+		if (!any_self || prog[i].code != (BPF_JMP | BPF_JEQ | BPF_K))
+			return cordon_err_msg(err, EINVAL,
+					      "seccomp filter holds the SELF marker at %zu "
+					      "outside a SELF comparison (code %#x)",
+					      i, prog[i].code);
+	}
+	return 0;
+}
+
+static bool has_self(const cordon_seccomp_rule *r)
+{
+	for (size_t i = 0; i < r->n_conds; i++)
+		if (r->conds[i].op == CORDON_SC_EQ && r->conds[i].value == CORDON_SECCOMP_SELF)
+			return true;
+	return false;
+}
+
 /* A denial lifted by an identical allow rule from any source. */
 static bool lifted(const cordon_seccomp_rules *rules, const cordon_seccomp_rule *deny)
 {
@@ -265,6 +292,7 @@ int cordon_seccomp_compile(const cordon_seccomp_source *sources, size_t n,
 	_cleanup_free_ int *nrs = xcalloc(rules.n ? rules.n : 1, sizeof *nrs);
 	_cleanup_free_ bool *skip = xcalloc(rules.n ? rules.n : 1, sizeof *skip);
 	size_t n_deny = 0;
+	bool any_self = false;
 	for (size_t i = 0; i < rules.n; i++) {
 		int r = resolve(&rules.v[i], &nrs[i], err);
 		if (r < 0)
@@ -272,6 +300,7 @@ int cordon_seccomp_compile(const cordon_seccomp_source *sources, size_t n,
 		skip[i] = r > 0 || (rules.v[i].deny && lifted(&rules, &rules.v[i]));
 		if (!skip[i] && rules.v[i].deny)
 			n_deny++;
+		any_self |= !skip[i] && has_self(&rules.v[i]);
 	}
 	int r = check_errnos(&rules, skip, err);
 	if (r < 0)
@@ -311,5 +340,15 @@ int cordon_seccomp_compile(const cordon_seccomp_source *sources, size_t n,
 		if (r < 0)
 			return r;
 	}
-	return link_programs(&deny_prog, &allow_prog, bpf, bpf_len, err);
+	_cleanup_free_ uint8_t *prog = NULL;
+	size_t prog_len = 0;
+	r = link_programs(&deny_prog, &allow_prog, &prog, &prog_len, err);
+	if (r < 0)
+		return r;
+	r = check_self(prog, prog_len, any_self, err);
+	if (r < 0)
+		return r;
+	*bpf = steal_ptr(prog);
+	*bpf_len = prog_len;
+	return 0;
 }

@@ -16,6 +16,11 @@
  * TIOCSTI, S_ISUID, CLONE_NEWNS...) joined by `|`. A negative number (-1)
  * compares the low 32 bits only, as both `uid_t -1` (zero-extended) and
  * `int -1` (sign-extended) must match; it is only valid as a plain equality.
+ * `SELF` is the pid of the process the launcher execs, known only at launch:
+ * valid alone, as a plain equality, in allow rules (`setpriority PRIO_PROCESS
+ * SELF`). It compiles to a reserved value that the launcher's loader replaces
+ * with its pid (seccomp_load.h); values whose 32-bit halves equal that marker
+ * are refused, so nothing else in a program can hold it.
  * Differences from snapd: its `MASK|VALUE` masked form is `&MASK=VALUE` here
  * (`A|B` is a bitwise or), and `u:NAME`/`g:NAME` are written as numbers.
  *
@@ -45,6 +50,7 @@
 #pragma once
 #include "error.h"
 #include "policy.h"
+#include "seccomp_load.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -66,6 +72,10 @@ int cordon_seccomp_compile(const cordon_seccomp_source *sources, size_t n,
 /* ---- the parser (pure; exposed for tests and for `cordon debug`) ---- */
 
 #define CORDON_SECCOMP_MAX_ARGS 6
+
+/* The value of a `SELF` condition (an equality in an allow rule): the
+ * marker the loader replaces, high 32 bits zero like any pid's. */
+#define CORDON_SECCOMP_SELF ((uint64_t)CORDON_SECCOMP_SELF_MARKER)
 
 enum cordon_seccomp_op {
 	CORDON_SC_EQ = 1,

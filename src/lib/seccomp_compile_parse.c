@@ -2,6 +2,7 @@
  * The syntax is described in seccomp_compile.h; syscall names are resolved
  * later, by the compiler, against the libseccomp it links. */
 #include "seccomp_compile.h"
+#include "seccomp_load.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -195,6 +196,11 @@ static const struct constant {
     C(PRIO_PROCESS),
     C(PRIO_PGRP),
     C(PRIO_USER),
+    /* ioprio_set(2) "which": the kernel's include/uapi/linux/ioprio.h, newer
+     * than some distributions' headers */
+    {"IOPRIO_WHO_PROCESS", 1},
+    {"IOPRIO_WHO_PGRP", 2},
+    {"IOPRIO_WHO_USER", 3},
     /* clone(2), unshare(2), setns(2) */
     C(CLONE_NEWNS),
     C(CLONE_NEWCGROUP),
@@ -338,9 +344,10 @@ struct pos {
 	unsigned line;
 };
 
-/* One term: a number or a constant. *negative is set for "-N". */
+/* One term: a number, a constant or SELF. *negative is set for "-N", *self
+ * for SELF. */
 static int parse_term(const struct pos *p, const char *tok, const char *s, size_t len,
-		      uint64_t *out, bool *negative, cordon_error **err)
+		      uint64_t *out, bool *negative, bool *self, cordon_error **err)
 {
 	_cleanup_free_ char *t = xstrndup(s, len);
 	if (t[0] == '_' || isalpha((unsigned char)t[0])) {
@@ -348,6 +355,11 @@ static int parse_term(const struct pos *p, const char *tok, const char *s, size_
 			if (!isalnum((unsigned char)*c) && *c != '_')
 				return cordon_err_msg(err, EINVAL, "%s:%u: invalid value \"%s\"",
 						      p->source, p->line, tok);
+		if (strcmp(t, "SELF") == 0) {
+			*out = CORDON_SECCOMP_SELF;
+			*self = true;
+			return 0;
+		}
 		if (cordon_seccomp_constant(t, out) < 0)
 			return cordon_err_msg(err, EINVAL, "%s:%u: unknown constant \"%s\"",
 					      p->source, p->line, t);
@@ -371,9 +383,18 @@ static int parse_term(const struct pos *p, const char *tok, const char *s, size_
 	return 0;
 }
 
-/* A value: terms joined by '|'. A negative number must stand alone. */
+/* The loader replaces the SELF marker wherever the compiler leaves it in the
+ * program (seccomp_load.h): a value written out that the BPF would hold as
+ * one of its 32-bit halves would be replaced as well. */
+static bool reserved(uint64_t v)
+{
+	return (uint32_t)v == CORDON_SECCOMP_SELF_MARKER ||
+	       (uint32_t)(v >> 32) == CORDON_SECCOMP_SELF_MARKER;
+}
+
+/* A value: terms joined by '|'. A negative number and SELF must stand alone. */
 static int parse_value(const struct pos *p, const char *tok, const char *s, uint64_t *out,
-		       bool *negative, cordon_error **err)
+		       bool *negative, bool *self, cordon_error **err)
 {
 	size_t l = strlen(s);
 	if (l == 0 || s[0] == '|' || s[l - 1] == '|' || strstr(s, "||"))
@@ -381,12 +402,12 @@ static int parse_value(const struct pos *p, const char *tok, const char *s, uint
 				      p->line, tok);
 	uint64_t v = 0;
 	size_t n_terms = 0;
-	bool any_negative = false;
+	bool any_negative = false, any_self = false;
 	for (;;) {
 		size_t len = strcspn(s, "|");
 		uint64_t t;
 		bool neg = false;
-		int r = parse_term(p, tok, s, len, &t, &neg, err);
+		int r = parse_term(p, tok, s, len, &t, &neg, &any_self, err);
 		if (r < 0)
 			return r;
 		v |= t;
@@ -396,16 +417,20 @@ static int parse_value(const struct pos *p, const char *tok, const char *s, uint
 			break;
 		s += len + 1;
 	}
-	if (any_negative && n_terms > 1)
+	if ((any_negative || any_self) && n_terms > 1)
 		return cordon_err_msg(err, EINVAL, "%s:%u: invalid value \"%s\"", p->source,
 				      p->line, tok);
+	if (!any_self && reserved(v))
+		return cordon_err_msg(err, EINVAL, "%s:%u: value \"%s\" is reserved for SELF",
+				      p->source, p->line, tok);
 	*out = v;
 	*negative = any_negative;
+	*self = any_self;
 	return 0;
 }
 
-static int parse_arg(const struct pos *p, const char *tok, unsigned arg, cordon_seccomp_cond *c,
-		     cordon_error **err)
+static int parse_arg(const struct pos *p, const char *tok, unsigned arg, bool deny,
+		     cordon_seccomp_cond *c, cordon_error **err)
 {
 	static const struct {
 		const char *prefix;
@@ -425,7 +450,7 @@ static int parse_arg(const struct pos *p, const char *tok, unsigned arg, cordon_
 			break;
 		}
 	}
-	bool negative = false;
+	bool negative = false, self = false, mask_self = false;
 	int r;
 	if (tok[0] == '&') {
 		/* &MASK=VALUE */
@@ -435,19 +460,33 @@ static int parse_arg(const struct pos *p, const char *tok, unsigned arg, cordon_
 					      p->line, tok);
 		_cleanup_free_ char *mask = xstrndup(s, (size_t)(eq - s));
 		bool neg_mask = false;
-		r = parse_value(p, tok, mask, &c->mask, &neg_mask, err);
+		r = parse_value(p, tok, mask, &c->mask, &neg_mask, &mask_self, err);
 		if (r < 0)
 			return r;
-		r = parse_value(p, tok, eq + 1, &c->value, &negative, err);
+		r = parse_value(p, tok, eq + 1, &c->value, &negative, &self, err);
 		if (r < 0)
 			return r;
 		negative |= neg_mask;
+		self |= mask_self;
 	} else {
-		r = parse_value(p, tok, s, &c->value, &negative, err);
+		r = parse_value(p, tok, s, &c->value, &negative, &self, err);
 		if (r < 0)
 			return r;
 		if (tok[0] == '|')
 			c->mask = c->value;
+	}
+	if (self) {
+		/* The loader replaces only a JEQ on the marker (seccomp_load.h):
+		 * an equality, where allowing "this process" is the point; a
+		 * denial of it, or an order or mask on a pid, means nothing. */
+		if (c->op != CORDON_SC_EQ)
+			return cordon_err_msg(err, EINVAL,
+					      "%s:%u: SELF is only valid as an equality (\"%s\")",
+					      p->source, p->line, tok);
+		if (deny)
+			return cordon_err_msg(err, EINVAL,
+					      "%s:%u: SELF is only valid in an allow rule",
+					      p->source, p->line);
 	}
 	if (negative) {
 		/* uid_t -1 arrives zero-extended, int -1 sign-extended: compare
@@ -532,7 +571,8 @@ static int parse_line(const struct pos *p, char *line, cordon_seccomp_rules *out
 					      p->source, p->line);
 		if (strcmp(w[i], "-") == 0)
 			continue;
-		int r = parse_arg(p, w[i], (unsigned)(i - 1), &rule.conds[rule.n_conds], err);
+		int r = parse_arg(p, w[i], (unsigned)(i - 1), rule.deny, &rule.conds[rule.n_conds],
+				  err);
 		if (r < 0)
 			return r;
 		rule.n_conds++;

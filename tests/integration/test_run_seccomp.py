@@ -160,3 +160,23 @@ class SeccompTest(CordonTestCase):
         self.assertTrue(out.startswith("OK"), out)
         time.sleep(0.5)
         self.assertEqual(dmesg_lines(rf"type={AUDIT_SECCOMP} .* pid={q.pid} "), [])
+
+    def test_self_is_the_launched_pid(self):
+        """SELF in the template (setpriority PRIO_PROCESS SELF...) is the pid
+        of the process the launcher execs: the loader writes it into the
+        filter. It stays that pid across further execs; a child of the
+        launched process has another pid, which is refused like any other
+        (it must pass 0). Controls: the same chains unconfined."""
+        # the launched probe execs sh, which execs the probe: one pid all along
+        same = ["exec", "/bin/sh", "-c", 'exec "$SNAP/bin/probe" setpriority process self 5']
+        self.assertEqual(self.probe("hello", *same), "OK 5")
+        # here the probe is sh's child (a command follows it, so sh forks):
+        # its own pid is not SELF
+        child = ["exec", "/bin/sh", "-c", '"$SNAP/bin/probe" setpriority process self 5; true']
+        self.assertEqual(self.probe("hello", *child), "EPERM")
+        zero = ["exec", "/bin/sh", "-c", '"$SNAP/bin/probe" setpriority process 0 5; true']
+        self.assertEqual(self.probe("hello", *zero), "OK 5")
+        p = subprocess.run(["/bin/sh", "-c", '"$0" setpriority process self 5; true',
+                            build_path("tests", "seccomp", "probe")],
+                           capture_output=True, text=True, check=True)
+        self.assertEqual(p.stdout.strip(), "OK 5")

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -204,6 +205,31 @@ static void test_errors(void)
 	check_error("~ioctl - 1\n~ioctl - 2 errno=ENOSYS\n",
 		    "t.txt:2: denial of \"ioctl\" with another errno than at t.txt:1");
 
+	/* SELF: alone, as an equality, in allow rules; its marker never
+	 * written out, in any spelling or as either 32-bit half of a value */
+	check_error("~prlimit64 SELF\n", "t.txt:1: SELF is only valid in an allow rule");
+	check_error("prlimit64 !SELF\n", "t.txt:1: SELF is only valid as an equality (\"!SELF\")");
+	check_error("prlimit64 <=SELF\n",
+		    "t.txt:1: SELF is only valid as an equality (\"<=SELF\")");
+	check_error("prlimit64 |SELF\n", "t.txt:1: SELF is only valid as an equality (\"|SELF\")");
+	check_error("prlimit64 &SELF=0\n",
+		    "t.txt:1: SELF is only valid as an equality (\"&SELF=0\")");
+	check_error("prlimit64 &0xff=SELF\n",
+		    "t.txt:1: SELF is only valid as an equality (\"&0xff=SELF\")");
+	check_error("prlimit64 SELF|1\n", "t.txt:1: invalid value \"SELF|1\"");
+	check_error("prlimit64 0x5e1fc0de\n", "t.txt:1: value \"0x5e1fc0de\" is reserved for SELF");
+	check_error("prlimit64 1579139294\n", "t.txt:1: value \"1579139294\" is reserved for SELF");
+	check_error("ioctl - 0x5e1f0000|0xc0de\n",
+		    "t.txt:1: value \"0x5e1f0000|0xc0de\" is reserved for SELF");
+	check_error("ioctl - 0x5e1fc0de00000000\n",
+		    "t.txt:1: value \"0x5e1fc0de00000000\" is reserved for SELF");
+	check_error("ioctl - 0xffffffff5e1fc0de\n",
+		    "t.txt:1: value \"0xffffffff5e1fc0de\" is reserved for SELF");
+	check_error("~ioctl - &0x5e1fc0de=0\n",
+		    "t.txt:1: value \"&0x5e1fc0de=0\" is reserved for SELF");
+	check_error("~ioctl - >0x5e1fc0de\n",
+		    "t.txt:1: value \">0x5e1fc0de\" is reserved for SELF");
+
 	/* the source named in the message is the one holding the line */
 	prog p = {0};
 	_cleanup_error_ cordon_error *err = NULL;
@@ -277,6 +303,12 @@ static void test_parse(void)
 	      r->conds[0].value == 10);
 	r = parse1(&rules, "~clone3 errno=ENOSYS");
 	CHECK(r && r->deny && r->errnum == ENOSYS && r->n_conds == 0);
+	r = parse1(&rules, "setpriority PRIO_PROCESS SELF");
+	CHECK(r && r->n_conds == 2 && r->conds[1].arg == 1 && r->conds[1].op == CORDON_SC_EQ &&
+	      r->conds[1].value == CORDON_SECCOMP_SELF);
+	CHECK(CORDON_SECCOMP_SELF == 0x5e1fc0de);
+	r = parse1(&rules, "ioprio_set IOPRIO_WHO_PROCESS 0");
+	CHECK(r && r->conds[0].value == 1);
 
 	/* identity for lifting denials: values, not spellings */
 	cordon_seccomp_rules two = {0};
@@ -393,9 +425,31 @@ static void test_default(const char *tmpl)
 	CHECK_INT(call(&p, SYS_syslog, 5, 0, 0, 0), ERR(EACCES));
 	CHECK_INT(call(&p, SYS_syslog, 11, 0, 0, 0), ERR(EACCES));
 
-	/* pid 0 only */
+	/* pid 0 only (SELF: test_self) */
 	CHECK_INT(call(&p, SYS_sched_setaffinity, 0, 0, 0, 0), ALLOW);
 	CHECK_INT(call(&p, SYS_sched_setaffinity, 1, 0, 0, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_prlimit64, 0, RLIMIT_FSIZE, 0x1000, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_prlimit64, 1, RLIMIT_CPU, 0x1000, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_prlimit64, 1, RLIMIT_CPU, 0, 0x1000), ALLOW); /* a query */
+	CHECK_INT(call(&p, SYS_setpriority, PRIO_PROCESS, 0, 19, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_setpriority, PRIO_PROCESS, 1, 19, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_setpriority, PRIO_PGRP, 0, 19, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_setpriority, PRIO_USER, 0, 19, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_getpriority, PRIO_USER, 0, 0, 0), ALLOW);
+	const int sched_calls[] = {SYS_sched_setscheduler, SYS_sched_setparam, SYS_sched_setattr,
+				   SYS_sched_setaffinity};
+	for (size_t i = 0; i < ARRAY_SIZE(sched_calls); i++) {
+		CHECK_INT(call(&p, sched_calls[i], 0, 0, 0, 0), ALLOW);
+		CHECK_INT(call(&p, sched_calls[i], 1, 0, 0, 0), ERR(EPERM));
+		/* the kernel truncates a pid to int: 1 << 32 is pid 0 there,
+		 * but not 0 here (refused, not widened) */
+		CHECK_INT(call(&p, sched_calls[i], 1ull << 32, 0, 0, 0), ERR(EPERM));
+	}
+	CHECK_INT(call(&p, SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 3 << 13, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_ioprio_set, 1, 1, 3 << 13, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_ioprio_set, 2 /* IOPRIO_WHO_PGRP */, 0, 3 << 13, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_ioprio_set, 3 /* IOPRIO_WHO_USER */, 0, 3 << 13, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_ioprio_set, 0, 0, 0, 0), ERR(EPERM));
 
 	/* foreign ABIs: i386 (int 0x80) and x32 */
 	CHECK_INT(run(p.bpf, p.len, AUDIT_ARCH_I386, 20 /* getpid */, NULL), ERR(EPERM));
@@ -430,6 +484,149 @@ static void test_lifting(const char *tmpl)
 	CHECK_INT(compile2(tmpl, "clone3\nioctl\n", CORDON_STRICT, &p, &err), 0);
 	CHECK_INT(call(&p, SYS_clone3, 0, 0, 0, 0), ALLOW);
 	CHECK_INT(call(&p, SYS_ioctl, 0, TIOCSTI, 0, 0), ERR(EACCES));
+	free(p.bpf);
+}
+
+/* What process-control (data/interfaces/process-control.yaml) adds. */
+static const char process_control[] = "setpriority\nsched_setaffinity\nsched_setparam\n"
+				      "sched_setscheduler\nsched_setattr\nprlimit64\nioprio_set\n";
+
+/* The calls restricted to the caller, as (nr, index of the pid argument,
+ * the other arguments of a change) */
+static const struct {
+	int nr;
+	unsigned pid_arg;
+	uint64_t args[4];
+} on_pid[] = {
+    {SYS_prlimit64, 0, {0, RLIMIT_CPU, 0x1000, 0}},
+    {SYS_setpriority, 1, {PRIO_PROCESS, 0, 19, 0}},
+    {SYS_sched_setscheduler, 0, {0, SCHED_IDLE, 0x1000, 0}},
+    {SYS_sched_setparam, 0, {0, 0x1000, 0, 0}},
+    {SYS_sched_setattr, 0, {0, 0x1000, 0, 0}},
+    {SYS_sched_setaffinity, 0, {0, 8, 0x1000, 0}},
+    {SYS_ioprio_set, 1, {1 /* IOPRIO_WHO_PROCESS */, 0, 3 << 13, 0}},
+};
+
+static uint32_t call_pid(const prog *p, size_t i, uint64_t pid)
+{
+	uint64_t a[4];
+	memcpy(a, on_pid[i].args, sizeof a);
+	a[on_pid[i].pid_arg] = pid;
+	return call(p, on_pid[i].nr, a[0], a[1], a[2], a[3]);
+}
+
+/* SELF: compiled to the marker, which matches no pid until the loader's step
+ * puts the launched process's pid in its place; nothing else is touched. */
+static void test_self(const char *tmpl)
+{
+	const uint32_t pid = 4242;
+	prog p = {0};
+	_cleanup_error_ cordon_error *err = NULL;
+	CHECK_INT(compile2(tmpl, NULL, CORDON_STRICT, &p, &err), 0);
+	if (p.bpf == NULL)
+		return;
+	/* as compiled: only 0, and the marker itself (no pid can be it) */
+	for (size_t i = 0; i < ARRAY_SIZE(on_pid); i++) {
+		CHECK_INT(call_pid(&p, i, 0), ALLOW);
+		CHECK_INT(call_pid(&p, i, pid), ERR(EPERM));
+		CHECK_INT(call_pid(&p, i, CORDON_SECCOMP_SELF_MARKER), ALLOW);
+	}
+	uint8_t *orig = xmalloc(p.len);
+	memcpy(orig, p.bpf, p.len);
+	size_t n = cordon_seccomp_patch_self(p.bpf, p.len, pid);
+	/* libseccomp shares identical subtrees: fewer JEQs than SELF rules */
+	CHECK(n >= 1 && n <= ARRAY_SIZE(on_pid));
+	/* only the k of those instructions changed */
+	size_t changed = 0;
+	const struct sock_filter *a = (const void *)orig, *b = (const void *)p.bpf;
+	for (size_t i = 0; i < p.len / sizeof *a; i++) {
+		if (memcmp(&a[i], &b[i], sizeof *a) == 0)
+			continue;
+		changed++;
+		CHECK(a[i].code == (BPF_JMP | BPF_JEQ | BPF_K) && a[i].k == 0x5e1fc0de &&
+		      b[i].k == pid && a[i].jt == b[i].jt && a[i].jf == b[i].jf);
+	}
+	CHECK_INT(changed, n);
+	for (size_t i = 0; i < ARRAY_SIZE(on_pid); i++) {
+		CHECK_INT(call_pid(&p, i, 0), ALLOW);
+		CHECK_INT(call_pid(&p, i, pid), ALLOW);
+		CHECK_INT(call_pid(&p, i, pid + 1), ERR(EPERM));
+		CHECK_INT(call_pid(&p, i, 1), ERR(EPERM));
+		CHECK_INT(call_pid(&p, i, (1ull << 32) | pid), ERR(EPERM));
+		CHECK_INT(call_pid(&p, i, CORDON_SECCOMP_SELF_MARKER), ERR(EPERM));
+	}
+	/* process groups and users stay refused, whatever the id */
+	CHECK_INT(call(&p, SYS_setpriority, PRIO_PGRP, pid, 19, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_setpriority, PRIO_USER, pid, 19, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_ioprio_set, 2, pid, 3 << 13, 0), ERR(EPERM));
+	/* the marker is gone: a second pass finds nothing */
+	CHECK_INT(cordon_seccomp_patch_self(p.bpf, p.len, pid + 1), 0);
+	CHECK_INT(call_pid(&p, 0, pid), ALLOW);
+	free(orig);
+	free(p.bpf);
+
+	/* a program without SELF is left as it is, byte for byte */
+	p = (prog){0};
+	CHECK_INT(compile2("getpid\nprlimit64 0\nsetpriority PRIO_PROCESS 0\n~ioctl - 1\n", NULL,
+			   CORDON_STRICT, &p, &err),
+		  0);
+	orig = xmalloc(p.len);
+	memcpy(orig, p.bpf, p.len);
+	CHECK_INT(cordon_seccomp_patch_self(p.bpf, p.len, pid), 0);
+	CHECK(memcmp(orig, p.bpf, p.len) == 0);
+	free(orig);
+	free(p.bpf);
+
+	/* devmode: the same rules, the rest logged */
+	p = (prog){0};
+	CHECK_INT(compile2(tmpl, NULL, CORDON_DEVMODE, &p, &err), 0);
+	CHECK(cordon_seccomp_patch_self(p.bpf, p.len, pid) >= 1);
+	for (size_t i = 0; i < ARRAY_SIZE(on_pid); i++) {
+		CHECK_INT(call_pid(&p, i, pid), ALLOW);
+		CHECK_INT(call_pid(&p, i, 1), LOG);
+	}
+	free(p.bpf);
+
+	/* SELF from an interface, and in a rule of several conditions */
+	p = (prog){0};
+	CHECK_INT(
+	    compile2("getpid\n", "prlimit64 SELF 7 # RLIMIT_NOFILE\n", CORDON_STRICT, &p, &err), 0);
+	CHECK_INT(cordon_seccomp_patch_self(p.bpf, p.len, pid), 1);
+	CHECK_INT(call(&p, SYS_prlimit64, pid, RLIMIT_NOFILE, 0x1000, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_prlimit64, pid, RLIMIT_CPU, 0x1000, 0), ERR(EPERM));
+	free(p.bpf);
+}
+
+/* process-control lifts the restrictions: its unconditional allow rules
+ * absorb the template's conditional ones (allow rules add up; no denial to
+ * lift), and no SELF comparison is left to patch for those calls. */
+static void test_process_control(const char *tmpl)
+{
+	prog p = {0};
+	_cleanup_error_ cordon_error *err = NULL;
+	CHECK_INT(compile2(tmpl, process_control, CORDON_STRICT, &p, &err), 0);
+	if (p.bpf == NULL)
+		return;
+	CHECK_INT(cordon_seccomp_patch_self(p.bpf, p.len, 4242), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(on_pid); i++) {
+		CHECK_INT(call_pid(&p, i, 0), ALLOW);
+		CHECK_INT(call_pid(&p, i, 1), ALLOW);
+		CHECK_INT(call_pid(&p, i, 4243), ALLOW);
+	}
+	CHECK_INT(call(&p, SYS_setpriority, PRIO_PGRP, 0, 19, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_setpriority, PRIO_USER, 0, 19, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_ioprio_set, 3, 1000, 3 << 13, 0), ALLOW);
+	/* and nothing else: the rest of the template is unchanged */
+	CHECK_INT(call(&p, SYS_ptrace, 0, 0, 0, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_ioctl, 0, TIOCSTI, 0, 0), ERR(EACCES));
+	free(p.bpf);
+
+	/* the interface's rules alone, before the template: the same */
+	p = (prog){0};
+	cordon_seccomp_source src[] = {{"process-control", process_control}, {"default", tmpl}};
+	CHECK_INT(cordon_seccomp_compile(src, 2, CORDON_STRICT, &p.bpf, &p.len, &err), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(on_pid); i++)
+		CHECK_INT(call_pid(&p, i, 1), ALLOW);
 	free(p.bpf);
 }
 
@@ -515,6 +712,8 @@ int main(void)
 	test_parse();
 	test_default(tmpl);
 	test_lifting(tmpl);
+	test_self(tmpl);
+	test_process_control(tmpl);
 	test_devmode(tmpl);
 	test_size();
 	test_loader_validation();

@@ -23,6 +23,9 @@ SECCOMP_EXEC = PROBE = None
 # Left out of the template: EPERM inside; outside the kernel's own answer to
 # the probe's harmless invalid arguments (EFAULT, EINVAL, EBADF, ESRCH...,
 # ENOSYS where the kernel lacks the feature: kexec, modules here).
+# ioprio_set and sched_setaffinity are allowed on the caller only, and the
+# probe's arguments name no caller (ioprio_set "which" 0, sched_setaffinity
+# pid 1): class Pids tests what they allow.
 LEFT_OUT = """ptrace mount umount2 pivot_root fsopen fsconfig fsmount fspick move_mount
 open_tree mount_setattr unshare setns bpf perf_event_open io_uring_setup
 io_uring_enter io_uring_register keyctl add_key request_key userfaultfd
@@ -282,6 +285,44 @@ class Devmode(Base):
         self.assertEqual(found.get(exe), "0x7ffc0000", "devmode: SECCOMP_RET_LOG record")
         # the record shows the action, not its errno: SECCOMP_RET_ERRNO
         self.assertEqual(found.get(strict_exe), "0x50000", "strict: ERRNO record")
+
+
+class Pids(Base):
+    """SELF (the pid of the process that execs the app): seccomp_exec's
+    child, like the launcher, loads the filter and execs the probe, whose
+    pid the loader wrote into the filter. Other pids are refused: a victim,
+    the probe's own child and thread."""
+
+    CHANGES = [["prlimit", "{}", "nofile", "512", "512"], ["setpriority", "process", "{}", "5"],
+               ["sched-setscheduler", "{}", "batch"], ["sched-setparam", "{}", "0"],
+               ["sched-setattr", "{}", "idle"], ["sched-setaffinity", "{}", "0"],
+               ["ioprio-set", "process", "{}", "be", "4"]]
+
+    def test_self_replaced_other_pids_refused(self):
+        for change in self.CHANGES:
+            for pid in ("0", "self"):
+                with self.subTest(change=change, pid=pid):
+                    args = [a.format(pid) for a in change]
+                    self.assertTrue(inside(*args).startswith("OK"), args)
+            for pid in ("child", "thread"):
+                with self.subTest(change=change, pid=pid):
+                    self.denied("EPERM", [a.format(pid) for a in change])
+            sleeper = subprocess.Popen(["sleep", "30"])
+            try:
+                with self.subTest(change=change, pid="victim"):
+                    self.denied("EPERM", [a.format(sleeper.pid) for a in change])
+            finally:
+                sleeper.kill()
+                sleeper.wait()
+
+    def test_devmode_logs_instead(self):
+        sleeper = subprocess.Popen(["sleep", "30"])
+        try:
+            args = ["setpriority", "process", str(sleeper.pid), "7"]
+            self.assertEqual(inside(*args, devmode=True), "OK 7")
+        finally:
+            sleeper.kill()
+            sleeper.wait()
 
 
 if __name__ == "__main__":

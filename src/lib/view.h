@@ -37,14 +37,14 @@ struct cordon_ns_session;
  * these targets: 0, in the view (root and working directory at its root);
  * -ESTALE (err untouched) when there is none or it does not match. Called in
  * the snap's mount namespace, privileged, holding the snap's namespace lock. */
-int cordon_view_join(const struct cordon_ns_session *s, const char *label,
-		     const cordon_targets *t, const cordon_caller *c, cordon_error **err);
+int cordon_view_join(const struct cordon_ns_session *s, const char *label, const cordon_targets *t,
+		     const cordon_caller *c, cordon_error **err);
 
 /* Build the view, preserve it in place of a stale one, and enter it. Same
  * conditions as cordon_view_join. -ENOSYS (err untouched, nothing done)
  * where the kernel cannot build views (cordon_view_supported). */
-int cordon_view_build(const struct cordon_ns_session *s, const char *label,
-		      const cordon_targets *t, const cordon_caller *c, cordon_error **err);
+int cordon_view_build(const struct cordon_ns_session *s, const char *label, const cordon_targets *t,
+		      const cordon_caller *c, cordon_error **err);
 
 /* Can this kernel build views (mount_setattr, Linux 5.12)? Without it the
  * launcher goes on without one, and `cordon debug confinement` says so. */
@@ -92,4 +92,3 @@ int cordon_views_discard(int ns_dirfd, const char *instance, cordon_error **err)
  * namespace with inode snap_ns: the targets, and the identity and time of
  * each directory whose entries the view copies as placeholders (stat). */
 char *cordon_view_stamp(const cordon_targets *t, const cordon_caller *c, uint64_t snap_ns);
-

@@ -1,7 +1,8 @@
-/* run: hand over to the launcher at once. */
+/* run: hand over to the launcher at once (with --pty: through a pty relay). */
 #include "cli.h"
 #include "config.h"
 #include "hostinfo.h"
+#include "pty_relay.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -13,11 +14,20 @@
 
 extern char **environ;
 
+#define RUN_USAGE "usage: cordon run [--pty] SNAP.APP [ARGS...]"
+
 int cmd_run(int argc, char **argv, cordon_error **err)
 {
-	if (argc < 2)
-		return cordon_err_msg(err, EINVAL, "usage: cordon run SNAP.APP [ARGS...]");
-	const char *target = argv[1];
+	/* Flags come before the app's name, as with `snap run`: everything
+	 * after it is the app's. Only string compares: without --pty the
+	 * launch makes exactly the system calls it always made. */
+	bool pty = argc > 1 && strcmp(argv[1], "--pty") == 0;
+	int first = pty ? 2 : 1;
+	if (argc <= first)
+		return cordon_err_msg(err, EINVAL, RUN_USAGE);
+	const char *target = argv[first];
+	if (target[0] == '-') /* no snap or app name starts with one */
+		return cordon_err_msg(err, EINVAL, "unknown option %s; " RUN_USAGE, target);
 	_cleanup_free_ char *label = NULL;
 	const char *dot = strchr(target, '.');
 	if (dot != NULL) {
@@ -34,8 +44,14 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 	char **args = xcalloc((size_t)argc + 2, sizeof *args);
 	args[0] = (char *)confine;
 	args[1] = label;
-	for (int i = 2; i < argc; i++)
-		args[i] = argv[i];
+	for (int i = first + 1; i < argc; i++)
+		args[i - first + 1] = argv[i];
+	if (pty) {
+		/* the app on a terminal of its own, relayed (pty_relay.h) */
+		int r = pty_run(confine, args, environ, err);
+		free(args);
+		return r;
+	}
 	execve(confine, args, environ);
 	int e = errno;
 	free(args);

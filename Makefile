@@ -8,13 +8,22 @@ TEST_BUILD ?= build-test
 TEST_PREFIX ?= /run/cordon-check/prefix
 TEST_ROOT ?= /run/cordon-check/root
 ASAN_BUILD ?= build-asan
+# The fuzzers (tests/fuzz): clang, libFuzzer, ASan+UBSan. check-fuzz runs each
+# harness FUZZ_CHECK_SECONDS, `make fuzz` FUZZ_SECONDS (FUZZ_SECONDS=3600 make fuzz).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CHECK_SECONDS ?= 20
+FUZZ_SECONDS ?= 600
 
 BUILD_DEPS := gcc libc6-dev pkg-config meson ninja-build libyaml-dev libsqlite3-dev libseccomp-dev
 RUN_DEPS := squashfs-tools
 TEST_DEPS := python3 apparmor passwd util-linux
 BENCH_DEPS := hyperfine bubblewrap firejail
+# libclang-rt-dev holds libFuzzer's runtime (libclang_rt.fuzzer-x86_64.a);
+# llvm, llvm-symbolizer (stacks by name, and tests/fuzz/lsan.supp matches names)
+FUZZ_DEPS := clang libclang-rt-dev llvm
 
-.PHONY: all deps install uninstall check check-unit check-asan check-integration demo bench bench-scale clean
+.PHONY: all deps install uninstall check check-unit check-asan check-integration check-fuzz \
+	fuzz fuzz-build demo bench bench-scale clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -41,8 +50,8 @@ $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 
 check: deps
-	@tools/install-deps.sh $(TEST_DEPS)
-	$(MAKE) check-unit check-asan check-integration
+	@tools/install-deps.sh $(TEST_DEPS) $(FUZZ_DEPS)
+	$(MAKE) check-unit check-asan check-integration check-fuzz
 
 check-unit: $(TEST_BUILD)/build.ninja
 	ninja -C $(TEST_BUILD)
@@ -59,6 +68,22 @@ check-integration: $(TEST_BUILD)/build.ninja
 	python3 tests/integration/run.py --build $(TEST_BUILD) --prefix $(TEST_PREFIX) \
 		--system-root $(TEST_ROOT)
 
+$(FUZZ_BUILD)/build.ninja:
+	@tools/install-deps.sh $(BUILD_DEPS) $(FUZZ_DEPS)
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true
+
+fuzz-build: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz_manifest tests/fuzz/fuzz_definitions \
+		tests/fuzz/fuzz_seccomp tests/fuzz/fuzz_policy tests/fuzz/fuzz_seed
+
+# A crash, leak, timeout or sanitizer report fails the target; the input is
+# left in $(FUZZ_BUILD)/fuzz/crashes/ and its path printed.
+check-fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_CHECK_SECONDS)
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 demo: deps install
 	demo/demo.sh "$(PREFIX)"
 
@@ -72,4 +97,4 @@ bench-scale: deps install
 	bench/scale.sh "$(PREFIX)"
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -499,6 +499,13 @@ static int parse_arg(const struct pos *p, const char *tok, unsigned arg, bool de
 		c->op = CORDON_SC_MASKED_EQ;
 		c->mask = 0xffffffffu;
 	}
+	/* libseccomp compares (arg & MASK) == (VALUE & MASK): bits of VALUE
+	 * outside MASK would be dropped, and a rule that never matches as
+	 * written (MASK and VALUE swapped, as snapd writes MASK|VALUE) would
+	 * match calls, an allow rule allowing more than it says. */
+	if (c->op == CORDON_SC_MASKED_EQ && (c->value & ~c->mask) != 0)
+		return cordon_err_msg(err, EINVAL, "%s:%u: value \"%s\" has bits outside its mask",
+				      p->source, p->line, tok);
 	return 0;
 }
 

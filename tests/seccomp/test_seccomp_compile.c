@@ -191,6 +191,13 @@ static void test_errors(void)
 	check_error("read 0x\n", "t.txt:1: invalid value \"0x\"");
 	check_error("read A|\n", "t.txt:1: invalid value \"A|\"");
 	check_error("read &5\n", "t.txt:1: invalid value \"&5\"");
+	/* libseccomp masks the value too: this would allow quotactl(0) */
+	check_error("quotactl &0xf=0x10\n",
+		    "t.txt:1: value \"&0xf=0x10\" has bits outside its mask");
+	/* libseccomp would lose part of one (kcmp(5, 0) allowed) */
+	check_error("kcmp\n~kcmp >5\n~kcmp >0 0\n",
+		    "t.txt:3: \"kcmp\" compares argument 0 by order as t.txt:2 does: "
+		    "libseccomp would lose one of them");
 	check_error("read 99999999999999999999\n",
 		    "t.txt:1: invalid value \"99999999999999999999\"");
 	check_error("read 1 2 3 4 5 6 7\n", "t.txt:1: too many arguments for \"read\" (at most 6)");

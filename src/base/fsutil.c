@@ -49,58 +49,82 @@ static int check_root_owned(int fd, const char *what, cordon_error **err)
 	return 0;
 }
 
-static int walk(const char *abs_path, int flags, bool root_owned, cordon_error **err)
+/* The one walk from / down an absolute path, a component at a time with
+ * O_NOFOLLOW: a symlink anywhere on the way is refused (ELOOP/ENOTDIR), so
+ * nobody who can write a directory on the way redirects a privileged open. */
+typedef struct walk_opts {
+	int flags;	 /* open flags of the last component (O_PATH on the way) */
+	bool root_owned; /* each step root's, not writable by group or others */
+	bool create;	 /* make what is missing: mode 0000, then uid:gid mode */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+} walk_opts;
+
+static int walk(const char *abs_path, const walk_opts *o, cordon_error **err)
 {
 	if (abs_path[0] != '/')
 		return cordon_err_msg(err, EINVAL, "path %s is not absolute", abs_path);
-	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* fchown/fchmod need a real fd at each step that may be created */
+	int step_flags = o->create ? O_RDONLY : O_PATH;
+	int fd = open("/", step_flags | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return cordon_err(err, errno, "open /");
-	if (root_owned) {
-		int r = check_root_owned(fd, "/", err);
-		if (r < 0) {
-			close(fd);
-			return r;
-		}
-	}
+	int r = o->root_owned ? check_root_owned(fd, "/", err) : 0;
 	const char *p = abs_path;
 	char name[NAME_MAX + 1];
-	for (;;) {
-		int r = next_component(&p, name, sizeof name);
+	while (r == 0) {
+		r = next_component(&p, name, sizeof name);
 		if (r < 0) {
-			close(fd);
-			return cordon_err(err, -r, "walk %s", abs_path);
+			r = cordon_err(err, -r, "walk %s", abs_path);
+			break;
 		}
 		if (r == 0)
 			break;
-		bool last = (*p == '\0' || strspn(p, "/") == strlen(p));
-		int nflags = last ? flags : O_PATH;
-		int nfd = openat(fd, name, nflags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int e = errno;
-		close(fd);
-		if (nfd < 0)
-			return cordon_err(err, e, "open %s (at %s)", abs_path, name);
-		fd = nfd;
-		if (root_owned) {
-			r = check_root_owned(fd, abs_path, err);
-			if (r < 0) {
-				close(fd);
-				return r;
+		r = 0;
+		bool created = false;
+		if (o->create) {
+			/* 0000 until it has its owner and mode: nobody
+			 * uses it half-made (snap-confine's pattern) */
+			if (mkdirat(fd, name, 0000) == 0)
+				created = true;
+			else if (errno != EEXIST) {
+				r = cordon_err(err, errno, "mkdir %s (at %s)", abs_path, name);
+				break;
 			}
 		}
-	}
-	if ((flags & O_PATH) == 0 && strcmp(abs_path, "/") == 0) {
+		bool last = (*p == '\0' || strspn(p, "/") == strlen(p));
+		int nfd = openat(fd, name,
+				 (last ? o->flags : step_flags) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
 		close(fd);
-		fd = open("/", flags | O_DIRECTORY | O_CLOEXEC);
+		fd = nfd;
+		if (fd < 0) {
+			r = cordon_err(err, e, "open %s (at %s)", abs_path, name);
+			break;
+		}
+		if (created && (fchown(fd, o->uid, o->gid) < 0 || fchmod(fd, o->mode) < 0))
+			r = cordon_err(err, errno, "set owner and mode of %s", abs_path);
+		else if (o->root_owned)
+			r = check_root_owned(fd, abs_path, err);
+	}
+	if (r == 0 && (o->flags & O_PATH) == 0 && strcmp(abs_path, "/") == 0) {
+		close(fd);
+		fd = open("/", o->flags | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
-			return cordon_err(err, errno, "open /");
+			r = cordon_err(err, errno, "open /");
+	}
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
 	}
 	return fd;
 }
 
 int fs_open_dir(const char *abs_path, int flags, cordon_error **err)
 {
-	return walk(abs_path, flags, false, err);
+	return walk(abs_path, &(walk_opts){.flags = flags}, err);
 }
 
 int fs_open_path_nofollow(const char *abs_path)
@@ -110,7 +134,7 @@ int fs_open_path_nofollow(const char *abs_path)
 	const char *slash = strrchr(abs_path, '/');
 	_cleanup_free_ char *dir = slash == abs_path ? xstrdup("/")
 						     : xstrndup(abs_path, (size_t)(slash - abs_path));
-	int dfd = walk(dir, O_PATH, false, NULL);
+	int dfd = walk(dir, &(walk_opts){.flags = O_PATH}, NULL);
 	if (dfd < 0)
 		return dfd;
 	if (slash[1] == '\0')
@@ -146,7 +170,7 @@ int fs_glob(const char *pattern, strv *out, cordon_error **err)
 
 int fs_open_dir_root_owned(const char *abs_path, cordon_error **err)
 {
-	return walk(abs_path, O_RDONLY, true, err);
+	return walk(abs_path, &(walk_opts){.flags = O_RDONLY, .root_owned = true}, err);
 }
 
 int fs_ensure_dir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
@@ -189,42 +213,8 @@ int fs_ensure_dir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t 
 
 int fs_mkdir_p(const char *abs_path, mode_t mode, uid_t uid, gid_t gid, cordon_error **err)
 {
-	if (abs_path[0] != '/')
-		return cordon_err_msg(err, EINVAL, "path %s is not absolute", abs_path);
-	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return cordon_err(err, errno, "open /");
-	const char *p = abs_path;
-	char name[NAME_MAX + 1];
-	for (;;) {
-		int r = next_component(&p, name, sizeof name);
-		if (r < 0) {
-			close(fd);
-			return cordon_err(err, -r, "walk %s", abs_path);
-		}
-		if (r == 0)
-			break;
-		bool created = false;
-		if (mkdirat(fd, name, 0000) == 0)
-			created = true;
-		else if (errno != EEXIST) {
-			int e = errno;
-			close(fd);
-			return cordon_err(err, e, "mkdir %s (at %s)", abs_path, name);
-		}
-		int nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int e = errno;
-		close(fd);
-		if (nfd < 0)
-			return cordon_err(err, e, "open %s (at %s)", abs_path, name);
-		fd = nfd;
-		if (created && (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0)) {
-			e = errno;
-			close(fd);
-			return cordon_err(err, e, "set owner and mode of %s", abs_path);
-		}
-	}
-	return fd;
+	walk_opts o = {.flags = O_RDONLY, .create = true, .mode = mode, .uid = uid, .gid = gid};
+	return walk(abs_path, &o, err);
 }
 
 int fs_read_at(int dirfd, const char *name, size_t max, char **data, size_t *len,
@@ -258,6 +248,20 @@ int fs_read_at(int dirfd, const char *name, size_t max, char **data, size_t *len
 	*len = b.len;
 	*data = buf_steal(&b);
 	return 0;
+}
+
+char *fs_readlink_at(int dirfd, const char *name)
+{
+	char *text = xmalloc(PATH_MAX);
+	ssize_t n = readlinkat(dirfd, name, text, PATH_MAX);
+	if (n >= 0 && n < PATH_MAX) {
+		text[n] = '\0';
+		return text;
+	}
+	int e = n < 0 ? errno : ENAMETOOLONG;
+	free(text);
+	errno = e;
+	return NULL;
 }
 
 int fs_read_path(const char *path, size_t max, char **data, size_t *len, cordon_error **err)
@@ -442,11 +446,9 @@ int fs_copy_tree_at(int src_dirfd, const char *src, int dst_dirfd, const char *d
 	if (fstatat(src_dirfd, src, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return cordon_err(err, errno, "stat %s", src);
 	if (S_ISLNK(st.st_mode)) {
-		char target[PATH_MAX];
-		ssize_t n = readlinkat(src_dirfd, src, target, sizeof target - 1);
-		if (n < 0)
+		_cleanup_free_ char *target = fs_readlink_at(src_dirfd, src);
+		if (target == NULL)
 			return cordon_err(err, errno, "readlink %s", src);
-		target[n] = '\0';
 		if (symlinkat(target, dst_dirfd, dst) < 0)
 			return cordon_err(err, errno, "symlink %s", dst);
 		if (fchownat(dst_dirfd, dst, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)

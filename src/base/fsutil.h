@@ -40,10 +40,16 @@ int fs_mkdir_p(const char *abs_path, mode_t mode, uid_t uid, gid_t gid, cordon_e
 int fs_ensure_dir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
 		     cordon_error **err);
 
-/* Read a whole regular file (no symlink, at most max bytes). */
+/* Read a whole regular file (no symlink, at most max bytes). Files of
+ * /proc and /sys (size 0 to stat) are read to their end too. */
 int fs_read_at(int dirfd, const char *name, size_t max, char **data, size_t *len,
 	       cordon_error **err);
 int fs_read_path(const char *path, size_t max, char **data, size_t *len, cordon_error **err);
+
+/* The bound for a text file the kernel writes (/proc, cgroupfs): no fixed
+ * buffer, as they grow with the system (/proc/<pid>/status with the
+ * supplementary groups, up to 65536 of them; mountinfo with the mounts). */
+#define FS_KERNEL_TEXT_MAX ((size_t)64 << 20)
 
 /* Write atomically: a temporary file in the same directory, fsync, rename,
  * fsync of the directory. */
@@ -63,6 +69,11 @@ int fs_copy_tree_at(int src_dirfd, const char *src, int dst_dirfd, const char *d
 		    cordon_error **err);
 
 /* Replace (or create) a symlink atomically: symlink to a temp name, rename. */
+/* A symlink's text, malloc'd; NULL with errno set on failure. The kernel
+ * caps a link at PATH_MAX - 1 bytes, and a /proc/<pid>/fd link at a page: a
+ * text that fills the buffer anyway is refused (ENAMETOOLONG), never cut. */
+char *fs_readlink_at(int dirfd, const char *name);
+
 int fs_symlink_atomic_at(const char *target, int dirfd, const char *name, cordon_error **err);
 
 /* True if the path is a mount point (compares mount ids). */

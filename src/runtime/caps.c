@@ -30,6 +30,7 @@
  * Every change here lowers privilege, so the order only has to keep
  * CAP_SETPCAP effective until the last step that needs it. */
 #include "caps.h"
+#include "fsutil.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -191,15 +192,11 @@ static int limit_nice(cordon_error **err)
  * prctl per capability. */
 static int status_sets(uint64_t *bnd, uint64_t *amb)
 {
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	char b[4096];
-	ssize_t n = read(fd, b, sizeof b - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	b[n] = '\0';
+	_cleanup_free_ char *b = NULL;
+	size_t len;
+	int r = fs_read_path("/proc/self/status", FS_KERNEL_TEXT_MAX, &b, &len, NULL);
+	if (r < 0)
+		return r;
 	const char *pb = strstr(b, "\nCapBnd:\t"), *pa = strstr(b, "\nCapAmb:\t");
 	if (pb == NULL || pa == NULL)
 		return -EIO;

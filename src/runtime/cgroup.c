@@ -98,27 +98,11 @@ void cordon_cgroup_parse_mountinfo(const char *text, cordon_cgroup_mounts *m)
 	}
 }
 
-/* Read a whole file from dirfd (no symlink), without a size guess. */
+/* A whole kernel text file from dirfd (no symlink). */
 static int read_all_at(int dirfd, const char *name, char **out, cordon_error **err)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return cordon_err(err, errno, "open %s", name);
-	_cleanup_buf_ buf b = {0};
-	char chunk[4096];
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return cordon_err(err, errno, "read %s", name);
-		}
-		if (r == 0)
-			break;
-		buf_add(&b, chunk, (size_t)r);
-	}
-	*out = buf_steal(&b);
-	return 0;
+	size_t len;
+	return fs_read_at(dirfd, name, FS_KERNEL_TEXT_MAX, out, &len, err);
 }
 
 static bool fs_is(const char *path, unsigned long magic)
@@ -174,7 +158,7 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static const char *parent_name(const cordon_cgroup_cfg *cfg)
+const char *cordon_cgroup_parent(const cordon_cgroup_cfg *cfg)
 {
 	return cfg->parent ? cfg->parent : CORDON_CGROUP_PARENT;
 }
@@ -485,12 +469,9 @@ static int check_names(const char *parent, const char *label, cordon_error **err
 /* Threads: field of /proc/self/status. */
 static bool single_threaded(void)
 {
-	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	char b[2048];
-	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof b - 1);
-	if (n <= 0)
+	_cleanup_free_ char *b = NULL;
+	if (read_all_at(AT_FDCWD, "/proc/self/status", &b, NULL) < 0)
 		return false;
-	b[n] = '\0';
 	const char *t = strstr(b, "\nThreads:\t");
 	return t != NULL && strtol(t + 10, NULL, 10) == 1;
 }
@@ -498,7 +479,7 @@ static bool single_threaded(void)
 int cordon_cgroup_enter(const cordon_cgroup_cfg *cfg, const cordon_policy *p, pid_t pid,
 			cordon_error **err)
 {
-	const char *parent = parent_name(cfg);
+	const char *parent = cordon_cgroup_parent(cfg);
 	int ret = check_names(parent, p->label, err);
 	if (ret < 0)
 		return ret;
@@ -615,7 +596,7 @@ static int remove_label_in(int root, const char *where, const void *arg, cordon_
 
 int cordon_cgroup_remove_label(const cordon_cgroup_cfg *cfg, const char *label, cordon_error **err)
 {
-	label_arg a = {parent_name(cfg), label};
+	label_arg a = {cordon_cgroup_parent(cfg), label};
 	int ret = check_names(a.parent, label, err);
 	if (ret < 0)
 		return ret;
@@ -682,7 +663,7 @@ static int remove_parent_in(int root, const char *where, const void *arg, cordon
 
 int cordon_cgroup_remove_parent(const cordon_cgroup_cfg *cfg, cordon_error **err)
 {
-	const char *parent = parent_name(cfg);
+	const char *parent = cordon_cgroup_parent(cfg);
 	if (!valid_name(parent))
 		return cordon_err_msg(err, EINVAL, "cgroup parent \"%s\": not a plain name",
 				      parent);

@@ -49,6 +49,10 @@ typedef struct cordon_cgroup_cfg {
 #include "config.h"
 #define CORDON_CGROUP_PARENT CORDON_CGROUP_PARENT_NAME
 
+/* The parent cgroup's name for cfg: its own, else the built-in default. The
+ * one place that default is applied (launch, namespace discard, removal). */
+const char *cordon_cgroup_parent(const cordon_cgroup_cfg *cfg);
+
 /* Resolve p->devices to cordon_dev_allow entries (read, write and mknod):
  * numeric rules are copied, path rules are globbed and each match's st_rdev
  * taken (missing nodes are skipped: a device plugged in

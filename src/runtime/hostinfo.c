@@ -71,12 +71,17 @@ static void detect_seccomp(cordon_hostinfo *h)
 	h->seccomp_errno_logged = logged && has_word(logged, "errno");
 }
 
-static void detect_apparmor(cordon_hostinfo *h)
+bool cordon_apparmor_enabled(void)
 {
-	_cleanup_free_ char *en = read_small("/sys/module/apparmor/parameters/enabled");
-	struct stat st;
-	h->apparmor = (en && en[0] == 'Y') ||
-		      (stat("/sys/kernel/security/apparmor", &st) == 0 && S_ISDIR(st.st_mode));
+	/* The module's own switch (Y unless built out or apparmor=0 at boot):
+	 * sysfs is mounted wherever the launcher runs, securityfs not always. */
+	int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	char c = 'N';
+	ssize_t n = read(fd, &c, 1);
+	close(fd);
+	return n == 1 && c == 'Y';
 }
 
 static void detect_userns(cordon_hostinfo *h)
@@ -110,7 +115,7 @@ int cordon_hostinfo_detect(cordon_hostinfo *h, cordon_error **err)
 		int probe = cordon_devices_bpf_probe();
 		h->devices_bpf = probe < 0 ? -1 : probe;
 	}
-	detect_apparmor(h);
+	h->apparmor = cordon_apparmor_enabled();
 	detect_userns(h);
 	h->no_view = !cordon_view_supported();
 	return 0;

@@ -26,6 +26,10 @@ typedef struct cordon_hostinfo {
 int cordon_hostinfo_detect(cordon_hostinfo *h, cordon_error **err);
 void cordon_hostinfo_free(cordon_hostinfo *h);
 
+/* Whether the kernel enforces AppArmor: the one test the launcher (change
+ * profile on exec), the store (load profiles) and the report share. */
+bool cordon_apparmor_enabled(void);
+
 /* The report, one string per line: "strict" or "partial"; then one line per
  * missing or incomplete mechanism, naming it ("landlock: ABI 2, no network
  * rules"); then one informational line per mechanism in use. "partial" iff

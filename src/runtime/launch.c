@@ -2,6 +2,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "fsutil.h"
+#include "hostinfo.h"
 #include "landlock.h"
 #include "mountns.h"
 #include "paths.h"
@@ -186,7 +187,9 @@ static int make_user_dirs(const cordon_launch_args *a, const cordon_policy *p,
 		const char *name;
 		mode_t mode;
 	} steps[] = {{"snap", 0700}, {p->instance_name, 0755}};
-	int dir = dup(home);
+	int dir = fcntl(home, F_DUPFD_CLOEXEC, 0);
+	if (dir < 0)
+		r = cordon_err(err, errno, "open %s", a->home);
 	for (size_t i = 0; i < ARRAY_SIZE(steps) && dir >= 0; i++) {
 		if (mkdirat(dir, steps[i].name, steps[i].mode) < 0 && errno != EEXIST) {
 			r = cordon_err(err, errno, "create %s/snap/%s", a->home, p->instance_name);
@@ -204,10 +207,12 @@ static int make_user_dirs(const cordon_launch_args *a, const cordon_policy *p,
 			if (mkdirat(dir, leaves[i], 0755) < 0 && errno != EEXIST)
 				r = cordon_err(err, errno, "create %s/snap/%s/%s", a->home,
 					       p->instance_name, leaves[i]);
-		char cur[64];
-		ssize_t n = readlinkat(dir, "current", cur, sizeof cur - 1);
-		if (r == 0 && (n < 0 || (size_t)n != strlen(p->revision) ||
-			       strncmp(cur, p->revision, (size_t)n) != 0))
+		/* One byte more than the revision: a longer link reads as
+		 * different instead of as a truncated match. */
+		size_t want = strlen(p->revision);
+		_cleanup_free_ char *cur = xmalloc(want + 1);
+		ssize_t n = readlinkat(dir, "current", cur, want + 1);
+		if (r == 0 && (n < 0 || (size_t)n != want || memcmp(cur, p->revision, want) != 0))
 			r = fs_symlink_atomic_at(p->revision, dir, "current", err);
 	}
 	if (dir >= 0)
@@ -300,17 +305,10 @@ static int enter_apparmor(const cordon_policy *p, cordon_error **err)
 {
 	if (p->apparmor_profile == NULL || p->apparmor_profile[0] == '\0')
 		return 0;
-	char enabled = 'N';
-	int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!cordon_apparmor_enabled())
 		return 0; /* no AppArmor in this kernel: Landlock alone enforces */
-	if (read(fd, &enabled, 1) != 1)
-		enabled = 'N';
-	close(fd);
-	if (enabled != 'Y')
-		return 0;
 	_cleanup_free_ char *cmd = xasprintf("exec %s", p->apparmor_profile);
-	fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+	int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -376,7 +374,7 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 		/* 3, 4. the snap's mount namespace with its private /tmp, and
 		 * its IPC namespace */
 		r = cordon_mountns_enter(&paths, &p,
-					 a->cgroup.parent ? a->cgroup.parent : CORDON_CGROUP_PARENT,
+					 cordon_cgroup_parent(&a->cgroup),
 					 a->lock_timeout_ms, &ns, err);
 		if (r < 0)
 			goto out;

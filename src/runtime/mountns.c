@@ -1,29 +1,21 @@
 #include "mountns.h"
 #include "snapmount.h"
 #include "fsutil.h"
+#include "nsdir.h"
 #include "view.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <sched.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
-#ifndef NSFS_MAGIC
-#define NSFS_MAGIC 0x6e736673
-#endif
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
 #endif
@@ -32,9 +24,6 @@
 #endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
-#ifndef NS_GET_MNTNS_ID
-#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
 #endif
 
 /* The kernel hands out namespace ids in per-CPU batches of 4096. */
@@ -45,84 +34,18 @@ static char *proc_fd(int fd)
 	return xasprintf("/proc/self/fd/%d", fd);
 }
 
-/* The directory holding preserved namespaces must be a private mount: an
- * nsfs bind inside it must never propagate to another namespace (it would
- * pin namespaces in loops the kernel refuses, and leak them to the host).
- * And root's alone (0700): anyone who can open a preserved namespace's file
- * keeps that namespace alive, and with it a removed snap's mounts and loop
- * device. */
-static int prepare_ns_dir(const cordon_paths *paths, int *dirfd, cordon_error **err)
-{
-	_cleanup_close_ int fd = fs_mkdir_p(paths->ns_dir, 0700, 0, 0, err);
-	if (fd < 0)
-		return fd;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return cordon_err(err, errno, "stat %s", paths->ns_dir);
-	if (st.st_uid != 0)
-		return cordon_err_msg(err, EPERM, "%s is not owned by root; refusing to use it",
-				      paths->ns_dir);
-	/* made by an older cordon with 0755 */
-	if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
-		return cordon_err(err, errno, "chmod %s", paths->ns_dir);
-	bool mounted = false;
-	_cleanup_close_ int parent = fs_open_dir(paths->run_dir, O_RDONLY, err);
-	if (parent < 0)
-		return parent;
-	int r = fs_is_mountpoint_at(parent, "ns", &mounted, err);
-	if (r < 0)
-		return r;
-	if (!mounted) {
-		_cleanup_close_ int lock = openat(parent, "ns.lock",
-						  O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (lock < 0)
-			return cordon_err(err, errno, "open %s/ns.lock", paths->run_dir);
-		while (flock(lock, LOCK_EX) < 0)
-			if (errno != EINTR)
-				return cordon_err(err, errno, "lock %s/ns.lock", paths->run_dir);
-		r = fs_is_mountpoint_at(parent, "ns", &mounted, err);
-		if (r < 0)
-			return r;
-		if (!mounted) {
-			_cleanup_free_ char *p = proc_fd(fd);
-			if (mount(p, p, NULL, MS_BIND, NULL) < 0)
-				return cordon_err(err, errno, "bind %s on itself", paths->ns_dir);
-		}
-		/* Bound now, by us or by a launch that held the lock first:
-		 * the fd opened above names the directory beneath the bind,
-		 * which MS_PRIVATE below would refuse (EINVAL). */
-		close(fd);
-		fd = fs_open_dir(paths->ns_dir, O_RDONLY, err);
-		if (fd < 0)
-			return fd;
-	}
-	_cleanup_free_ char *p = proc_fd(fd);
-	if (mount(NULL, p, NULL, MS_PRIVATE, NULL) < 0)
-		return cordon_err(err, errno, "make %s private", paths->ns_dir);
-	*dirfd = steal_fd(fd);
-	return 0;
-}
-
-static int mntns_id(int nsfd, uint64_t *id)
-{
-	if (ioctl(nsfd, NS_GET_MNTNS_ID, id) < 0)
-		return -errno;
-	return 0;
-}
-
 /* Does /proc/<pid>/cgroup put the process in a label cgroup of the snap
  * (<parent>/snap.<instance>.<app> or .hook.<hook>, in any hierarchy)? */
 static bool in_snap_cgroup(const char *pid, const char *needle)
 {
 	_cleanup_free_ char *p = xasprintf("/proc/%s/cgroup", pid);
-	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = fs_read_path(p, FS_KERNEL_TEXT_MAX, &text, &len, NULL);
+	if (r == -ENOENT || r == -ESRCH)
 		return false; /* gone meanwhile */
-	char text[4096];
-	ssize_t n = read(fd, text, sizeof text - 1);
-	if (n <= 0)
-		return false;
-	text[n] = '\0';
+	if (r < 0)
+		return true; /* unknown: the namespace stays */
 	return strstr(text, needle) != NULL;
 }
 
@@ -208,73 +131,6 @@ static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd
 	return 0;
 }
 
-/* unshare(CLONE_NEWNS) into a namespace whose id is larger than that of
- * `host`, the one that will bind the new one's nsfs file; returns an fd of
- * the new namespace, which the process is in.
- *
- * Linux 6.18 hands out mount namespace ids from per-CPU batches (4096 ids
- * each), so a new namespace may get a smaller id than the host's, and the
- * kernel's loop check then refuses the preserving bind with EINVAL (snapd's
- * LP: #2161539; fixed in 6.19). Unsharing again on the same CPU draws from
- * the same batch: when the caller is pinned to one CPU (taskset, a cpuset),
- * thousands of tries could stay below. A CPU whose batch is newer than the
- * host's (the one the host namespace came from, at least) gives a larger id
- * at once, so each further try runs on the next CPU; the caller's affinity
- * is restored afterwards. A kernel without NS_GET_MNTNS_ID has no such ids
- * and no such check. */
-int cordon_unshare_mntns_newer(int host, cordon_error **err)
-{
-	uint64_t host_id = 0, new_id = 0;
-	bool have_ids = mntns_id(host, &host_id) == 0;
-	cpu_set_t caller;
-	bool moved = false;
-	int ret = -1;
-	if (sched_getaffinity(0, sizeof caller, &caller) < 0)
-		return cordon_err(err, errno, "sched_getaffinity");
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	if (ncpu < 1 || ncpu > CPU_SETSIZE)
-		ncpu = CPU_SETSIZE;
-	int cpu = sched_getcpu();
-	/* every CPU twice, then the rest of a batch on the last one */
-	for (int i = 0; i < 2 * ncpu + NS_ID_BATCH; i++) {
-		if (unshare(CLONE_NEWNS) < 0) {
-			ret = cordon_err(err, errno, "unshare mount namespace");
-			break;
-		}
-		int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			ret = cordon_err(err, errno, "open new mount namespace");
-			break;
-		}
-		if (!have_ids || mntns_id(fd, &new_id) < 0 || new_id > host_id) {
-			ret = fd;
-			break;
-		}
-		close(fd);
-		/* next CPU this process may run on (cpuset limits give
-		 * EINVAL: skip those) */
-		for (int tries = 0; tries < ncpu && i < 2 * ncpu; tries++) {
-			cpu = (int)((cpu + 1) % ncpu);
-			cpu_set_t one;
-			CPU_ZERO(&one);
-			CPU_SET(cpu, &one);
-			if (sched_setaffinity(0, sizeof one, &one) == 0) {
-				moved = true;
-				break;
-			}
-		}
-	}
-	if (ret == -1)
-		ret = cordon_err_msg(err, EAGAIN, "mount namespace id stays below the host's");
-	if (moved && sched_setaffinity(0, sizeof caller, &caller) < 0) {
-		int e = errno;
-		if (ret >= 0)
-			close(ret);
-		return cordon_err(err, e, "restore the CPU affinity");
-	}
-	return ret;
-}
-
 /* Create the namespace, preserve it as <dir>/<name>.mnt, and stay in it. */
 static int create_ns(const cordon_paths *paths, int dirfd, const char *mntname,
 		     const cordon_policy *p, int tmpfd, cordon_error **err)
@@ -293,13 +149,10 @@ static int create_ns(const cordon_paths *paths, int dirfd, const char *mntname,
 	/* Back to the host to preserve it: bind the nsfs file there. */
 	if (setns(host, CLONE_NEWNS) < 0)
 		return cordon_err(err, errno, "return to the host mount namespace");
-	_cleanup_close_ int f =
-		openat(dirfd, mntname, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0000);
-	if (f < 0)
-		return cordon_err(err, errno, "create %s", mntname);
-	_cleanup_free_ char *src = proc_fd(newns), *dst = proc_fd(f);
-	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
-		return cordon_err(err, errno, "preserve mount namespace as %s", mntname);
+	_cleanup_free_ char *src = proc_fd(newns);
+	r = cordon_ns_preserve(dirfd, mntname, src, err);
+	if (r < 0)
+		return r;
 	if (setns(newns, CLONE_NEWNS) < 0)
 		return cordon_err(err, errno, "enter the new mount namespace");
 	return 0;
@@ -337,46 +190,6 @@ static int join_ns(int nsfd, const char *mntname, const char *revision_dir,
 	return 0;
 }
 
-int cordon_ns_lock(int dirfd, const char *instance, int timeout_ms, cordon_error **err)
-{
-	_cleanup_free_ char *lockname = xasprintf("%s.lock", instance);
-	_cleanup_close_ int lock =
-		openat(dirfd, lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (lock < 0)
-		return cordon_err(err, errno, "open %s", lockname);
-	if (timeout_ms < 0) {
-		while (flock(lock, LOCK_EX) < 0)
-			if (errno != EINTR)
-				return cordon_err(err, errno, "lock %s", lockname);
-		return steal_fd(lock);
-	}
-	/* A holder that never lets go (stuck, or stopped by whoever started
-	 * it) must not hang every other launch of the snap: poll, then give up
-	 * with a message that says why. */
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	long delay_us = 200;
-	while (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno != EWOULDBLOCK)
-			return cordon_err(err, errno, "lock %s", lockname);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long waited_ms = (now.tv_sec - start.tv_sec) * 1000 +
-				 (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (waited_ms >= timeout_ms)
-			return cordon_err_msg(err, ETIMEDOUT,
-					      "snap %s is busy: another launch or change has held its "
-					      "namespace lock for %d.%03d s; try again later",
-					      instance, timeout_ms / 1000, timeout_ms % 1000);
-		struct timespec ts = {0, delay_us * 1000};
-		nanosleep(&ts, NULL);
-		if (delay_us < 20000)
-			delay_us *= 2;
-	}
-	return steal_fd(lock);
-}
-
 /* The snap's SysV IPC namespace, one per snap and preserved like its mount
  * namespace (<ns dir>/<instance>.ipc), so its commands share message queues,
  * semaphores and shared memory with each other and with nothing else: the
@@ -386,34 +199,15 @@ int cordon_ns_lock(int dirfd, const char *instance, int timeout_ms, cordon_error
 static int enter_ipc_ns(int dirfd, const char *instance, cordon_error **err)
 {
 	_cleanup_free_ char *name = xasprintf("%s.ipc", instance);
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct statfs sfs;
-	if (fd >= 0 && fstatfs(fd, &sfs) == 0 && (uint32_t)sfs.f_type == NSFS_MAGIC) {
+	_cleanup_close_ int fd = cordon_ns_open_preserved(dirfd, name);
+	if (fd >= 0) {
 		if (setns(fd, CLONE_NEWIPC) < 0)
 			return cordon_err(err, errno, "join the IPC namespace %s", name);
 		return 0;
 	}
 	if (unshare(CLONE_NEWIPC) < 0)
 		return cordon_err(err, errno, "unshare the IPC namespace");
-	_cleanup_close_ int f = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0000);
-	if (f < 0)
-		return cordon_err(err, errno, "create %s", name);
-	_cleanup_free_ char *dst = xasprintf("/proc/self/fd/%d", f);
-	if (mount("/proc/self/ns/ipc", dst, NULL, MS_BIND, NULL) < 0)
-		return cordon_err(err, errno, "preserve the IPC namespace as %s", name);
-	return 0;
-}
-
-void cordon_ns_session_end(cordon_ns_session *s)
-{
-	if (s->dirfd >= 0)
-		close(s->dirfd);
-	if (s->host_ns >= 0)
-		close(s->host_ns);
-	if (s->lock >= 0)
-		close(s->lock);
-	free(s->stage);
-	*s = (cordon_ns_session){.dirfd = -1, .host_ns = -1, .lock = -1};
+	return cordon_ns_preserve(dirfd, name, "/proc/self/ns/ipc", err);
 }
 
 static int join_or_create(const cordon_paths *paths, const cordon_policy *p,
@@ -422,35 +216,24 @@ static int join_or_create(const cordon_paths *paths, const cordon_policy *p,
 	_cleanup_free_ char *mntname = xasprintf("%s.mnt", p->instance_name);
 	_cleanup_free_ char *stampname = xasprintf("%s.stamp", p->instance_name);
 	const char *want = p->ns_stamp ? p->ns_stamp : "";
-	_cleanup_close_ int nsfd = openat(dirfd, mntname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int nsfd = cordon_ns_open_preserved(dirfd, mntname);
 	if (nsfd >= 0) {
-		struct statfs sfs;
 		struct stat st;
-		if (fstatfs(nsfd, &sfs) < 0 || fstat(nsfd, &st) < 0)
+		if (fstat(nsfd, &st) < 0)
 			return cordon_err(err, errno, "stat %s", mntname);
-		if ((uint32_t)sfs.f_type == NSFS_MAGIC) {
-			_cleanup_free_ char *stamp = NULL;
-			bool current = read_stamp(dirfd, stampname, &stamp) == 0 &&
-				       strcmp(stamp, want) == 0;
-			if (current)
-				return join_ns(nsfd, mntname, NULL, err);
-			if (cordon_snap_ns_in_use(cgroup_parent, p->instance_name, st.st_dev,
-						  st.st_ino)) {
-				/* A stale namespace still in use is kept until
-				 * its last process leaves (as snapd does). */
-				return join_ns(nsfd, mntname, p->mount_dir, err);
-			}
-			_cleanup_free_ char *pp = proc_fd(dirfd);
-			_cleanup_free_ char *target = xasprintf("%s/%s", pp, mntname);
-			if (umount2(target, MNT_DETACH) < 0)
-				return cordon_err(err, errno, "discard stale %s", mntname);
-			/* the views were made from it: they go with it */
-			int r = cordon_views_discard(dirfd, p->instance_name, err);
-			if (r < 0)
-				return r;
+		_cleanup_free_ char *stamp = NULL;
+		bool current = read_stamp(dirfd, stampname, &stamp) == 0 &&
+			       strcmp(stamp, want) == 0;
+		if (current)
+			return join_ns(nsfd, mntname, NULL, err);
+		if (cordon_snap_ns_in_use(cgroup_parent, p->instance_name, st.st_dev, st.st_ino)) {
+			/* A stale namespace still in use is kept until its
+			 * last process leaves (as snapd does). */
+			return join_ns(nsfd, mntname, p->mount_dir, err);
 		}
-		close(nsfd);
-		nsfd = -1;
+		int r = cordon_snap_ns_discard(dirfd, p->instance_name, false, err);
+		if (r < 0)
+			return r;
 	}
 	_cleanup_close_ int tmpfd = cordon_privtmp_prepare(paths, p->instance_name, err);
 	if (tmpfd < 0)
@@ -466,7 +249,7 @@ int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
 			 cordon_error **err)
 {
 	*s = (cordon_ns_session){.dirfd = -1, .host_ns = -1, .lock = -1};
-	int r = prepare_ns_dir(paths, &s->dirfd, err);
+	int r = cordon_nsdir_open(paths, &s->dirfd, err);
 	if (r < 0)
 		goto fail;
 	s->host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
@@ -518,31 +301,34 @@ int cordon_devpts_new_instance(cordon_error **err)
 	return 0;
 }
 
+int cordon_snap_ns_discard(int dirfd, const char *instance, bool all, cordon_error **err)
+{
+	_cleanup_free_ char *mntname = xasprintf("%s.mnt", instance);
+	_cleanup_free_ char *stampname = xasprintf("%s.stamp", instance);
+	int r = cordon_ns_unbind(dirfd, mntname, all, err);
+	if (r == 0 && unlinkat(dirfd, stampname, 0) < 0 && errno != ENOENT)
+		r = cordon_err(err, errno, "remove %s", stampname);
+	/* the views were made from it: they go with it */
+	if (r == 0)
+		r = cordon_views_discard(dirfd, instance, err);
+	if (r < 0 || !all)
+		return r;
+	_cleanup_free_ char *ipcname = xasprintf("%s.ipc", instance);
+	_cleanup_free_ char *lockname = xasprintf("%s.lock", instance);
+	r = cordon_ns_unbind(dirfd, ipcname, true, err);
+	if (r == 0 && unlinkat(dirfd, lockname, 0) < 0 && errno != ENOENT)
+		r = cordon_err(err, errno, "remove %s", lockname);
+	return r;
+}
+
 int cordon_runtime_discard_snap(const cordon_paths *paths, const char *instance,
 				cordon_error **err)
 {
 	_cleanup_close_ int dirfd = fs_open_dir(paths->ns_dir, O_RDONLY, NULL);
 	if (dirfd >= 0) {
-		_cleanup_free_ char *mntname = xasprintf("%s.mnt", instance);
-		_cleanup_free_ char *pp = proc_fd(dirfd);
-		_cleanup_free_ char *target = xasprintf("%s/%s", pp, mntname);
-		if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
-		    errno != ENOENT)
-			return cordon_err(err, errno, "discard namespace of %s", instance);
-		_cleanup_free_ char *ipcname = xasprintf("%s.ipc", instance);
-		_cleanup_free_ char *ipctarget = xasprintf("%s/%s", pp, ipcname);
-		if (umount2(ipctarget, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
-		    errno != ENOENT)
-			return cordon_err(err, errno, "discard the IPC namespace of %s", instance);
-		int r = cordon_views_discard(dirfd, instance, err);
+		int r = cordon_snap_ns_discard(dirfd, instance, true, err);
 		if (r < 0)
 			return r;
-		const char *suffixes[] = {".mnt", ".stamp", ".lock", ".ipc"};
-		for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
-			_cleanup_free_ char *n = xasprintf("%s%s", instance, suffixes[i]);
-			if (unlinkat(dirfd, n, 0) < 0 && errno != ENOENT)
-				return cordon_err(err, errno, "remove %s", n);
-		}
 	}
 	return cordon_privtmp_discard(paths, instance, err);
 }

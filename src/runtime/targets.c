@@ -147,15 +147,13 @@ static int open_beneath_nofollow(const char *base, const char *rel)
 
 static char *fd_real_path(int fd)
 {
-	char link[64], target[PATH_MAX];
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, target, sizeof target - 1);
-	if (n <= 0 || target[0] != '/')
-		return NULL; /* anonymous, or not reachable from our root */
-	target[n] = '\0';
-	if (str_has_suffix(target, " (deleted)"))
-		return NULL;
-	return xstrdup(target);
+	_cleanup_free_ char *link = xasprintf("/proc/self/fd/%d", fd);
+	char *target = fs_readlink_at(AT_FDCWD, link);
+	if (target != NULL && (target[0] != '/' || str_has_suffix(target, " (deleted)"))) {
+		free(target); /* anonymous, not reachable from our root, or gone */
+		target = NULL;
+	}
+	return target;
 }
 
 static void push(cordon_targets *t, cordon_target tg)

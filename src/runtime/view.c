@@ -2,7 +2,7 @@
 #include "view.h"
 #include "view_tree.h"
 #include "fsutil.h"
-#include "mountns.h"
+#include "nsdir.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -21,9 +21,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#ifndef NSFS_MAGIC
-#define NSFS_MAGIC 0x6e736673
-#endif
 
 #define STAMP_MAX (4u << 20)
 
@@ -228,30 +225,11 @@ int cordon_view_stand_in(const cordon_cwd *c, cordon_error **err)
 
 static int join_view(int dirfd, const char *name, cordon_error **err)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct statfs sfs;
-	if (fd < 0 || fstatfs(fd, &sfs) < 0 || (uint32_t)sfs.f_type != NSFS_MAGIC)
+	_cleanup_close_ int fd = cordon_ns_open_preserved(dirfd, name);
+	if (fd < 0)
 		return -ENOENT;
 	if (setns(fd, CLONE_NEWNS) < 0)
 		return cordon_err(err, errno, "join the view %s", name);
-	return 0;
-}
-
-/* Replace <name> by a bind of the namespace newns; in the host's namespace. */
-static int preserve(int dirfd, const char *name, int newns, cordon_error **err)
-{
-	_cleanup_free_ char *dir = xasprintf("/proc/self/fd/%d", dirfd);
-	_cleanup_free_ char *target = xasprintf("%s/%s", dir, name);
-	if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
-		return cordon_err(err, errno, "discard the old view %s", name);
-	_cleanup_close_ int f =
-	    openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0000);
-	if (f < 0)
-		return cordon_err(err, errno, "create %s", name);
-	_cleanup_free_ char *src = xasprintf("/proc/self/fd/%d", newns);
-	_cleanup_free_ char *dst = xasprintf("/proc/self/fd/%d", f);
-	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
-		return cordon_err(err, errno, "preserve the view as %s", name);
 	return 0;
 }
 
@@ -307,7 +285,8 @@ static int build(const cordon_ns_session *s, const char *name, const char *stamp
 		return r;
 	if (setns(s->host_ns, CLONE_NEWNS) < 0)
 		return cordon_err(err, errno, "return to the host mount namespace");
-	r = preserve(s->dirfd, name, newns, err);
+	_cleanup_free_ char *nsfile = xasprintf("/proc/self/fd/%d", newns);
+	r = cordon_ns_preserve(s->dirfd, name, nsfile, err);
 	if (r == 0)
 		r = fs_write_atomic_at(s->dirfd, stampname, stamp, strlen(stamp), 0600, err);
 	if (r < 0)
@@ -359,22 +338,13 @@ int cordon_views_discard(int ns_dirfd, const char *instance, cordon_error **err)
 		return cordon_err(err, errno, "list the namespace directory");
 	fd = -1;
 	_cleanup_free_ char *prefix = xasprintf("snap.%s.", instance);
-	_cleanup_free_ char *dir = xasprintf("/proc/self/fd/%d", ns_dirfd);
 	int r = 0;
 	struct dirent *de;
 	while (r == 0 && (de = readdir(d)) != NULL) {
 		if (!str_has_prefix(de->d_name, prefix))
 			continue;
-		if (str_has_suffix(de->d_name, ".view")) {
-			_cleanup_free_ char *target = xasprintf("%s/%s", dir, de->d_name);
-			if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
-			    errno != ENOENT)
-				r = cordon_err(err, errno, "discard the view %s", de->d_name);
-		} else if (!str_has_suffix(de->d_name, ".vstamp")) {
-			continue;
-		}
-		if (r == 0 && unlinkat(ns_dirfd, de->d_name, 0) < 0 && errno != ENOENT)
-			r = cordon_err(err, errno, "remove %s", de->d_name);
+		if (str_has_suffix(de->d_name, ".view") || str_has_suffix(de->d_name, ".vstamp"))
+			r = cordon_ns_unbind(ns_dirfd, de->d_name, true, err);
 	}
 	closedir(d);
 	return r;

@@ -25,25 +25,24 @@
  * glob matches, a file replaced on the host) builds a new one. */
 #pragma once
 #include "error.h"
+#include "nsdir.h"
 #include "targets.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The snap's namespace session: mountns.h. */
-struct cordon_ns_session;
 
 /* Enter the preserved view of `label` for the caller if its stamp matches
  * these targets: 0, in the view (root and working directory at its root);
  * -ESTALE (err untouched) when there is none or it does not match. Called in
  * the snap's mount namespace, privileged, holding the snap's namespace lock. */
-int cordon_view_join(const struct cordon_ns_session *s, const char *label, const cordon_targets *t,
+int cordon_view_join(const cordon_ns_session *s, const char *label, const cordon_targets *t,
 		     const cordon_caller *c, cordon_error **err);
 
 /* Build the view, preserve it in place of a stale one, and enter it. Same
  * conditions as cordon_view_join. -ENOSYS (err untouched, nothing done)
  * where the kernel cannot build views (cordon_view_supported). */
-int cordon_view_build(const struct cordon_ns_session *s, const char *label, const cordon_targets *t,
+int cordon_view_build(const cordon_ns_session *s, const char *label, const cordon_targets *t,
 		      const cordon_caller *c, cordon_error **err);
 
 /* Can this kernel build views (mount_setattr, Linux 5.12)? Without it the

@@ -125,11 +125,9 @@ static void add_links(vnode *root, const char *path)
 			strv_push(&stack, c);
 			continue;
 		}
-		char text[PATH_MAX];
-		ssize_t n = readlink(at.p, text, sizeof text - 1);
-		if (n <= 0 || ++links > 40)
+		_cleanup_free_ char *text = fs_readlink_at(AT_FDCWD, at.p);
+		if (text == NULL || text[0] == '\0' || ++links > 40)
 			break;
-		text[n] = '\0';
 		vnode *l = vnode_at(root, at.p);
 		if (l->kind == V_DIR && l->nkids == 0) {
 			l->kind = V_LINK;
@@ -185,13 +183,11 @@ int view_list_holders(vnode *n, int fd, const char *path, size_t max, cordon_err
 			continue; /* gone meanwhile */
 		}
 		if (S_ISLNK(h->st.st_mode)) {
-			char text[PATH_MAX];
-			ssize_t len = readlinkat(fd, de->d_name, text, sizeof text - 1);
-			if (len <= 0) {
+			h->link = fs_readlink_at(fd, de->d_name);
+			if (h->link == NULL || h->link[0] == '\0') {
 				vnode_free(h);
 				continue;
 			}
-			h->link = xstrndup(text, (size_t)len);
 		}
 		vnode_add(n, h);
 		count++;

@@ -1,81 +1,51 @@
-/* The package model's lifetime, lookups and the name rules other modules share
- * (snap names, instance keys: snapd's snap/naming/validate.go). */
-#include "manifest_internal.h"
+/* The package model's lifetime and lookups. The destructors live here, with
+ * the structs they free, so that everything that builds a model (the parser)
+ * or reads one (the validators, the rest of cordon) depends on the model and
+ * the model on nothing of theirs. */
+#include "manifest.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* snapd's isValidName: ^[a-z0-9-]*[a-z][a-z0-9-]*$, then no leading, trailing
- * or doubled hyphen. Also used for socket names (without the length rule). */
-bool mv_valid_socket_name(const char *s)
+void cordon_yaml_value_clear(cordon_yaml_value *v)
 {
-	bool letter = false;
-	size_t n = strlen(s);
-	if (n == 0 || s[0] == '-' || s[n - 1] == '-' || strstr(s, "--"))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] >= 'a' && s[i] <= 'z')
-			letter = true;
-		else if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return false;
+	free(v->scalar);
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->keys)
+			free(v->keys[i]);
+		if (v->items)
+			cordon_yaml_value_clear(&v->items[i]); /* depth <= YDOC_MAX_DEPTH */
 	}
-	return letter;
+	free(v->keys);
+	free(v->items);
+	memset(v, 0, sizeof *v);
 }
 
-bool cordon_valid_store_name(const char *name)
+void cordon_env_map_clear(cordon_env_map *env)
 {
-	size_t n = name ? strlen(name) : 0;
-	return n >= 2 && n <= 40 && mv_valid_socket_name(name);
-}
-
-bool cordon_valid_instance_key(const char *key)
-{
-	size_t n = key ? strlen(key) : 0;
-	if (n < 1 || n > 10)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= '0' && key[i] <= '9')))
-			return false;
-	return true;
-}
-
-bool cordon_valid_snap_name(const char *name)
-{
-	if (name == NULL)
-		return false;
-	const char *us = strchr(name, '_');
-	if (us == NULL)
-		return cordon_valid_store_name(name);
-	_cleanup_free_ char *store = xstrndup(name, (size_t)(us - name));
-	return cordon_valid_store_name(store) && cordon_valid_instance_key(us + 1);
-}
-
-static int cmp_name_ref(const void *a, const void *b)
-{
-	const name_ref *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-	if (c)
-		return c;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-void name_index_sort(name_ref *refs, size_t n)
-{
-	if (n > 1)
-		qsort(refs, n, sizeof *refs, cmp_name_ref);
-}
-
-const name_ref *name_index_find(const name_ref *refs, size_t n, const char *name)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(refs[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	for (size_t i = 0; i < env->n; i++) {
+		free(env->v[i].name);
+		free(env->v[i].value);
 	}
-	return lo < n && strcmp(refs[lo].name, name) == 0 ? &refs[lo] : NULL;
+	free(env->v);
+	env->v = NULL;
+	env->n = 0;
+}
+
+void cordon_port_clear(cordon_port *port)
+{
+	free(port->name);
+	free(port->interface);
+	free(port->label);
+	for (size_t i = 0; i < port->n_attrs; i++) {
+		free(port->attrs[i].name);
+		cordon_yaml_value_clear(&port->attrs[i].value);
+	}
+	free(port->attrs);
+	strv_free(&port->apps);
+	strv_free(&port->hooks);
+	memset(port, 0, sizeof *port);
 }
 
 static void app_clear(cordon_app *a)
@@ -113,7 +83,7 @@ static void app_clear(cordon_app *a)
 			     a->aliases_pos,	   a->plugs_pos,     a->slots_pos};
 	for (size_t i = 0; i < ARRAY_SIZE(pos); i++)
 		free(pos[i]);
-	mp_env_clear(&a->environment);
+	cordon_env_map_clear(&a->environment);
 	for (size_t i = 0; i < a->n_sockets; i++) {
 		free(a->sockets[i].name);
 		free(a->sockets[i].listen_stream);
@@ -122,7 +92,7 @@ static void app_clear(cordon_app *a)
 	free(a->sockets);
 }
 
-static void hook_clear(cordon_hook *h)
+void cordon_hook_clear(cordon_hook *h)
 {
 	free(h->name);
 	strv_free(&h->command_chain);
@@ -131,7 +101,8 @@ static void hook_clear(cordon_hook *h)
 	free(h->command_chain_pos);
 	free(h->plugs_pos);
 	free(h->slots_pos);
-	mp_env_clear(&h->environment);
+	cordon_env_map_clear(&h->environment);
+	memset(h, 0, sizeof *h);
 }
 
 void cordon_manifest_free(cordon_manifest *m)
@@ -146,18 +117,18 @@ void cordon_manifest_free(cordon_manifest *m)
 	strv_free(&m->architectures);
 	strv_free(&m->assumes);
 	strv_free(&m->unknown_keys);
-	mp_env_clear(&m->environment);
+	cordon_env_map_clear(&m->environment);
 	for (size_t i = 0; i < m->n_plugs; i++)
-		mp_port_clear(&m->plugs[i]);
+		cordon_port_clear(&m->plugs[i]);
 	free(m->plugs);
 	for (size_t i = 0; i < m->n_slots; i++)
-		mp_port_clear(&m->slots[i]);
+		cordon_port_clear(&m->slots[i]);
 	free(m->slots);
 	for (size_t i = 0; i < m->n_apps; i++)
 		app_clear(&m->apps[i]);
 	free(m->apps);
 	for (size_t i = 0; i < m->n_hooks; i++)
-		hook_clear(&m->hooks[i]);
+		cordon_hook_clear(&m->hooks[i]);
 	free(m->hooks);
 	for (size_t i = 0; i < m->n_layout; i++) {
 		cordon_layout *l = &m->layout[i];

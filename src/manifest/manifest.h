@@ -1,7 +1,11 @@
-/* The package model: what meta/snap.yaml says, parsed (manifest_parse.c,
- * manifest_ports.c, over yaml_doc.c and libyaml), then validated as snapd
- * validates (manifest_validate.c, manifest_validate_app.c, manifest_layout.c,
- * manifest_timespec.c).
+/* The package model: what meta/snap.yaml says, as plain structs, with their
+ * destructors and lookups (manifest.c). It sits at the bottom of this folder
+ * and depends on nothing here: the YAML loader (yaml_doc.h) sits beside it,
+ * and the parser (manifest_parse.c, manifest_ports.c) and the validators
+ * (manifest_validate*.c, manifest_layout.c, manifest_timespec.c) are built on
+ * both. The two entry points below are declared here so that a user of the
+ * library needs this one header. The name rules (snap names, instance keys)
+ * are in manifest_names.h.
  * Pure code. Every node keeps its line and column so errors can point at the
  * source: "<source_name>:<line>:<col>: <what is wrong>: <what was expected>". */
 #pragma once
@@ -15,6 +19,11 @@
 typedef struct cordon_pos {
 	int line, col;
 } cordon_pos;
+
+static inline cordon_pos cordon_pos_at(int line, int col)
+{
+	return (cordon_pos){line, col};
+}
 
 /* A YAML value kept with its type (plug/slot attributes). Types follow snapd's
  * YAML library: "yes" is a bool, 0644 an integer (420), 2024-01-01 a string. */
@@ -234,19 +243,22 @@ typedef struct cordon_manifest {
 } cordon_manifest;
 
 /* Parse YAML text (at most 1 MiB). Errors read
- * "<source_name>:<line>:<col>: <what is wrong>: <what was expected>". */
+ * "<source_name>:<line>:<col>: <what is wrong>: <what was expected>".
+ * In manifest_parse.c. */
 int cordon_manifest_parse(const char *text, size_t len, const char *source_name,
 			  cordon_manifest **out, cordon_error **err);
 
-/* Validate as snapd does; the first error found is returned, with position. */
+/* Validate as snapd does; the first error found is returned, with position.
+ * In manifest_validate.c. */
 int cordon_manifest_validate(const cordon_manifest *m, cordon_error **err);
 
-/* A snap name or an instance name "name_key" (what `--name` takes). */
-bool cordon_valid_snap_name(const char *name);
-/* A snap name proper, without instance key (what snap.yaml's name: takes). */
-bool cordon_valid_store_name(const char *name);
-bool cordon_valid_instance_key(const char *key);
-
+/* Destructors: each frees what its argument owns and leaves it zeroed, so the
+ * parser can drop a half-built part (a hook snapd ignores, the implicit ports
+ * of a failed binding) with the code that frees a whole manifest. */
+void cordon_yaml_value_clear(cordon_yaml_value *v);
+void cordon_env_map_clear(cordon_env_map *env);
+void cordon_port_clear(cordon_port *port);
+void cordon_hook_clear(cordon_hook *h);
 void cordon_manifest_free(cordon_manifest *m);
 static inline void cleanup_manifestp(cordon_manifest **m)
 {

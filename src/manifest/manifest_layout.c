@@ -7,8 +7,16 @@
  * snapd checks each layout against every earlier one (O(n^2)); here the
  * "underneath an earlier layout" test looks up the path's ancestors in a
  * sorted index instead, with the same result. */
-#include "manifest_internal.h"
+#include "manifest_layout.h"
+#include "error.h"
+#include "manifest.h"
+#include "manifest_error.h"
+#include "name_index.h"
+#include "util.h"
+#include "yaml_doc.h"
 
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 char *mv_clean_path(const char *path)
@@ -151,7 +159,7 @@ static int lerr(lctx *c, const cordon_layout *l, cordon_pos pos, const char *fmt
 	va_end(ap);
 	_cleanup_free_ char *q = ydoc_quoted(l->path);
 	if (pos.line == 0)
-		pos = mv_pos(l->line, l->col);
+		pos = cordon_pos_at(l->line, l->col);
 	return mv_error(c->m, pos, c->err, "layout %s: %s", q, msg);
 }
 

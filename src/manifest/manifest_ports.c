@@ -3,42 +3,20 @@
  * binding rule (snap/info_snap_yaml.go), which starts by dropping the hooks
  * snapd does not support. Also system-usernames, which share the "string,
  * null or map of attributes" shape. */
-#include "manifest_internal.h"
+#include "manifest_ports.h"
+#include "manifest.h"
+#include "manifest_names.h"
+#include "name_index.h"
+#include "util.h"
+#include "yaml_doc.h"
+#include "yaml_read.h"
 
+#include <stdlib.h>
 #include <string.h>
-
-void mp_yaml_value_clear(cordon_yaml_value *v)
-{
-	free(v->scalar);
-	for (size_t i = 0; i < v->n; i++) {
-		if (v->keys)
-			free(v->keys[i]);
-		if (v->items)
-			mp_yaml_value_clear(&v->items[i]); /* depth <= YDOC_MAX_DEPTH */
-	}
-	free(v->keys);
-	free(v->items);
-	memset(v, 0, sizeof *v);
-}
-
-void mp_port_clear(cordon_port *port)
-{
-	free(port->name);
-	free(port->interface);
-	free(port->label);
-	for (size_t i = 0; i < port->n_attrs; i++) {
-		free(port->attrs[i].name);
-		mp_yaml_value_clear(&port->attrs[i].value);
-	}
-	free(port->attrs);
-	strv_free(&port->apps);
-	strv_free(&port->hooks);
-	memset(port, 0, sizeof *port);
-}
 
 /* snapd's metautil.NormalizeValue: strings, bools, numbers, lists and maps
  * with string keys. Null has no meaning for an interface and is refused. */
-static int to_value(mparse *p, const char *path, const ydoc_node *n, cordon_yaml_value *v)
+static int to_value(const yread *in, const char *path, const ydoc_node *n, cordon_yaml_value *v)
 {
 	v->line = n->line;
 	v->col = n->col;
@@ -54,10 +32,10 @@ static int to_value(mparse *p, const char *path, const ydoc_node *n, cordon_yaml
 		v->i = n->i;
 		v->f = n->f;
 		if (v->kind == CORDON_Y_NULL)
-			return mp_error(p, n,
-					"%s: null is not a valid attribute value: expected a "
-					"string, number, bool, list or map",
-					path);
+			return yread_error(in, n,
+					   "%s: null is not a valid attribute value: expected a "
+					   "string, number, bool, list or map",
+					   path);
 		return 0;
 	case YDOC_SEQ:
 		v->kind = CORDON_Y_LIST;
@@ -65,7 +43,7 @@ static int to_value(mparse *p, const char *path, const ydoc_node *n, cordon_yaml
 		for (size_t i = 0; i < n->n; i++) {
 			v->n++;
 			_cleanup_free_ char *ip = xasprintf("%s[%zu]", path, i);
-			int r = to_value(p, ip, &n->items[i], &v->items[i]);
+			int r = to_value(in, ip, &n->items[i], &v->items[i]);
 			if (r < 0)
 				return r;
 		}
@@ -78,13 +56,14 @@ static int to_value(mparse *p, const char *path, const ydoc_node *n, cordon_yaml
 			const ydoc_node *key = &n->items[2 * k];
 			if (key->type != YDOC_T_STR) {
 				_cleanup_free_ char *q = ydoc_quoted(key->text);
-				return mp_error(p, key, "%s: key %s is %s: expected a string key",
-						path, q, ydoc_type_name(key->type));
+				return yread_error(in, key,
+						   "%s: key %s is %s: expected a string key", path,
+						   q, ydoc_type_name(key->type));
 			}
 			v->keys[k] = xstrdup(key->text);
 			v->n++;
-			_cleanup_free_ char *kp = mp_path(path, key->text);
-			int r = to_value(p, kp, &n->items[2 * k + 1], &v->items[k]);
+			_cleanup_free_ char *kp = yread_path(path, key->text);
+			int r = to_value(in, kp, &n->items[2 * k + 1], &v->items[k]);
 			if (r < 0)
 				return r;
 		}
@@ -93,7 +72,7 @@ static int to_value(mparse *p, const char *path, const ydoc_node *n, cordon_yaml
 	return 0;
 }
 
-static int port_attrs(mparse *p, const char *path, const char *what, const ydoc_node *n,
+static int port_attrs(const yread *in, const char *path, const char *what, const ydoc_node *n,
 		      cordon_port *port)
 {
 	port->attrs = xcalloc(n->n ? n->n : 1, sizeof *port->attrs);
@@ -101,49 +80,48 @@ static int port_attrs(mparse *p, const char *path, const char *what, const ydoc_
 		const ydoc_node *key = &n->items[2 * k], *val = &n->items[2 * k + 1];
 		_cleanup_free_ char *q = ydoc_quoted(key->text);
 		if (key->type != YDOC_T_STR)
-			return mp_error(p, key, "%s: attribute key %s is %s: expected a string",
-					path, q, ydoc_type_name(key->type));
+			return yread_error(in, key, "%s: attribute key %s is %s: expected a string",
+					   path, q, ydoc_type_name(key->type));
 		if (key->len == 0)
-			return mp_error(p, key, "%s: empty attribute name", path);
+			return yread_error(in, key, "%s: empty attribute name", path);
 		/* snapd reserves "$..." attributes for its own use. */
 		if (key->text[0] == '$')
-			return mp_error(p, key,
-					"%s: attribute %s is reserved: names starting with "
-					"\"$\" belong to snapd",
-					path, q);
-		_cleanup_free_ char *ap = mp_path(path, key->text);
+			return yread_error(in, key,
+					   "%s: attribute %s is reserved: names starting with "
+					   "\"$\" belong to snapd",
+					   path, q);
+		_cleanup_free_ char *ap = yread_path(path, key->text);
 		bool is_iface = strcmp(key->text, "interface") == 0;
 		if (is_iface || strcmp(key->text, "label") == 0) {
 			if (val->kind != YDOC_SCALAR || val->type != YDOC_T_STR)
-				return mp_error(p, val,
-						"%s: expected the %s's %s as a string, got %s", ap,
-						what, key->text, ydoc_type_name(val->type));
+				return yread_error(in, val,
+						   "%s: expected the %s's %s as a string, got %s",
+						   ap, what, key->text, ydoc_type_name(val->type));
 			char **dst = is_iface ? &port->interface : &port->label;
 			free(*dst);
 			*dst = xstrdup(val->text);
 			if (is_iface)
-				port->interface_pos = mv_pos(val->line, val->col);
+				port->interface_pos = cordon_pos_at(val->line, val->col);
 			continue;
 		}
 		cordon_attr *a = &port->attrs[port->n_attrs++];
 		a->name = xstrdup(key->text);
-		int r = to_value(p, ap, val, &a->value);
+		int r = to_value(in, ap, val, &a->value);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-int mp_ports(mparse *p, const ydoc_node *n, bool plugs)
+int mp_ports(const yread *in, cordon_manifest *m, const ydoc_node *n, bool plugs)
 {
 	const char *section = plugs ? "plugs" : "slots";
 	const char *what = plugs ? "plug" : "slot";
 	if (n->kind == YDOC_SCALAR && n->type == YDOC_T_NULL)
 		return 0;
 	if (n->kind != YDOC_MAP)
-		return mp_error(p, n, "%s: expected a map of %s names, got %s", section, what,
-				ydoc_type_name(n->type));
-	cordon_manifest *m = p->m;
+		return yread_error(in, n, "%s: expected a map of %s names, got %s", section, what,
+				   ydoc_type_name(n->type));
 	cordon_port **ports = plugs ? &m->plugs : &m->slots;
 	size_t *count = plugs ? &m->n_plugs : &m->n_slots;
 	*ports = xcalloc(n->n ? n->n : 1, sizeof **ports);
@@ -154,22 +132,22 @@ int mp_ports(mparse *p, const ydoc_node *n, bool plugs)
 		port->top_level = true;
 		port->line = key->line;
 		port->col = key->col;
-		port->interface_pos = mv_pos(key->line, key->col);
-		_cleanup_free_ char *path = mp_path(section, key->text);
+		port->interface_pos = cordon_pos_at(key->line, key->col);
+		_cleanup_free_ char *path = yread_path(section, key->text);
 		/* The forms: "name: interface", "name:" (null: the interface is
 		 * the name), "name: {interface: x, attr: ...}" and "name: {}". */
 		if (val->kind == YDOC_SCALAR && val->type == YDOC_T_STR) {
 			port->interface = xstrdup(val->text);
-			port->interface_pos = mv_pos(val->line, val->col);
+			port->interface_pos = cordon_pos_at(val->line, val->col);
 		} else if (val->kind == YDOC_MAP) {
-			int r = port_attrs(p, path, what, val, port);
+			int r = port_attrs(in, path, what, val, port);
 			if (r < 0)
 				return r;
 		} else if (!(val->kind == YDOC_SCALAR && val->type == YDOC_T_NULL)) {
-			return mp_error(p, val,
-					"%s: expected an interface name, null or a map of "
-					"attributes, got %s",
-					path, ydoc_type_name(val->type));
+			return yread_error(in, val,
+					   "%s: expected an interface name, null or a map of "
+					   "attributes, got %s",
+					   path, ydoc_type_name(val->type));
 		}
 		if (port->interface == NULL)
 			port->interface = xstrdup(port->name);
@@ -177,19 +155,18 @@ int mp_ports(mparse *p, const ydoc_node *n, bool plugs)
 	return 0;
 }
 
-int mp_system_users(mparse *p, const ydoc_node *n)
+int mp_system_users(const yread *in, cordon_manifest *m, const ydoc_node *n)
 {
 	if (n->kind == YDOC_SCALAR && n->type == YDOC_T_NULL)
 		return 0;
 	if (n->kind != YDOC_MAP)
-		return mp_type_error(p, "system-usernames", n, "a map of user names");
-	cordon_manifest *m = p->m;
+		return yread_type_error(in, "system-usernames", n, "a map of user names");
 	m->system_users = xcalloc(n->n ? n->n : 1, sizeof *m->system_users);
 	for (size_t k = 0; k < n->n; k++) {
 		const ydoc_node *key = &n->items[2 * k], *val = &n->items[2 * k + 1];
-		_cleanup_free_ char *path = mp_path("system-usernames", key->text);
+		_cleanup_free_ char *path = yread_path("system-usernames", key->text);
 		if (key->len == 0)
-			return mp_error(p, key, "system-usernames: empty user name");
+			return yread_error(in, key, "system-usernames: empty user name");
 		cordon_system_user *u = &m->system_users[m->n_system_users++];
 		u->name = xstrdup(key->text);
 		u->line = key->line;
@@ -201,29 +178,30 @@ int mp_system_users(mparse *p, const ydoc_node *n)
 			for (size_t j = 0; j < val->n; j++) {
 				const ydoc_node *ak = &val->items[2 * j],
 						*av = &val->items[2 * j + 1];
-				_cleanup_free_ char *ap = mp_path(path, ak->text);
+				_cleanup_free_ char *ap = yread_path(path, ak->text);
 				if (ak->type != YDOC_T_STR || ak->len == 0)
-					return mp_error(p, ak,
-							"%s: expected a non-empty string key", ap);
+					return yread_error(
+					    in, ak, "%s: expected a non-empty string key", ap);
 				if (strcmp(ak->text, "scope") == 0) {
 					if (av->kind != YDOC_SCALAR || av->type != YDOC_T_STR)
-						return mp_type_error(p, ap, av, "a string");
+						return yread_type_error(in, ap, av, "a string");
 					scope = av;
 					continue;
 				}
 				/* Other attributes are kept by snapd; check them as it does. */
 				cordon_yaml_value tmp = {0};
-				int r = to_value(p, ap, av, &tmp);
-				mp_yaml_value_clear(&tmp);
+				int r = to_value(in, ap, av, &tmp);
+				cordon_yaml_value_clear(&tmp);
 				if (r < 0)
 					return r;
 			}
 		} else if (!(val->kind == YDOC_SCALAR && val->type == YDOC_T_NULL)) {
-			return mp_type_error(p, path, val, "a scope such as \"shared\" or a map");
+			return yread_type_error(in, path, val,
+						"a scope such as \"shared\" or a map");
 		}
 		if (scope == NULL || scope->len == 0)
-			return mp_error(
-			    p, scope ? scope : val,
+			return yread_error(
+			    in, scope ? scope : val,
 			    "%s: no scope given: expected \"shared\" or {scope: shared}", path);
 		u->scope = xstrdup(scope->text);
 	}
@@ -273,20 +251,6 @@ static bool hook_supported(const char *h)
 	return false;
 }
 
-/* Frees what manifest.c's hook_clear frees (keep the two in step). */
-static void drop_hook(cordon_hook *h)
-{
-	free(h->name);
-	strv_free(&h->command_chain);
-	strv_free(&h->plugs);
-	strv_free(&h->slots);
-	free(h->command_chain_pos);
-	free(h->plugs_pos);
-	free(h->slots_pos);
-	mp_env_clear(&h->environment);
-	memset(h, 0, sizeof *h);
-}
-
 /* snapd (setHooksFromSnapYaml in snap/info_snap_yaml.go) skips a hook whose
  * name is not a supported one before it binds anything: the hook gets no
  * plugs or slots, creates no implicit ones, no unscoped port binds to it, and
@@ -301,7 +265,7 @@ static void drop_unsupported_hooks(cordon_manifest *m)
 	for (size_t i = 0; i < m->n_hooks; i++) {
 		cordon_hook *h = &m->hooks[i];
 		if (mv_valid_plug_slot_name(h->name) && !hook_supported(h->name)) {
-			drop_hook(h);
+			cordon_hook_clear(h);
 			continue;
 		}
 		if (kept != i)
@@ -364,9 +328,8 @@ static int cmp_implicit(const void *a, const void *b)
  * file from asking for billions of (port, app) pairs. */
 #define MAX_BINDINGS (1024 * 1024)
 
-static int bind_kind(mparse *p, bool plugs)
+static int bind_kind(const yread *in, cordon_manifest *m, bool plugs)
 {
-	cordon_manifest *m = p->m;
 	cordon_port **ports = plugs ? &m->plugs : &m->slots;
 	size_t *count = plugs ? &m->n_plugs : &m->n_slots;
 	_cleanup_free_ portref *refs = NULL;
@@ -417,8 +380,8 @@ static int bind_kind(mparse *p, bool plugs)
 		} else if (!plain) {
 			_cleanup_free_ char *q = ydoc_quoted(refs[g].name);
 			for (size_t i = 0; i < nimp; i++)
-				mp_port_clear(&imp[i].port);
-			return ydoc_error_at(p->err, p->src, act_pos.line, act_pos.col,
+				cordon_port_clear(&imp[i].port);
+			return ydoc_error_at(in->err, in->src, act_pos.line, act_pos.col,
 					     "activates-on names slot %s, which the snap does not "
 					     "declare: expected a slot of the snap",
 					     q);
@@ -466,7 +429,7 @@ static int bind_kind(mparse *p, bool plugs)
 		port->unscoped = true;
 		bindings += m->n_apps + m->n_hooks;
 		if (bindings > MAX_BINDINGS)
-			return ydoc_error_at(p->err, p->src, port->line, port->col,
+			return ydoc_error_at(in->err, in->src, port->line, port->col,
 					     "too many %s bindings (over %d): expected a snap.yaml "
 					     "of a sensible size",
 					     plugs ? "plug" : "slot", MAX_BINDINGS);
@@ -478,11 +441,11 @@ static int bind_kind(mparse *p, bool plugs)
 	return 0;
 }
 
-int mp_bind_ports(mparse *p)
+int mp_bind_ports(const yread *in, cordon_manifest *m)
 {
-	drop_unsupported_hooks(p->m);
-	int r = bind_kind(p, true);
+	drop_unsupported_hooks(m);
+	int r = bind_kind(in, m, true);
 	if (r == 0)
-		r = bind_kind(p, false);
+		r = bind_kind(in, m, false);
 	return r;
 }

@@ -3,7 +3,9 @@
  * timer: is snapd's timeutil.ParseSchedule (the "v2" schedule syntax:
  * "mon2-fri,0:00~10:00,,mon5-fri,0:00-10:00"). The reasons returned are
  * snapd's own wording, so a developer can search for them. */
-#include "manifest_internal.h"
+#include "manifest_timespec.h"
+#include "util.h"
+#include "yaml_doc.h"
 
 #include <stdarg.h>
 #include <string.h>

@@ -4,20 +4,17 @@
  * snap/naming/validate.go). App rules are in manifest_validate_app.c, layout
  * rules in manifest_layout.c. Messages say what is wrong, then what was
  * expected; where snapd's wording already does that it is kept. */
-#include "manifest_internal.h"
+#include "error.h"
+#include "manifest.h"
+#include "manifest_error.h"
+#include "manifest_layout.h"
+#include "manifest_names.h"
+#include "manifest_validate_app.h"
+#include "name_index.h"
+#include "util.h"
+#include "yaml_doc.h"
 
 #include <string.h>
-
-int mv_error(const cordon_manifest *m, cordon_pos pos, cordon_error **err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	if (pos.line == 0)
-		pos = m->pos;
-	return ydoc_error_at(err, m->source_name, pos.line, pos.col, "%s", msg);
-}
 
 static bool is_lower(char c)
 {
@@ -26,63 +23,6 @@ static bool is_lower(char c)
 static bool is_alnum(char c)
 {
 	return is_lower(c) || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* ^[a-z](?:-?[a-z0-9])*$ : plugs, slots, interfaces and hooks. */
-bool mv_valid_plug_slot_name(const char *s)
-{
-	if (!is_lower(s[0]))
-		return false;
-	for (size_t i = 1; s[i]; i++) {
-		if (s[i] == '-' && s[i + 1] != '\0' && s[i + 1] != '-')
-			continue;
-		if (!(is_lower(s[i]) || (s[i] >= '0' && s[i] <= '9')))
-			return false;
-	}
-	return true;
-}
-
-/* ^[a-zA-Z0-9](?:-?[a-zA-Z0-9])*$ */
-bool mv_valid_app_name(const char *s)
-{
-	if (!is_alnum(s[0]))
-		return false;
-	for (size_t i = 1; s[i]; i++) {
-		if (s[i] == '-' && s[i + 1] != '\0' && s[i + 1] != '-')
-			continue;
-		if (!is_alnum(s[i]))
-			return false;
-	}
-	return true;
-}
-
-/* ^[a-zA-Z0-9][-_.a-zA-Z0-9]*$ */
-bool mv_valid_alias(const char *s)
-{
-	if (!is_alnum(s[0]))
-		return false;
-	for (size_t i = 1; s[i]; i++)
-		if (!(is_alnum(s[i]) || s[i] == '-' || s[i] == '_' || s[i] == '.'))
-			return false;
-	return true;
-}
-
-/* snapd: "Do not allow any of [',",`] here or snap-exec will get confused." */
-bool mv_valid_command(const char *s)
-{
-	for (; *s; s++)
-		if (!(is_alnum(*s) || strchr("/. _#:$-", *s)))
-			return false;
-	return true;
-}
-
-/* Same without the space: command-chain entries are single paths. */
-bool mv_valid_command_chain(const char *s)
-{
-	for (; *s; s++)
-		if (!(is_alnum(*s) || strchr("/._#:$-", *s)))
-			return false;
-	return true;
 }
 
 static size_t codepoints(const char *s)
@@ -300,7 +240,7 @@ static int check_hooks(const cordon_manifest *m, cordon_error **err)
 	bool configure = false, default_configure = false;
 	for (size_t i = 0; i < m->n_hooks; i++) {
 		const cordon_hook *h = &m->hooks[i];
-		cordon_pos pos = mv_pos(h->line, h->col);
+		cordon_pos pos = cordon_pos_at(h->line, h->col);
 		_cleanup_free_ char *q = ydoc_quoted(h->name);
 		/* Well-formed names snapd does not support were dropped while
 		 * parsing (mp_bind_ports); what is left here is supported or
@@ -335,7 +275,7 @@ static int check_ports(const cordon_manifest *m, cordon_error **err)
 		for (size_t i = 0; i < n; i++) {
 			_cleanup_free_ char *q = ydoc_quoted(ports[i].name);
 			if (!mv_valid_plug_slot_name(ports[i].name))
-				return mv_error(m, mv_pos(ports[i].line, ports[i].col), err,
+				return mv_error(m, cordon_pos_at(ports[i].line, ports[i].col), err,
 						"invalid %s name %s: " PORT_RULE, what, q);
 			if (!mv_valid_plug_slot_name(ports[i].interface)) {
 				_cleanup_free_ char *qi = ydoc_quoted(ports[i].interface);
@@ -356,7 +296,7 @@ static int check_ports(const cordon_manifest *m, cordon_error **err)
 			continue;
 		const cordon_port *plug = &m->plugs[p->idx];
 		_cleanup_free_ char *q = ydoc_quoted(m->slots[i].name);
-		return mv_error(m, mv_pos(m->slots[i].line, m->slots[i].col), err,
+		return mv_error(m, cordon_pos_at(m->slots[i].line, m->slots[i].col), err,
 				"slot %s has the name of the plug at %d:%d: expected plugs and "
 				"slots to have distinct names",
 				q, plug->line, plug->col);
@@ -411,7 +351,7 @@ static int check_misc(const cordon_manifest *m, cordon_error **err)
 		if (valid_system_username(u->name))
 			continue;
 		_cleanup_free_ char *q = ydoc_quoted(u->name);
-		return mv_error(m, mv_pos(u->line, u->col), err,
+		return mv_error(m, cordon_pos_at(u->line, u->col), err,
 				"invalid system username %s: expected lowercase letters, digits, "
 				"\"-\", \".\" and \"_\", or a name enclosed in \"_\"",
 				q);

@@ -3,8 +3,18 @@
  * restart-condition, durations). Daemon-only keys on a non-daemon app are
  * errors exactly where snapd makes them errors; elsewhere (stop-command on a
  * plain app, say) snapd accepts them and so does cordon. */
-#include "manifest_internal.h"
+#include "manifest_validate_app.h"
+#include "error.h"
+#include "manifest.h"
+#include "manifest_error.h"
+#include "manifest_layout.h"
+#include "manifest_names.h"
+#include "manifest_timespec.h"
+#include "name_index.h"
+#include "util.h"
+#include "yaml_doc.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 typedef struct appctx {
@@ -34,7 +44,7 @@ static int app_error(appctx *c, const cordon_app *a, cordon_pos pos, const char 
 	va_end(ap);
 	_cleanup_free_ char *q = ydoc_quoted(a->name);
 	if (pos.line == 0)
-		pos = mv_pos(a->line, a->col);
+		pos = cordon_pos_at(a->line, a->col);
 	return mv_error(c->m, pos, c->err, "app %s: %s", q, msg);
 }
 
@@ -88,7 +98,7 @@ static int check_values(appctx *c, const cordon_app *a)
 		    "daemon-scope is only for daemons: expected a daemon: key with it");
 	if (!mv_valid_app_name(a->name)) {
 		_cleanup_free_ char *q = ydoc_quoted(a->name);
-		return mv_error(c->m, mv_pos(a->line, a->col), c->err,
+		return mv_error(c->m, cordon_pos_at(a->line, a->col), c->err,
 				"invalid app name %s: expected letters, digits and single hyphens, "
 				"starting and ending with a letter or digit",
 				q);
@@ -137,7 +147,8 @@ static bool has_prefix_of(const char *s, const char *const *prefixes)
 static int check_listen_stream(appctx *c, const cordon_app *a, const cordon_socket *s,
 			       const char *sq)
 {
-	cordon_pos pos = s->listen_stream_pos.line ? s->listen_stream_pos : mv_pos(s->line, s->col);
+	cordon_pos pos =
+	    s->listen_stream_pos.line ? s->listen_stream_pos : cordon_pos_at(s->line, s->col);
 	const char *v = s->listen_stream;
 	if (v == NULL)
 		return app_error(c, a, pos,
@@ -233,7 +244,7 @@ static int check_sockets(appctx *c, const cordon_app *a)
 		const cordon_socket *s = &a->sockets[i];
 		_cleanup_free_ char *sq = ydoc_quoted(s->name);
 		if (!mv_valid_socket_name(s->name))
-			return app_error(c, a, mv_pos(s->line, s->col),
+			return app_error(c, a, cordon_pos_at(s->line, s->col),
 					 "invalid socket name %s: expected lowercase letters, "
 					 "digits and single hyphens, with at least one letter",
 					 sq);
@@ -512,7 +523,7 @@ static int check_cycles(appctx *c)
 		if (pred[i] == 0)
 			continue;
 		if (pos.line == 0)
-			pos = mv_pos(m->apps[i].line, m->apps[i].col);
+			pos = cordon_pos_at(m->apps[i].line, m->apps[i].col);
 		buf_adds(&names, names.len ? ", " : "");
 		ydoc_quote(&names, m->apps[i].name, 64);
 	}

@@ -20,11 +20,12 @@
  * alias to an anchor defined later or to a node that encloses the alias.
  *
  * Plain scalars are resolved to a type the way gopkg.in/yaml.v2 (snapd's
- * parser) resolves them, so "version: 1.0" keeps its text "1.0" and an
- * attribute "allow: yes" is a bool, as in snapd. */
+ * parser) resolves them (yaml_scalar.h), so "version: 1.0" keeps its text
+ * "1.0" and an attribute "allow: yes" is a bool, as in snapd. */
 #pragma once
 #include "error.h"
 #include "util.h"
+#include "yaml_scalar.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,17 +46,6 @@ typedef enum ydoc_kind {
 	YDOC_SEQ,
 	YDOC_MAP,
 } ydoc_kind;
-
-/* What a scalar resolves to (yaml.v2 rules); containers resolve to themselves. */
-typedef enum ydoc_type {
-	YDOC_T_NULL,
-	YDOC_T_BOOL,
-	YDOC_T_INT,
-	YDOC_T_FLOAT,
-	YDOC_T_STR,
-	YDOC_T_SEQ,
-	YDOC_T_MAP,
-} ydoc_type;
 
 typedef struct ydoc_node {
 	ydoc_kind kind;

@@ -7,67 +7,8 @@
 #include "util.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- small SQL helpers ---- */
-
-/* Text arguments end with NULL; SQL NULL is passed as ARG_NULL. */
-const char conn_arg_null[] = "";
-
-static void bind_args(sqlite3_stmt *st, va_list ap)
-{
-	const char *a;
-	for (int i = 1; (a = va_arg(ap, const char *)) != NULL; i++) {
-		if (a == conn_arg_null)
-			sqlite3_bind_null(st, i);
-		else
-			sqlite3_bind_text(st, i, a, -1, SQLITE_TRANSIENT);
-	}
-}
-
-static int db_fail(cordon_ctx *ctx, cordon_error **err)
-{
-	return cordon_err_msg(err, EIO, "state database: %s",
-			      sqlite3_errmsg(cordon_state_db(ctx->state)));
-}
-
-/* Run a statement binding text arguments (NULL-terminated list). */
-static int run(cordon_ctx *ctx, cordon_error **err, const char *sql, ...)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(cordon_state_db(ctx->state), sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(ctx, err);
-	va_list ap;
-	va_start(ap, sql);
-	bind_args(st, ap);
-	va_end(ap);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(ctx, err);
-}
-
-/* Query rows of text columns; each row is ncols strings appended to out. */
-int conn_query(cordon_ctx *ctx, strv *out, int ncols, cordon_error **err, const char *sql, ...)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(cordon_state_db(ctx->state), sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(ctx, err);
-	va_list ap;
-	va_start(ap, sql);
-	bind_args(st, ap);
-	va_end(ap);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		for (int c = 0; c < ncols; c++) {
-			const unsigned char *t = sqlite3_column_text(st, c);
-			strv_push(out, t ? (const char *)t : "");
-		}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(ctx, err);
-}
 
 static const char *display_snap(const char *snap)
 {
@@ -79,7 +20,7 @@ static const char *display_snap(const char *snap)
 static int sync_ports(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordon_catalog *cat,
 		      cordon_error **err)
 {
-	int r = run(ctx, err, "DELETE FROM ports WHERE snap = ?", ls->row.name, NULL);
+	int r = cordon_state_delete_ports(ctx->state, ls->row.name, err);
 	for (int plug = 1; r == 0 && plug >= 0; plug--) {
 		size_t n = plug ? ls->m->n_plugs : ls->m->n_slots;
 		const cordon_port *ports = plug ? ls->m->plugs : ls->m->slots;
@@ -89,11 +30,9 @@ static int sync_ports(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordo
 			const char *content = strcmp(ports[i].interface, "content") == 0
 						  ? cordon_port_content(&ports[i])
 						  : "";
-			r = run(ctx, err,
-				"INSERT INTO ports(snap, kind, name, interface, content) "
-				"VALUES(?,?,?,?,?)",
-				ls->row.name, plug ? "plug" : "slot", ports[i].name,
-				ports[i].interface, content, NULL);
+			r = cordon_state_add_port(ctx->state, ls->row.name,
+						  plug ? CORDON_PORT_PLUG : CORDON_PORT_SLOT,
+						  ports[i].name, ports[i].interface, content, err);
 		}
 	}
 	return r;
@@ -116,60 +55,51 @@ static bool autoconnect_party(const cordon_def *def, const char *psnap, const ch
 	return def->auto_connect != CORDON_AUTO_CONTENT || strcmp(psnap, ssnap) == 0;
 }
 
-/* Slots a plug of psnap would auto-connect to, as pairs (snap, slot); "" =
- * system. Slots the party rule excludes are no candidates at all (as in
- * snapd, where the policy check filters before the count): a stranger's
- * slot neither connects nor makes a legitimate plug ambiguous. */
+/* Slots a plug of psnap would auto-connect to (snap "" = system). Slots
+ * the party rule excludes are no candidates at all (as in snapd, where the
+ * policy check filters before the count): a stranger's slot neither
+ * connects nor makes a legitimate plug ambiguous. */
 static int autoconnect_candidates(cordon_ctx *ctx, const cordon_def *def, const char *psnap,
-				  const cordon_port *plug, strv *out, cordon_error **err)
+				  const cordon_port *plug, cordon_port_row **out, size_t *n,
+				  cordon_error **err)
 {
+	*out = NULL;
+	*n = 0;
 	if (def->privileged || def->auto_connect == CORDON_AUTO_NO)
 		return 0;
 	if (def->auto_connect == CORDON_AUTO_CONTENT) {
-		_cleanup_strv_ strv all = {0};
-		int r = conn_query(ctx, &all, 2, err,
-				   "SELECT snap, name FROM ports WHERE kind = 'slot' AND "
-				   "interface = 'content' AND content = ? ORDER BY snap, name",
-				   cordon_port_content(plug), NULL);
-		for (size_t i = 0; r == 0 && i < all.n; i += 2)
-			if (autoconnect_party(def, psnap, all.v[i])) {
-				strv_push(out, all.v[i]);
-				strv_push(out, all.v[i + 1]);
+		cordon_port_row *all = NULL;
+		size_t n_all = 0;
+		int r = cordon_state_slots_with_interface(
+		    ctx->state, "content", cordon_port_content(plug), &all, &n_all, err);
+		for (size_t i = 0; r == 0 && i < n_all; i++)
+			if (autoconnect_party(def, psnap, all[i].snap)) {
+				*out = xreallocarray(*out, *n + 1, sizeof **out);
+				(*out)[(*n)++] = all[i];
+				memset(&all[i], 0, sizeof all[i]);
 			}
+		cordon_port_rows_free(all, n_all);
 		return r;
 	}
 	/* YES, and CLASSIC: cordon runs on classic hosts only */
 	if (def->implicit_slot) {
-		strv_push(out, "");
-		strv_push(out, def->name);
+		*out = xcalloc(1, sizeof **out);
+		**out = (cordon_port_row){.snap = xstrdup(""),
+					  .kind = CORDON_PORT_SLOT,
+					  .name = xstrdup(def->name),
+					  .interface = xstrdup(def->name),
+					  .content = xstrdup("")};
+		*n = 1;
 		return 0;
 	}
-	return conn_query(ctx, out, 2, err,
-			  "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ? "
-			  "ORDER BY snap, name",
-			  def->name, NULL);
-}
-
-static int has_row(cordon_ctx *ctx, const char *snap, const char *plug, bool *yes,
-		   cordon_error **err)
-{
-	_cleanup_strv_ strv rows = {0};
-	int r = conn_query(ctx, &rows, 1, err,
-			   "SELECT plug FROM connections WHERE plug_snap = ? AND plug = ? LIMIT 1",
-			   snap, plug, NULL);
-	*yes = rows.n > 0;
-	return r;
+	return cordon_state_slots_with_interface(ctx->state, def->name, NULL, out, n, err);
 }
 
 static int insert_conn(cordon_ctx *ctx, const char *psnap, const char *plug, const char *ssnap,
 		       const char *slot, const char *iface, bool manual, cordon_error **err)
 {
-	return run(ctx, err,
-		   "INSERT INTO connections(plug_snap, plug, slot_snap, slot, interface, manual, "
-		   "undesired) VALUES(?,?,?,?,?,?,0) ON CONFLICT(plug_snap, plug, slot_snap, slot) "
-		   "DO UPDATE SET manual = excluded.manual, undesired = 0, "
-		   "interface = excluded.interface",
-		   psnap, plug, ssnap, slot, iface, manual ? "1" : "0", NULL);
+	return cordon_state_put_connection(ctx->state, psnap, plug, ssnap, slot, iface, manual,
+					   err);
 }
 
 /* Auto-connect one plug when exactly one slot qualifies (snapd leaves an
@@ -183,17 +113,20 @@ static int autoconnect_plug(cordon_ctx *ctx, const cordon_catalog *cat, const ch
 	if (def == NULL)
 		return 0;
 	bool exists;
-	int r = has_row(ctx, psnap, plug->name, &exists, err);
+	int r = cordon_state_plug_is_recorded(ctx->state, psnap, plug->name, &exists, err);
 	if (r < 0 || exists) /* connected, or disconnected by the admin: left alone */
 		return r;
-	_cleanup_strv_ strv cand = {0};
-	r = autoconnect_candidates(ctx, def, psnap, plug, &cand, err);
-	if (r < 0 || cand.n != 2)
-		return r;
-	if (only_slot_snap && strcmp(cand.v[0], only_slot_snap) != 0)
-		return 0;
-	*made = true;
-	return insert_conn(ctx, psnap, plug->name, cand.v[0], cand.v[1], def->name, false, err);
+	cordon_port_row *cand = NULL;
+	size_t n = 0;
+	r = autoconnect_candidates(ctx, def, psnap, plug, &cand, &n, err);
+	if (r == 0 && n == 1 &&
+	    (only_slot_snap == NULL || strcmp(cand[0].snap, only_slot_snap) == 0)) {
+		*made = true;
+		r = insert_conn(ctx, psnap, plug->name, cand[0].snap, cand[0].name, def->name,
+				false, err);
+	}
+	cordon_port_rows_free(cand, n);
+	return r;
 }
 
 static void mark(strv *affected, const char *snap)
@@ -210,15 +143,13 @@ static void mark(strv *affected, const char *snap)
 static int drop_stale(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordon_catalog *cat,
 		      strv *affected, cordon_error **err)
 {
-	_cleanup_strv_ strv rows = {0};
-	int r = conn_query(ctx, &rows, 7, err,
-			   "SELECT plug_snap, plug, slot_snap, slot, interface, manual, undesired "
-			   "FROM connections WHERE plug_snap = ?1 OR slot_snap = ?1",
-			   ls->row.name, NULL);
-	for (size_t i = 0; r == 0 && i < rows.n; i += 7) {
-		const char *ps = rows.v[i], *pl = rows.v[i + 1], *ss = rows.v[i + 2],
-			   *sl = rows.v[i + 3], *iface = rows.v[i + 4];
-		bool automatic = strcmp(rows.v[i + 5], "0") == 0 && strcmp(rows.v[i + 6], "0") == 0;
+	cordon_conn_row *rows = NULL;
+	size_t n = 0;
+	int r = cordon_state_connections_of(ctx->state, ls->row.name, &rows, &n, err);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const char *ps = rows[i].plug_snap, *pl = rows[i].plug, *ss = rows[i].slot_snap,
+			   *sl = rows[i].slot, *iface = rows[i].interface;
+		bool automatic = !rows[i].manual && !rows[i].undesired;
 		const cordon_def *def = cordon_catalog_get(cat, iface);
 		bool ok = !automatic || def == NULL || autoconnect_party(def, ps, ss);
 		if (ok && strcmp(ps, ls->row.name) == 0) {
@@ -235,13 +166,10 @@ static int drop_stale(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordo
 		}
 		if (ok)
 			continue;
-		r = run(
-		    ctx, err,
-		    "DELETE FROM connections WHERE plug_snap = ? AND plug = ? AND slot_snap = ? "
-		    "AND slot = ?",
-		    ps, pl, ss, sl, NULL);
+		r = cordon_state_delete_connection(ctx->state, &rows[i], err);
 		mark(affected, strcmp(ps, ls->row.name) == 0 ? ss : ps);
 	}
+	cordon_conn_rows_free(rows, n);
 	return r;
 }
 
@@ -301,11 +229,7 @@ int cordon_connections_on_install(cordon_ctx *ctx, const char *instance, bool re
 		 * the refresh keeps serving the old revision (snapd:
 		 * AffectsPlugOnRefresh). journal_neighbours journaled them. */
 		_cleanup_strv_ strv plugs = {0};
-		r = conn_query(
-		    ctx, &plugs, 1, err,
-		    "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ?1 AND "
-		    "plug_snap != ?1 AND undesired = 0",
-		    instance, NULL);
+		r = cordon_state_plug_snaps_connected_to(ctx->state, instance, &plugs, err);
 		for (size_t i = 0; i < plugs.n; i++)
 			mark(&affected, plugs.v[i]);
 	}
@@ -316,24 +240,24 @@ int cordon_connections_on_install(cordon_ctx *ctx, const char *instance, bool re
 	/* plugs of other snaps waiting for a slot like one of ours (never for
 	 * content: autoconnect_party) */
 	for (size_t i = 0; r == 0 && i < m->n_slots; i++) {
-		_cleanup_strv_ strv plugs = {0};
-		r = conn_query(
-		    ctx, &plugs, 2, err,
-		    "SELECT snap, name FROM ports WHERE kind = 'plug' AND interface = ? AND "
-		    "snap != ?",
-		    m->slots[i].interface, instance, NULL);
-		for (size_t j = 0; r == 0 && j < plugs.n; j += 2) {
+		cordon_port_row *plugs = NULL;
+		size_t n = 0;
+		r = cordon_state_plugs_with_interface(ctx->state, m->slots[i].interface, instance,
+						      &plugs, &n, err);
+		for (size_t j = 0; r == 0 && j < n; j++) {
 			const cordon_loaded_snap *other;
-			r = cordon_ctx_snap(ctx, plugs.v[j], &other, err);
+			r = cordon_ctx_snap(ctx, plugs[j].snap, &other, err);
 			if (r < 0)
 				break;
-			const cordon_port *p = cordon_manifest_plug(other->m, plugs.v[j + 1]);
+			const cordon_port *p = cordon_manifest_plug(other->m, plugs[j].name);
 			bool made = false;
 			if (p)
-				r = autoconnect_plug(ctx, cat, plugs.v[j], p, instance, &made, err);
+				r = autoconnect_plug(ctx, cat, plugs[j].snap, p, instance, &made,
+						     err);
 			if (made)
-				mark(&affected, plugs.v[j]);
+				mark(&affected, plugs[j].snap);
 		}
+		cordon_port_rows_free(plugs, n);
 	}
 	if (r == 0)
 		r = recompile_all(ctx, &affected, err);
@@ -343,12 +267,9 @@ int cordon_connections_on_install(cordon_ctx *ctx, const char *instance, bool re
 int cordon_connections_on_remove(cordon_ctx *ctx, const char *instance, cordon_error **err)
 {
 	_cleanup_strv_ strv plugs = {0};
-	int r = conn_query(ctx, &plugs, 1, err,
-			   "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ? AND "
-			   "plug_snap != ?",
-			   instance, instance, NULL);
+	int r = cordon_state_plug_snaps_recorded_on(ctx->state, instance, &plugs, err);
 	if (r == 0)
-		r = run(ctx, err, "DELETE FROM connections WHERE slot_snap = ?", instance, NULL);
+		r = cordon_state_delete_connections_to(ctx->state, instance, err);
 	if (r == 0)
 		r = recompile_all(ctx, &plugs, err);
 	return r;
@@ -417,8 +338,8 @@ static int journal_snaps(cordon_ctx *ctx, const strv *snaps, strv *ids, cordon_e
 	/* one transaction: one sync of the WAL, not one per entry */
 	int r = cordon_state_begin(ctx->state, err);
 	for (size_t i = 0; r == 0 && i < snaps->n; i++) {
-		r = cordon_state_add_pending(ctx->state, "finish", snaps->v[i], "", err);
-		sqlite3_int64 id = sqlite3_last_insert_rowid(cordon_state_db(ctx->state));
+		int64_t id = 0;
+		r = cordon_state_add_pending(ctx->state, "finish", snaps->v[i], "", &id, err);
 		if (r == 0)
 			strv_push_own(ids, xasprintf("%lld", (long long)id));
 	}
@@ -436,7 +357,7 @@ static int unjournal(cordon_ctx *ctx, const strv *ids, cordon_error **err)
 {
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < ids->n; i++)
-		r = run(ctx, err, "DELETE FROM pending WHERE id = ?", ids->v[i], NULL);
+		r = cordon_state_delete_pending(ctx->state, strtoll(ids->v[i], NULL, 10), err);
 	return r;
 }
 
@@ -448,16 +369,10 @@ int cordon_connections_journal_neighbours(cordon_ctx *ctx, const char *instance,
 	 * those connected to this snap's slots now, and those with plugs of an
 	 * interface one of its (new) slots offers (auto-connection). */
 	_cleanup_strv_ strv snaps = {0};
-	int r = conn_query(ctx, &snaps, 1, err,
-			   "SELECT DISTINCT plug_snap FROM connections WHERE slot_snap = ?1 AND "
-			   "plug_snap != ?1",
-			   instance, NULL);
+	int r = cordon_state_plug_snaps_recorded_on(ctx->state, instance, &snaps, err);
 	for (size_t i = 0; r == 0 && incoming && i < incoming->n_slots; i++)
-		r = conn_query(
-		    ctx, &snaps, 1, err,
-		    "SELECT DISTINCT snap FROM ports WHERE kind = 'plug' AND interface = ? AND "
-		    "snap != ?",
-		    incoming->slots[i].interface, instance, NULL);
+		r = cordon_state_snaps_with_plugs_of(ctx->state, incoming->slots[i].interface,
+						     instance, &snaps, err);
 	_cleanup_strv_ strv unique = {0};
 	for (size_t i = 0; i < snaps.n; i++)
 		if (!strv_contains(&unique, snaps.v[i]))
@@ -500,7 +415,6 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
 		 * (the connection would be refused otherwise, see
 		 * content_matches), so that `connect foo:plug` finds the
 		 * provider when other content slots exist */
-		_cleanup_strv_ strv c = {0};
 		const cordon_port *p = NULL;
 		if (def->auto_connect == CORDON_AUTO_CONTENT) {
 			const cordon_loaded_snap *pls;
@@ -509,23 +423,22 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
 				return e;
 			p = cordon_manifest_plug(pls->m, plug);
 		}
-		int r = conn_query(
-		    ctx, &c, 2, err,
-		    "SELECT snap, name FROM ports WHERE kind = 'slot' AND interface = ?1 "
-		    "AND (?2 IS NULL OR content = ?2) ORDER BY snap, name",
-		    def->name, p ? cordon_port_content(p) : ARG_NULL, NULL);
-		if (r < 0)
-			return r;
-		if (c.n != 2)
-			return cordon_err_msg(err, ENOENT,
-					      c.n == 0
-						  ? "no \"%s\" slot to connect %s:%s to"
+		cordon_port_row *c = NULL;
+		size_t n = 0;
+		int r = cordon_state_slots_with_interface(
+		    ctx->state, def->name, p ? cordon_port_content(p) : NULL, &c, &n, err);
+		if (r == 0 && n != 1)
+			r = cordon_err_msg(err, ENOENT,
+					   n == 0 ? "no \"%s\" slot to connect %s:%s to"
 						  : "more than one \"%s\" slot could take %s:%s; "
 						    "name one",
-					      def->name, psnap, plug);
-		*ssnap = xstrdup(c.v[0]);
-		*sslot = xstrdup(c.v[1]);
-		return 0;
+					   def->name, psnap, plug);
+		if (r == 0) {
+			*ssnap = xstrdup(c[0].snap);
+			*sslot = xstrdup(c[0].name);
+		}
+		cordon_port_rows_free(c, n);
+		return r;
 	}
 	if (conn_is_system(want_snap)) {
 		const char *name = want_slot ? want_slot : def->name;
@@ -699,22 +612,19 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 			return cordon_err_msg(err, ENOENT, "snap \"%s\" has no slot named \"%s\"",
 					      display_snap(other_snap), sslot);
 	}
-	_cleanup_strv_ strv rows = {0};
-	r = conn_query(ctx, &rows, 6, err,
-		       plug ? "SELECT plug_snap, plug, slot_snap, slot, interface, undesired FROM "
-			      "connections WHERE plug_snap = ?1 AND plug = ?2 AND "
-			      "(?3 IS NULL OR slot_snap = ?3) AND (?4 IS NULL OR slot = ?4)"
-			    : "SELECT plug_snap, plug, slot_snap, slot, interface, undesired FROM "
-			      "connections WHERE slot_snap = ?1 AND slot = ?2 AND "
-			      "(?3 IS NULL OR plug_snap = ?3) AND (?4 IS NULL OR plug = ?4)",
-		       snap, name, other_snap ? other_snap : ARG_NULL, sslot ? sslot : ARG_NULL,
-		       NULL);
+	cordon_conn_row *rows = NULL;
+	size_t n = 0;
+	r = plug ? cordon_state_plug_connections(ctx->state, snap, name, other_snap, sslot, &rows,
+						 &n, err)
+		 : cordon_state_slot_connections(ctx->state, snap, name, other_snap, sslot, &rows,
+						 &n, err);
 	if (r < 0)
 		return r;
 	int connected = 0;
-	for (size_t i = 0; i < rows.n; i += 6)
-		connected += strcmp(rows.v[i + 5], "0") == 0;
+	for (size_t i = 0; i < n; i++)
+		connected += !rows[i].undesired;
 	if (connected == 0 && !forget) {
+		cordon_conn_rows_free(rows, n);
 		if (ssnap != NULL)
 			return cordon_err_msg(
 			    err, ENOENT, "cannot disconnect %s:%s from %s:%s, it is not connected",
@@ -722,33 +632,30 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 		return 0; /* "No connections to disconnect" */
 	}
 	_cleanup_strv_ strv snaps = {0}, ids = {0};
-	for (size_t i = 0; i < rows.n; i += 6) {
-		mark(&snaps, rows.v[i]);
-		mark(&snaps, rows.v[i + 2]);
+	for (size_t i = 0; i < n; i++) {
+		mark(&snaps, rows[i].plug_snap);
+		mark(&snaps, rows[i].slot_snap);
 	}
 	r = journal_snaps(ctx, &snaps, &ids, err);
 	if (r == 0)
 		r = cordon_state_begin(ctx->state, err);
 	if (r == 0)
 		r = unjournal(ctx, &ids, err);
-	for (size_t i = 0; r == 0 && i < rows.n; i += 6) {
-		const char *ps = rows.v[i], *pl = rows.v[i + 1], *ss = rows.v[i + 2],
-			   *sl = rows.v[i + 3], *iface = rows.v[i + 4];
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const char *ps = rows[i].plug_snap, *pl = rows[i].plug, *ss = rows[i].slot_snap,
+			   *sl = rows[i].slot, *iface = rows[i].interface;
 		const cordon_def *def = cordon_catalog_get(cat, iface);
 		bool remember =
 		    !forget && def && !def->privileged && def->auto_connect != CORDON_AUTO_NO;
 		/* An auto-connectable plug the admin disconnected is remembered
 		 * (undesired) so a refresh does not connect it again; --forget
 		 * drops that memory. */
-		r = run(ctx, err,
-			remember ? "UPDATE connections SET undesired = 1, manual = 0 WHERE "
-				   "plug_snap = ? AND plug = ? AND slot_snap = ? AND slot = ?"
-				 : "DELETE FROM connections WHERE plug_snap = ? AND plug = ? AND "
-				   "slot_snap = ? AND slot = ?",
-			ps, pl, ss, sl, NULL);
+		r = remember ? cordon_state_remember_disconnection(ctx->state, &rows[i], err)
+			     : cordon_state_delete_connection(ctx->state, &rows[i], err);
 		if (r == 0)
 			r = recompile_ends(ctx, def, ps, pl, ss, sl, err);
 	}
+	cordon_conn_rows_free(rows, n);
 	cordon_fault("disconnect-compile");
 	if (r == 0)
 		r = cordon_state_commit(ctx->state, err);

@@ -27,8 +27,8 @@ static void add_view(cordon_conn_view **rows, size_t *n, char *iface, char *plug
 		     const char *notes)
 {
 	*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
-	(*rows)[(*n)++] =
-		(cordon_conn_view){.interface = iface, .plug = plug, .slot = slot, .notes = xstrdup(notes)};
+	(*rows)[(*n)++] = (cordon_conn_view){
+	    .interface = iface, .plug = plug, .slot = slot, .notes = xstrdup(notes)};
 }
 
 static int by_view(const void *a, const void *b)
@@ -50,7 +50,7 @@ int cordon_connections_view(cordon_ctx *ctx, const char *snap, bool all, cordon_
 	if (ctx->state == NULL)
 		return 0;
 	bool system = snap && conn_is_system(snap);
-	const char *filter = snap == NULL ? ARG_NULL : system ? "" : snap;
+	const char *filter = snap == NULL ? NULL : system ? "" : snap;
 	if (snap && !system) {
 		const cordon_loaded_snap *ls;
 		int r = cordon_ctx_snap(ctx, snap, &ls, err);
@@ -59,38 +59,29 @@ int cordon_connections_view(cordon_ctx *ctx, const char *snap, bool all, cordon_
 		if (r < 0)
 			return r;
 	}
-	_cleanup_strv_ strv c = {0};
-	int r = conn_query(ctx, &c, 7, err,
-		      "SELECT c.interface, c.plug_snap, c.plug, c.slot_snap, c.slot, c.manual, "
-		      "COALESCE(NULLIF(pp.content, ''), ps.content, '') FROM connections c "
-		      "LEFT JOIN ports pp ON pp.snap = c.plug_snap AND pp.kind = 'plug' AND "
-		      "pp.name = c.plug "
-		      "LEFT JOIN ports ps ON ps.snap = c.slot_snap AND ps.kind = 'slot' AND "
-		      "ps.name = c.slot "
-		      "WHERE c.undesired = 0 AND (?1 IS NULL OR c.plug_snap = ?1 OR c.slot_snap = ?1)",
-		      filter, NULL);
-	for (size_t i = 0; r == 0 && i < c.n; i += 7)
-		add_view(rows, n, iface_label(c.v[i], c.v[i + 6]), endpoint(c.v[i + 1], c.v[i + 2]),
-			 endpoint(c.v[i + 3], c.v[i + 4]),
-			 strcmp(c.v[i + 5], "1") == 0 ? "manual" : "-");
+	cordon_conn_listing_row *c = NULL;
+	size_t nc = 0;
+	int r = cordon_state_connections_involving(ctx->state, filter, &c, &nc, err);
+	for (size_t i = 0; r == 0 && i < nc; i++)
+		add_view(rows, n, iface_label(c[i].conn.interface, c[i].content),
+			 endpoint(c[i].conn.plug_snap, c[i].conn.plug),
+			 endpoint(c[i].conn.slot_snap, c[i].conn.slot),
+			 c[i].conn.manual ? "manual" : "-");
+	cordon_conn_listing_rows_free(c, nc);
 	if (r == 0 && (all || snap)) {
 		/* unconnected plugs and slots (snap's own, or everyone's with
 		 * --all); the system's unconnected slots only when asked for
 		 * by name, as snap does: listing them is noise otherwise */
-		_cleanup_strv_ strv u = {0};
-		r = conn_query(ctx, &u, 4, err,
-			  "SELECT p.kind, p.interface, p.snap || ':' || p.name, p.content FROM ports p "
-			  "WHERE (?1 IS NULL OR p.snap = ?1) AND NOT EXISTS (SELECT 1 FROM "
-			  "connections c WHERE c.undesired = 0 AND ((p.kind = 'plug' AND "
-			  "c.plug_snap = p.snap AND c.plug = p.name) OR (p.kind = 'slot' AND "
-			  "c.slot_snap = p.snap AND c.slot = p.name)))",
-			  filter, NULL);
-		for (size_t i = 0; r == 0 && i < u.n; i += 4) {
-			bool plug = strcmp(u.v[i], "plug") == 0;
-			add_view(rows, n, iface_label(u.v[i + 1], u.v[i + 3]),
-				 xstrdup(plug ? u.v[i + 2] : "-"), xstrdup(plug ? "-" : u.v[i + 2]),
-				 "-");
+		cordon_port_row *u = NULL;
+		size_t nu = 0;
+		r = cordon_state_unconnected_ports(ctx->state, filter, &u, &nu, err);
+		for (size_t i = 0; r == 0 && i < nu; i++) {
+			bool plug = u[i].kind == CORDON_PORT_PLUG;
+			add_view(rows, n, iface_label(u[i].interface, u[i].content),
+				 plug ? endpoint(u[i].snap, u[i].name) : xstrdup("-"),
+				 plug ? xstrdup("-") : endpoint(u[i].snap, u[i].name), "-");
 		}
+		cordon_port_rows_free(u, nu);
 	}
 	if (r == 0 && system) {
 		const cordon_catalog *cat;
@@ -98,12 +89,10 @@ int cordon_connections_view(cordon_ctx *ctx, const char *snap, bool all, cordon_
 		for (size_t i = 0; r == 0 && i < cat->n; i++) {
 			if (!cat->defs[i]->implicit_slot)
 				continue;
-			_cleanup_strv_ strv used = {0};
-			r = conn_query(ctx, &used, 1, err,
-				  "SELECT 1 FROM connections WHERE slot_snap = '' AND slot = ? AND "
-				  "undesired = 0 LIMIT 1",
-				  cat->defs[i]->name, NULL);
-			if (r == 0 && used.n == 0)
+			bool used = false;
+			r = cordon_state_system_slot_is_connected(ctx->state, cat->defs[i]->name,
+								  &used, err);
+			if (r == 0 && !used)
 				add_view(rows, n, xstrdup(cat->defs[i]->name), xstrdup("-"),
 					 endpoint("", cat->defs[i]->name), "-");
 		}

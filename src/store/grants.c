@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <regex.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -110,8 +109,8 @@ static const char *type_text(enum cordon_attr_type t)
 	return "?";
 }
 
-int cordon_check_attrs(const cordon_def *def, const cordon_port *port, bool plug,
-		       const char *snap, cordon_error **err)
+int cordon_check_attrs(const cordon_def *def, const cordon_port *port, bool plug, const char *snap,
+		       cordon_error **err)
 {
 	const cordon_attr_spec *specs = plug ? def->plug_attrs : def->slot_attrs;
 	size_t n = plug ? def->n_plug_attrs : def->n_slot_attrs;
@@ -120,10 +119,11 @@ int cordon_check_attrs(const cordon_def *def, const cordon_port *port, bool plug
 		const cordon_attr *a = find_attr(port, specs[i].name);
 		if (a == NULL) {
 			if (specs[i].required)
-				return cordon_err_msg(err, EINVAL,
-						      "%s \"%s\" of snap \"%s\" (%s interface) needs "
-						      "attribute \"%s\"",
-						      kind, port->name, snap, def->name, specs[i].name);
+				return cordon_err_msg(
+				    err, EINVAL,
+				    "%s \"%s\" of snap \"%s\" (%s interface) needs "
+				    "attribute \"%s\"",
+				    kind, port->name, snap, def->name, specs[i].name);
 			continue;
 		}
 		const cordon_yaml_value *v = &a->value;
@@ -144,11 +144,12 @@ int cordon_check_attrs(const cordon_def *def, const cordon_port *port, bool plug
 			     matches(specs[i].pattern, v->scalar);
 		}
 		if (!ok)
-			return cordon_err_msg(err, EINVAL,
-					      "%s \"%s\" of snap \"%s\": attribute \"%s\" must be %s%s%s",
-					      kind, port->name, snap, specs[i].name, type_text(t),
-					      specs[i].pattern ? " matching " : "",
-					      specs[i].pattern ? specs[i].pattern : "");
+			return cordon_err_msg(
+			    err, EINVAL,
+			    "%s \"%s\" of snap \"%s\": attribute \"%s\" must be %s%s%s", kind,
+			    port->name, snap, specs[i].name, type_text(t),
+			    specs[i].pattern ? " matching " : "",
+			    specs[i].pattern ? specs[i].pattern : "");
 	}
 	return 0;
 }
@@ -164,7 +165,7 @@ static bool beneath_dir(const char *path, const char *dir)
 typedef struct conn_vars {
 	cordon_ctx *ctx;
 	const cordon_loaded_snap *plug_snap, *slot_snap; /* slot_snap NULL: the system */
-	const cordon_port *plug, *slot;                  /* slot NULL: a system slot */
+	const cordon_port *plug, *slot;			 /* slot NULL: a system slot */
 } conn_vars;
 
 static const char *snap_var(const cordon_loaded_snap *s, const char *name)
@@ -204,8 +205,8 @@ static int push_attr_value(const cordon_loaded_snap *owner, const char *text, st
 	}
 	/* a relative path in an attribute (content's read: [lib]) is inside
 	 * the declaring snap, as in snapd */
-	_cleanup_free_ char *abs = text[0] != '/' && text[0] != '$' ? xasprintf("$SNAP/%s", text)
-								      : xstrdup(text);
+	_cleanup_free_ char *abs =
+	    text[0] != '/' && text[0] != '$' ? xasprintf("$SNAP/%s", text) : xstrdup(text);
 	return cordon_rule_subst(abs, owner_lookup, (void *)owner, values, NULL);
 }
 
@@ -248,53 +249,8 @@ static int conn_lookup(void *vctx, const char *name, strv *values)
 	return push_attr_value(owner, a->value.scalar, values);
 }
 
-typedef struct conn_row {
-	char *plug_snap, *plug, *slot_snap, *slot, *iface;
-} conn_row;
-
-static int list_rows(cordon_ctx *ctx, const char *sql, const char *arg, conn_row **rows, size_t *n,
-		     cordon_error **err)
-{
-	sqlite3_stmt *st;
-	*rows = NULL;
-	*n = 0;
-	if (sqlite3_prepare_v2(cordon_state_db(ctx->state), sql, -1, &st, NULL) != SQLITE_OK)
-		return cordon_err_msg(err, EIO, "state database: %s",
-				      sqlite3_errmsg(cordon_state_db(ctx->state)));
-	sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
-		conn_row *r = &(*rows)[(*n)++];
-		r->plug_snap = xstrdup((const char *)sqlite3_column_text(st, 0));
-		r->plug = xstrdup((const char *)sqlite3_column_text(st, 1));
-		r->slot_snap = xstrdup((const char *)sqlite3_column_text(st, 2));
-		r->slot = xstrdup((const char *)sqlite3_column_text(st, 3));
-		r->iface = xstrdup((const char *)sqlite3_column_text(st, 4));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return cordon_err_msg(err, EIO, "state database: %s",
-				      sqlite3_errmsg(cordon_state_db(ctx->state)));
-	return 0;
-}
-
-static void rows_free(conn_row *rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(rows[i].plug_snap);
-		free(rows[i].plug);
-		free(rows[i].slot_snap);
-		free(rows[i].slot);
-		free(rows[i].iface);
-	}
-	free(rows);
-}
-
-#define CONN_COLS "SELECT plug_snap, plug, slot_snap, slot, interface FROM connections "
-
 /* The two ends of a connection row, loaded. */
-static int resolve_ends(cordon_ctx *ctx, const conn_row *r, conn_vars *v, cordon_error **err)
+static int resolve_ends(cordon_ctx *ctx, const cordon_conn_row *r, conn_vars *v, cordon_error **err)
 {
 	memset(v, 0, sizeof *v);
 	v->ctx = ctx;
@@ -324,16 +280,13 @@ int cordon_connections_grants(cordon_ctx *ctx, const char *instance, const char 
 	if (r < 0)
 		return r;
 	for (int side = 0; side < 2; side++) {
-		conn_row *rows = NULL;
+		cordon_conn_row *rows = NULL;
 		size_t nr = 0;
-		r = list_rows(ctx,
-			      side == 0 ? CONN_COLS "WHERE plug_snap = ? AND undesired = 0 "
-						    "ORDER BY plug, slot_snap, slot"
-					: CONN_COLS "WHERE slot_snap = ? AND undesired = 0 "
-						    "ORDER BY slot, plug_snap, plug",
-			      instance, &rows, &nr, err);
+		r = side == 0
+			? cordon_state_connections_from_plugs(ctx->state, instance, &rows, &nr, err)
+			: cordon_state_connections_to_slots(ctx->state, instance, &rows, &nr, err);
 		for (size_t i = 0; r == 0 && i < nr; i++) {
-			const cordon_def *def = cordon_catalog_get(cat, rows[i].iface);
+			const cordon_def *def = cordon_catalog_get(cat, rows[i].interface);
 			conn_vars v;
 			int e = resolve_ends(ctx, &rows[i], &v, err);
 			if (e == -ENOENT || def == NULL)
@@ -350,14 +303,14 @@ int cordon_connections_grants(cordon_ctx *ctx, const char *instance, const char 
 			conn_vars *owned = xmalloc(sizeof *owned);
 			*owned = v;
 			u->grant = side == 0 ? &def->plug : &def->slot;
-			u->origin = xasprintf("interface %s, %s:%s to %s:%s", def->name,
-					      rows[i].plug_snap, rows[i].plug, rows[i].slot_snap,
-					      rows[i].slot);
+			u->origin =
+			    xasprintf("interface %s, %s:%s to %s:%s", def->name, rows[i].plug_snap,
+				      rows[i].plug, rows[i].slot_snap, rows[i].slot);
 			u->env.lookup_other = conn_lookup;
 			u->env.other_ctx = owned;
 			u->owned = owned;
 		}
-		rows_free(rows, nr);
+		cordon_conn_rows_free(rows, nr);
 		if (r < 0) {
 			cordon_grant_uses_free(*uses, *n);
 			*uses = NULL;
@@ -407,8 +360,7 @@ static int real_dir(const char *path)
  * `write` one under the slot's $SNAP_DATA or $SNAP_COMMON is made when
  * missing (snapd does so). Never through a symlink: the slot snap may have
  * replaced one with a link elsewhere. */
-static int ensure_source(const cordon_loaded_snap *s, bool rw, const char *src,
-			 cordon_error **err)
+static int ensure_source(const cordon_loaded_snap *s, bool rw, const char *src, cordon_error **err)
 {
 	int r = real_dir(src);
 	if (r == 0)
@@ -450,20 +402,18 @@ static int ensure_target(const cordon_loaded_snap *s, const char *target, cordon
 	return cordon_err_msg(err, ENOENT, "mount point %s does not exist in the snap", target);
 }
 
-int cordon_connections_mounts(cordon_ctx *ctx, const char *instance, strv *out,
-			      cordon_error **err)
+int cordon_connections_mounts(cordon_ctx *ctx, const char *instance, strv *out, cordon_error **err)
 {
 	const cordon_catalog *cat;
 	int r = cordon_ctx_catalog(ctx, &cat, err);
 	if (r < 0)
 		return r;
-	conn_row *rows = NULL;
+	cordon_conn_row *rows = NULL;
 	size_t nr = 0;
 	_cleanup_strv_ strv wanted = {0}; /* mount points before unclashing */
-	r = list_rows(ctx, CONN_COLS "WHERE plug_snap = ? AND undesired = 0 ORDER BY plug, slot_snap, slot",
-		      instance, &rows, &nr, err);
+	r = cordon_state_connections_from_plugs(ctx->state, instance, &rows, &nr, err);
 	for (size_t i = 0; r == 0 && i < nr; i++) {
-		const cordon_def *def = cordon_catalog_get(cat, rows[i].iface);
+		const cordon_def *def = cordon_catalog_get(cat, rows[i].interface);
 		conn_vars v;
 		if (def == NULL || def->plug.mounts.n == 0 ||
 		    resolve_ends(ctx, &rows[i], &v, NULL) < 0)
@@ -480,8 +430,8 @@ int cordon_connections_mounts(cordon_ctx *ctx, const char *instance, strv *out,
 					break;
 				}
 				_cleanup_free_ char *target =
-					lines.n > 1 ? xasprintf("%s/%s", dst, strrchr(src, '/') + 1)
-						    : xstrdup(dst);
+				    lines.n > 1 ? xasprintf("%s/%s", dst, strrchr(src, '/') + 1)
+						: xstrdup(dst);
 				/* Two entries on one mount point (a content slot
 				 * with both `read` and `write`, or two slots for
 				 * one target): the second would hide the first.
@@ -508,6 +458,6 @@ int cordon_connections_mounts(cordon_ctx *ctx, const char *instance, strv *out,
 			}
 		}
 	}
-	rows_free(rows, nr);
+	cordon_conn_rows_free(rows, nr);
 	return r;
 }

@@ -4,6 +4,7 @@
 #include "mountns.h"
 #include "cgroup.h"
 #include "fsutil.h"
+#include "manifest_names.h"
 #include "package.h"
 #include "snapmount.h"
 #include "util.h"
@@ -123,8 +124,7 @@ static int remove_revision_files(cordon_ctx *ctx, const char *name, const char *
 }
 
 /* Point /snap/<name>/current and /var/snap/<name>/current at rev. */
-static int set_current_links(cordon_ctx *ctx, const char *name, const char *rev,
-			     cordon_error **err)
+static int set_current_links(cordon_ctx *ctx, const char *name, const char *rev, cordon_error **err)
 {
 	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
 	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
@@ -190,7 +190,7 @@ static int prune_unknown(cordon_ctx *ctx, const char *name, cordon_error **err)
 			    !str_has_suffix(de->d_name, ".snap"))
 				continue;
 			_cleanup_free_ char *rev =
-				xstrndup(de->d_name + nl + 1, strlen(de->d_name) - nl - 6);
+			    xstrndup(de->d_name + nl + 1, strlen(de->d_name) - nl - 6);
 			if (looks_like_rev(rev) && !is_known_rev(revs, n, rev) &&
 			    !strv_contains(&stale, rev))
 				strv_push(&stale, rev);
@@ -220,14 +220,16 @@ static int remove_cgroups(cordon_ctx *ctx, const char *name, cordon_error **err)
 	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
 		if (roots[i] == NULL)
 			continue;
-		_cleanup_free_ char *dir = xasprintf("%s/%s", roots[i], ctx->cgroup.parent
-							? ctx->cgroup.parent : CORDON_CGROUP_PARENT);
+		_cleanup_free_ char *dir =
+		    xasprintf("%s/%s", roots[i],
+			      ctx->cgroup.parent ? ctx->cgroup.parent : CORDON_CGROUP_PARENT);
 		DIR *d = opendir(dir);
 		if (d == NULL)
 			continue;
 		struct dirent *de;
 		while ((de = readdir(d)) != NULL)
-			if (str_has_prefix(de->d_name, prefix) && !strv_contains(&labels, de->d_name))
+			if (str_has_prefix(de->d_name, prefix) &&
+			    !strv_contains(&labels, de->d_name))
 				strv_push(&labels, de->d_name);
 		closedir(d);
 	}
@@ -464,8 +466,9 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	if (r < 0)
 		goto out;
 	if (pkg.kind == CORDON_PKG_YAML) {
-		r = cordon_err_msg(err, EINVAL, "a bare snap.yaml cannot be installed; give the "
-						"directory that holds meta/snap.yaml");
+		r = cordon_err_msg(err, EINVAL,
+				   "a bare snap.yaml cannot be installed; give the "
+				   "directory that holds meta/snap.yaml");
 		goto out;
 	}
 
@@ -484,7 +487,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		goto out;
 	(void)cat;
 	/* 1. journal: from here on, an interruption is rolled back */
-	r = cordon_state_add_pending(ctx->state, "install", instance, rev, err);
+	r = cordon_state_add_pending(ctx->state, "install", instance, rev, NULL, err);
 	if (r < 0)
 		goto out;
 	cordon_fault("install-journal");
@@ -570,9 +573,9 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	if (r == 0)
 		r = drop_old_revisions(ctx, instance, rev, err);
 	if (r == 0)
-		r = cordon_state_exec(ctx->state, "DELETE FROM pending WHERE op = 'install';", err);
+		r = cordon_state_delete_pending_op(ctx->state, "install", err);
 	if (r == 0)
-		r = cordon_state_add_pending(ctx->state, "finish", instance, rev, err);
+		r = cordon_state_add_pending(ctx->state, "finish", instance, rev, NULL, err);
 	if (r == 0)
 		r = cordon_connections_unjournal(ctx, &neighbours, err);
 	if (r == 0)
@@ -592,7 +595,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	r = finish_snap(ctx, instance, err);
 	cordon_fault("install-finish");
 	if (r == 0)
-		r = cordon_state_exec(ctx->state, "DELETE FROM pending WHERE op = 'finish';", err);
+		r = cordon_state_delete_pending_op(ctx->state, "finish", err);
 	if (r == 0)
 		r = cordon_connections_settle(ctx, err);
 	if (r < 0)
@@ -642,7 +645,7 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 	if (r == 0)
 		r = cordon_state_delete_snap(ctx->state, name, err);
 	if (r == 0)
-		r = cordon_state_add_pending(ctx->state, "purge", name, "", err);
+		r = cordon_state_add_pending(ctx->state, "purge", name, "", NULL, err);
 	if (r == 0)
 		r = cordon_connections_on_remove(ctx, name, err);
 	cordon_fault("remove-compile");
@@ -693,7 +696,7 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 		if (r == 0)
 			r = cordon_state_put_snap(ctx->state, &snap, err);
 		if (r == 0)
-			r = cordon_state_add_pending(ctx->state, "finish", name, target, err);
+			r = cordon_state_add_pending(ctx->state, "finish", name, target, NULL, err);
 		if (r == 0)
 			r = cordon_compile_snap(ctx, name, err);
 		if (r == 0)

@@ -4,6 +4,7 @@
  * rule, implicit ports). Apps, hooks, plug/slot names and layouts are in
  * test_manifest_apps.c. */
 #include "manifest_check.h"
+#include "manifest_names.h"
 
 /* ---- YAML-level faults ---- */
 

@@ -1,0 +1,79 @@
+/* The statement helpers of the state files (state_db.h). */
+#include "state_db.h"
+
+#include <errno.h>
+
+int state_db_err(struct cordon_state *s, cordon_error **err, const char *what)
+{
+	return cordon_err_msg(err, EIO, "state database: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+int state_exec(struct cordon_state *s, const char *sql, cordon_error **err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int r = cordon_err_msg(err, EIO, "state database: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return r;
+	}
+	return 0;
+}
+
+int state_prepare(struct cordon_state *s, const char *sql, sqlite3_stmt **st, cordon_error **err)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return state_db_err(s, err, "prepare");
+	return 0;
+}
+
+char *state_col_str(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return xstrdup(t ? (const char *)t : "");
+}
+
+void state_bind_str(sqlite3_stmt *st, int i, const char *v)
+{
+	sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+void state_bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+int state_step_done(struct cordon_state *s, sqlite3_stmt *st, const char *what, cordon_error **err)
+{
+	int rc = sqlite3_step(st);
+	int r = rc == SQLITE_DONE ? 0 : state_db_err(s, err, what);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int state_step_exists(struct cordon_state *s, sqlite3_stmt *st, const char *what, bool *yes,
+		      cordon_error **err)
+{
+	int rc = sqlite3_step(st);
+	*yes = rc == SQLITE_ROW;
+	int r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : state_db_err(s, err, what);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int state_step_names(struct cordon_state *s, sqlite3_stmt *st, const char *what, strv *out,
+		     cordon_error **err)
+{
+	_cleanup_strv_ strv got = {0};
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strv_push_own(&got, state_col_str(st, 0));
+	/* the error message is SQLite's until the statement is finalized */
+	int r = rc == SQLITE_DONE ? 0 : state_db_err(s, err, what);
+	sqlite3_finalize(st);
+	for (size_t i = 0; r == 0 && i < got.n; i++)
+		strv_push(out, got.v[i]);
+	return r;
+}

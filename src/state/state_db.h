@@ -1,0 +1,37 @@
+/* Inside src/state/ only: the SQLite handle behind cordon_state and the
+ * statement helpers every state file uses. Nothing above this folder sees
+ * SQLite or SQL (tools/check-sql.py checks it), so a query changes in one
+ * place and callers get typed rows, never a handle to run their own. */
+#pragma once
+#include "error.h"
+#include "util.h"
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+struct cordon_state {
+	sqlite3 *db;
+};
+
+/* EIO with "state database: WHAT: <SQLite's message>". */
+int state_db_err(struct cordon_state *s, cordon_error **err, const char *what);
+/* One or more statements without parameters or results. */
+int state_exec(struct cordon_state *s, const char *sql, cordon_error **err);
+int state_prepare(struct cordon_state *s, const char *sql, sqlite3_stmt **st, cordon_error **err);
+
+/* Text column i; SQL NULL reads as "". */
+char *state_col_str(sqlite3_stmt *st, int i);
+/* NULL binds "": the columns are NOT NULL. */
+void state_bind_str(sqlite3_stmt *st, int i, const char *v);
+/* NULL binds SQL NULL: for the "(?N IS NULL OR col = ?N)" filters. */
+void state_bind_opt(sqlite3_stmt *st, int i, const char *v);
+
+/* Step a statement that returns no row, then finalize it. */
+int state_step_done(struct cordon_state *s, sqlite3_stmt *st, const char *what, cordon_error **err);
+/* Step a query, *yes when it returns a row, then finalize it. */
+int state_step_exists(struct cordon_state *s, sqlite3_stmt *st, const char *what, bool *yes,
+		      cordon_error **err);
+/* Step a query, appending the first column of every row to out (only once
+ * the whole query succeeded), then finalize it. */
+int state_step_names(struct cordon_state *s, sqlite3_stmt *st, const char *what, strv *out,
+		     cordon_error **err);

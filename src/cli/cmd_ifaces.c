@@ -2,6 +2,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "connections.h"
+#include "connections_view.h"
 #include "table.h"
 #include "util.h"
 

@@ -45,17 +45,6 @@ int cordon_connect(cordon_ctx *ctx, const char *plug_snap, const char *plug, con
 int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const char *slot_snap,
 		      const char *slot, bool forget, int *count, cordon_error **err);
 
-/* One row of `cordon connections`. plug/slot "-" when unconnected. */
-typedef struct cordon_conn_view {
-	char *interface; /* content[<attr>] for content */
-	char *plug, *slot, *notes;
-} cordon_conn_view;
-/* snap NULL: every connection (all: and every unconnected plug and slot);
- * "system": the system's slots. Sorted as snap sorts. */
-int cordon_connections_view(cordon_ctx *ctx, const char *snap, bool all, cordon_conn_view **rows,
-			    size_t *n, cordon_error **err);
-void cordon_conn_views_free(cordon_conn_view *rows, size_t n);
-
 /* How a grant's variables beyond the snap's own resolve: ${plug:ATTR},
  * ${slot:ATTR}, ${slot:SNAP}... */
 typedef struct cordon_grant_env {

@@ -1,7 +1,6 @@
-/* Listing connections (`cordon connections`, `interfaces`, `interface`)
- * and settling namespaces after a committed change. */
+/* Listing connections (`cordon connections`, `interfaces`, `interface`). */
 #include "catalog.h"
-#include "connections.h"
+#include "connections_view.h"
 #include "connections_internal.h"
 #include "util.h"
 
@@ -117,13 +116,4 @@ void cordon_conn_views_free(cordon_conn_view *rows, size_t n)
 		free(rows[i].notes);
 	}
 	free(rows);
-}
-
-int cordon_connections_settle(cordon_ctx *ctx, cordon_error **err)
-{
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < ctx->ns_dirty.n; i++)
-		r = cordon_ns_refresh(ctx, ctx->ns_dirty.v[i], err);
-	strv_free(&ctx->ns_dirty);
-	return r;
 }

@@ -190,3 +190,12 @@ int cordon_ns_refresh(cordon_ctx *ctx, const char *instance, cordon_error **err)
 	_cleanup_free_ char *stamp = cordon_ns_stamp(ls->row.current, &mounts);
 	return fs_write_atomic_at(dirfd, stampname, stamp, strlen(stamp), 0644, err);
 }
+
+int cordon_connections_settle(cordon_ctx *ctx, cordon_error **err)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < ctx->ns_dirty.n; i++)
+		r = cordon_ns_refresh(ctx, ctx->ns_dirty.v[i], err);
+	strv_free(&ctx->ns_dirty);
+	return r;
+}

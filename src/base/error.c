@@ -59,6 +59,25 @@ int cordon_err_prefix(cordon_error **err, const char *fmt, ...)
 	return -(*err)->code;
 }
 
+int cordon_err_append(cordon_error **err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *more = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (err == NULL) {
+		free(more);
+		return -EIO;
+	}
+	if (*err == NULL)
+		return set(err, EIO, more);
+	char *msg = xasprintf("%s; %s", (*err)->msg, more);
+	free(more);
+	free((*err)->msg);
+	(*err)->msg = msg;
+	return -(*err)->code;
+}
+
 void cordon_error_free(cordon_error **err)
 {
 	if (err == NULL || *err == NULL)

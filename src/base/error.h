@@ -23,6 +23,13 @@ int cordon_err_msg(cordon_error **err, int code, const char *fmt, ...)
 int cordon_err_prefix(cordon_error **err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Add what a second failure says to the first ("first; ctx: second"), the
+ * code staying the first's: a failure while undoing a change must reach the
+ * user with the change's own. Without a first error, the text becomes one
+ * (EIO). Returns -(*err)->code. */
+int cordon_err_append(cordon_error **err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 void cordon_error_free(cordon_error **err);
 
 static inline void cordon_error_cleanup(cordon_error **err)

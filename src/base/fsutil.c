@@ -37,6 +37,10 @@ static int next_component(const char **p, char *out, size_t cap)
 	return 1;
 }
 
+/* How much one read() takes: the granularity of a copy, not a limit (a file
+ * of any size is read in as many). */
+#define FS_READ_CHUNK 65536
+
 static int check_root_owned(int fd, const char *what, cordon_error **err)
 {
 	struct stat st;
@@ -231,7 +235,7 @@ int fs_read_at(int dirfd, const char *name, size_t max, char **data, size_t *len
 	if ((uint64_t)st.st_size > max)
 		return cordon_err_msg(err, EFBIG, "%s is larger than %zu bytes", name, max);
 	_cleanup_buf_ buf b = {0};
-	char chunk[65536];
+	char chunk[FS_READ_CHUNK];
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof chunk);
 		if (n < 0) {
@@ -422,7 +426,7 @@ static int copy_file(int sfd, int ddirfd, const char *name, const struct stat *s
 		openat(ddirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (dfd < 0)
 		return cordon_err(err, errno, "create %s", name);
-	char chunk[65536];
+	char chunk[FS_READ_CHUNK];
 	for (;;) {
 		ssize_t n = read(sfd, chunk, sizeof chunk);
 		if (n < 0) {

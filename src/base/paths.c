@@ -51,3 +51,23 @@ char *cordon_label_hook(const char *instance, const char *hook)
 {
 	return xasprintf("snap.%s.hook.%s", instance, hook);
 }
+
+char *cordon_paths_mount_dir(const cordon_paths *p, const char *instance, const char *rev)
+{
+	return xasprintf("%s/%s/%s", p->snap_mount, instance, rev);
+}
+
+char *cordon_paths_data_dir(const cordon_paths *p, const char *instance, const char *rev)
+{
+	return xasprintf("%s/%s/%s", p->var_snap, instance, rev);
+}
+
+char *cordon_paths_common_dir(const cordon_paths *p, const char *instance)
+{
+	return xasprintf("%s/%s/common", p->var_snap, instance);
+}
+
+char *cordon_paths_blob(const cordon_paths *p, const char *instance, const char *rev)
+{
+	return xasprintf("%s/%s_%s.snap", p->blobs_dir, instance, rev);
+}

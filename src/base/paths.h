@@ -22,6 +22,15 @@ typedef struct cordon_paths {
 int cordon_paths_init(cordon_paths *p, const char *root);
 void cordon_paths_free(cordon_paths *p);
 
+/* Where one revision of a snap lives (malloc'd): its image mounted at
+ * /snap/<instance>/<rev> ($SNAP), its data /var/snap/<instance>/<rev>
+ * ($SNAP_DATA) and /var/snap/<instance>/common ($SNAP_COMMON), and the
+ * stored package <blobs>/<instance>_<rev>.snap. */
+char *cordon_paths_mount_dir(const cordon_paths *p, const char *instance, const char *rev);
+char *cordon_paths_data_dir(const cordon_paths *p, const char *instance, const char *rev);
+char *cordon_paths_common_dir(const cordon_paths *p, const char *instance);
+char *cordon_paths_blob(const cordon_paths *p, const char *instance, const char *rev);
+
 /* Label of an app / hook: snap.<instance>.<app>, snap.<instance>.hook.<hook>. */
 char *cordon_label_app(const char *instance, const char *app);
 char *cordon_label_hook(const char *instance, const char *hook);

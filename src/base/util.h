@@ -97,3 +97,7 @@ static inline void cleanup_bufp(buf *b)
 
 /* FNV-1a 64-bit, for stamps (not for security). */
 uint64_t hash64(const void *data, size_t n, uint64_t seed);
+
+/* The dpkg name of this machine's architecture (amd64, arm64, …): $SNAP_ARCH,
+ * and the default architecture of a packed snap. */
+const char *cordon_host_arch(void);

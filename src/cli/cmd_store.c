@@ -265,8 +265,8 @@ int cmd_validate(int argc, char **argv, cordon_error **err)
 	if (r < 0)
 		return r;
 	cordon_package pkg;
-	/* root mounts a .snap in its scratch space (read-only context is
-	 * enough: validate changes nothing) */
+	/* root mounts a .snap in its scratch space, which a writable context
+	 * makes and locks (validate changes no state) */
 	cordon_ctx ctx;
 	const char *scratch = NULL;
 	bool have_ctx = false;

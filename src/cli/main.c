@@ -1,6 +1,7 @@
 /* cordon: install snaps and run their apps confined. */
 #include "cli.h"
 #include "config.h"
+#include "store.h"
 #include "table.h"
 #include "util.h"
 
@@ -53,7 +54,7 @@ int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **er
 	const char *root = getenv("CORDON_ROOT");
 	const char *datadir = getenv("CORDON_DATADIR");
 	root = root && root[0] ? root : CORDON_SYSTEM_ROOT[0] ? CORDON_SYSTEM_ROOT : NULL;
-	int r = cordon_ctx_open(ctx, root, datadir, writable, err);
+	int r = cordon_store_open(ctx, root, datadir, writable, err);
 	if (r < 0 || writable || geteuid() != 0 || ctx->state == NULL)
 		return r;
 	/* "The next command finishes or rolls back": a read-only command run
@@ -66,11 +67,11 @@ int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **er
 	if (r < 0 || n == 0)
 		return r;
 	cordon_ctx_close(ctx);
-	r = cordon_ctx_open(ctx, root, datadir, true, err);
+	r = cordon_store_open(ctx, root, datadir, true, err);
 	if (r < 0)
 		return r;
 	cordon_ctx_close(ctx);
-	return cordon_ctx_open(ctx, root, datadir, false, err);
+	return cordon_store_open(ctx, root, datadir, false, err);
 }
 
 static void usage(FILE *f)

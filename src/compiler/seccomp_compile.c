@@ -169,7 +169,7 @@ static int export_bpf(scmp_filter_ctx ctx, buf *out, cordon_error **err)
 		return cordon_err_msg(
 		    err, E2BIG, "seccomp filter too large: %lld instructions (at most %d)",
 		    (long long)size / (long long)sizeof(struct sock_filter), BPF_MAXINSNS);
-	char tmp[4096];
+	char tmp[4096]; /* one read's worth, not a limit */
 	for (off_t off = 0; off < size;) {
 		ssize_t n = pread(fd, tmp, sizeof tmp, off);
 		if (n < 0 && errno == EINTR)

@@ -4,11 +4,13 @@
  *
  * Links only the runtime library: no YAML, no SQLite, no libseccomp. */
 #include "config.h"
+#include "fsutil.h"
 #include "launch.h"
 #include "mountns.h"
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -45,11 +47,9 @@ static const char *root_only_env(bool caller_is_root, const char *name)
  * installed path and the file must have a single link. */
 static void check_own_location(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n < 0)
+	_cleanup_free_ char *self = fs_readlink_at(AT_FDCWD, "/proc/self/exe");
+	if (self == NULL)
 		die("cannot read /proc/self/exe");
-	self[n] = '\0';
 	const char *want = CORDON_LIBEXECDIR "/cordon-confine";
 	struct stat st;
 	if (strcmp(self, want) != 0 || stat(want, &st) < 0 || st.st_nlink != 1 || st.st_uid != 0)

@@ -70,8 +70,9 @@ static int check_rules(loader *l, const ydoc_node *list, const char *key)
 			int cap;
 			r = cordon_rule_parse_capability(it->text, &cap, &e);
 		} else if (strcmp(key, "mounts") == 0) {
-			char mode[8], src[4096], dst[4096];
-			if (sscanf(it->text, "%7s %4095s %4095s", mode, src, dst) != 3 ||
+			char mode[8]; /* "ro" or "rw"; anything longer is refused */
+			_cleanup_free_ char *src = NULL, *dst = NULL;
+			if (sscanf(it->text, "%7s %ms %ms", mode, &src, &dst) != 3 ||
 			    (strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0))
 				r = cordon_err_msg(&e, EINVAL,
 						   "mount \"%s\": expected \"ro|rw SOURCE TARGET\"",

@@ -111,6 +111,8 @@ int cordon_rule_parse_device(const char *line, cordon_dev_rule *out, cordon_erro
 		return 0;
 	}
 	char type;
+	/* %15[...]: a number too long for these is no device number; it
+	 * then fails to match the ':' and the rule is refused */
 	char maj[16], min[16];
 	if (sscanf(line, "%c %15[0-9*]:%15[0-9*]", &type, maj, min) != 3 ||
 	    (type != 'c' && type != 'b') || parse_num(maj, &out->major) < 0 ||

@@ -76,7 +76,7 @@ int cordon_caps_last_cap(cordon_error **err)
 {
 	_cleanup_close_ int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		char b[32];
+		char b[32]; /* one decimal number and a newline */
 		ssize_t n = read(fd, b, sizeof(b) - 1);
 		if (n > 0) {
 			b[n] = '\0';

@@ -2,13 +2,13 @@
  *
  * One cgroup per label, <mount>/<parent>/<label>, shared by every process of
  * the label (cgroups do not pile up per run). Device access is restricted
- * either with the cgroup v1 devices controller (devices.deny/devices.allow)
- * or, on cgroup v2, with a BPF_PROG_TYPE_CGROUP_DEVICE program
- * (devices_bpf.h). The process joins the label's cgroup of the mechanism in
- * use, so /proc/<pid>/cgroup names the label ("N:devices:/cordon/snap.foo.bar"
- * or "0::/cordon/snap.foo.bar"). Denied device access is EPERM. */
+ * (cgroup_devices.h) either with the cgroup v1 devices controller
+ * (devices.deny/devices.allow) or, on cgroup v2, with a
+ * BPF_PROG_TYPE_CGROUP_DEVICE program (devices_bpf.h). The process joins the
+ * label's cgroup of the mechanism in use, so /proc/<pid>/cgroup names the
+ * label ("N:devices:/cordon/snap.foo.bar" or "0::/cordon/snap.foo.bar").
+ * Denied device access is EPERM. */
 #pragma once
-#include "devices_bpf.h"
 #include "error.h"
 #include "policy.h"
 #include "util.h"
@@ -52,17 +52,6 @@ typedef struct cordon_cgroup_cfg {
 /* The parent cgroup's name for cfg: its own, else the built-in default. The
  * one place that default is applied (launch, namespace discard, removal). */
 const char *cordon_cgroup_parent(const cordon_cgroup_cfg *cfg);
-
-/* Resolve p->devices to cordon_dev_allow entries (read, write and mknod):
- * numeric rules are copied, path rules are globbed and each match's st_rdev
- * taken (missing nodes are skipped: a device plugged in
- * later is picked up at the next launch). Duplicates are removed; the result
- * is sorted. *out is malloc'd. */
-int cordon_devices_resolve(const cordon_policy *p, cordon_dev_allow **out, size_t *n,
-			   cordon_error **err);
-
-/* Pure: the cgroup v1 devices.allow line for a rule: "c 1:3 rwm", "c 136:* rwm". */
-char *cordon_dev_allow_v1_line(const cordon_dev_allow *a);
 
 /* Put `pid` into the label's cgroup (p->label) and apply p->devices there.
  * The device rules are in place before the process joins, so it never runs

@@ -1,5 +1,6 @@
 /* Host capabilities for confinement: detection and the report. */
 #include "hostinfo.h"
+#include "fsutil.h"
 #include "view.h"
 #include "cgroup.h"
 #include "devices_bpf.h"
@@ -24,22 +25,10 @@ void cordon_hostinfo_free(cordon_hostinfo *h)
  * unreadable: the caller decides what absence means). */
 static char *read_small(const char *path)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	char *s = NULL;
+	size_t len;
+	if (fs_read_path(path, FS_KERNEL_TEXT_MAX, &s, &len, NULL) < 0)
 		return NULL;
-	_cleanup_buf_ buf b = {0};
-	char chunk[256];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return NULL;
-		if (n == 0 || b.len + (size_t)n > 4096)
-			break;
-		buf_add(&b, chunk, (size_t)n);
-	}
-	char *s = buf_steal(&b);
 	s[strcspn(s, "\n")] = '\0';
 	return s;
 }

@@ -332,14 +332,15 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 	_cleanup_targets_ cordon_targets targets = {0};
 	cordon_ns_session ns = {.dirfd = -1, .host_ns = -1, .lock = -1};
 	cordon_cwd cwd_dirs = {0};
+	/* getcwd allocates: a working directory of any length is kept */
+	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	bool have_cwd = cwd != NULL;
 	cordon_paths paths;
 	if (cordon_paths_init(&paths, a->root) < 0)
 		return cordon_err_msg(err, EINVAL, "invalid root prefix");
 	int r = cordon_policy_load(paths.policy_dir, a->label, &p, err);
 	if (r < 0)
 		goto out;
-	char cwd[PATH_MAX];
-	bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;
 	const cordon_caller caller = {.uid = a->uid, .gid = a->gid};
 
 	/* 1. environment */

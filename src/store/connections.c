@@ -1,9 +1,9 @@
-/* Connections in state: auto-connection, connect, disconnect, listing. */
+/* Connections in state: auto-connection at install and refresh, what a
+ * remove drops, connect and disconnect. Each runs in a change's transaction
+ * (txn.h), which recompiles what they ask for once, before the commit. */
 #include "connections.h"
-#include "connections_internal.h"
+#include "attrs.h"
 #include "catalog.h"
-#include "compile.h"
-#include "store.h"
 #include "util.h"
 
 #include <errno.h>
@@ -173,21 +173,20 @@ static int drop_stale(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordo
 	return r;
 }
 
-static int recompile_all(cordon_ctx *ctx, const strv *snaps, cordon_error **err)
+/* Other snaps whose connections changed: their whole policy, and their
+ * namespace (content mounts may have changed). */
+static void recompile_all(cordon_txn *t, const strv *snaps)
 {
 	for (size_t i = 0; i < snaps->n; i++) {
-		int r = cordon_compile_snap(ctx, snaps->v[i], err);
-		if (r < 0)
-			return r;
-		if (!strv_contains(&ctx->ns_dirty, snaps->v[i]))
-			strv_push(&ctx->ns_dirty, snaps->v[i]);
+		cordon_txn_recompile(t, snaps->v[i], NULL, NULL);
+		cordon_txn_refresh_ns(t, snaps->v[i]);
 	}
-	return 0;
 }
 
-int cordon_connections_on_install(cordon_ctx *ctx, const char *instance, bool refresh,
+int cordon_connections_on_install(cordon_txn *t, const char *instance, bool refresh,
 				  bool dangerous, cordon_error **err)
 {
+	cordon_ctx *ctx = t->ctx;
 	const cordon_catalog *cat;
 	const cordon_loaded_snap *ls;
 	int r = cordon_ctx_catalog(ctx, &cat, err);
@@ -260,18 +259,18 @@ int cordon_connections_on_install(cordon_ctx *ctx, const char *instance, bool re
 		cordon_port_rows_free(plugs, n);
 	}
 	if (r == 0)
-		r = recompile_all(ctx, &affected, err);
+		recompile_all(t, &affected);
 	return r;
 }
 
-int cordon_connections_on_remove(cordon_ctx *ctx, const char *instance, cordon_error **err)
+int cordon_connections_on_remove(cordon_txn *t, const char *instance, cordon_error **err)
 {
 	_cleanup_strv_ strv plugs = {0};
-	int r = cordon_state_plug_snaps_recorded_on(ctx->state, instance, &plugs, err);
+	int r = cordon_state_plug_snaps_recorded_on(t->ctx->state, instance, &plugs, err);
 	if (r == 0)
-		r = cordon_state_delete_connections_to(ctx->state, instance, err);
+		r = cordon_state_delete_connections_to(t->ctx->state, instance, err);
 	if (r == 0)
-		r = recompile_all(ctx, &plugs, err);
+		recompile_all(t, &plugs);
 	return r;
 }
 
@@ -286,17 +285,11 @@ static int snap_or_fail(cordon_ctx *ctx, const char *name, const cordon_loaded_s
 	return r;
 }
 
-bool conn_is_system(const char *snap)
-{
-	return snap != NULL && (snap[0] == '\0' || strcmp(snap, "system") == 0 ||
-				strcmp(snap, "core") == 0 || strcmp(snap, "snapd") == 0);
-}
-
 /* Recompile only the labels a connection touches: the apps and hooks bound
  * to its plug, and to its slot. A connection that mounts something (content)
  * changes the snap's namespace stamp, which every label of the snap carries:
  * then the whole plug snap. */
-static int recompile_ends(cordon_ctx *ctx, const cordon_def *def, const char *psnap,
+static int recompile_ends(cordon_txn *t, const cordon_def *def, const char *psnap,
 			  const char *plug, const char *ssnap, const char *slot, cordon_error **err)
 {
 	for (int side = 0; side < 2; side++) {
@@ -304,7 +297,7 @@ static int recompile_ends(cordon_ctx *ctx, const cordon_def *def, const char *ps
 		if (snap[0] == '\0')
 			continue; /* the system has no policy */
 		const cordon_loaded_snap *ls;
-		int r = cordon_ctx_snap(ctx, snap, &ls, err);
+		int r = cordon_ctx_snap(t->ctx, snap, &ls, err);
 		if (r == -ENOENT)
 			continue;
 		if (r < 0)
@@ -312,91 +305,34 @@ static int recompile_ends(cordon_ctx *ctx, const cordon_def *def, const char *ps
 		const cordon_port *p = side == 0 ? cordon_manifest_plug(ls->m, plug)
 						 : cordon_manifest_slot(ls->m, slot);
 		bool whole = p == NULL || (side == 0 && def && def->plug.mounts.n > 0);
-		r = cordon_compile_labels(ctx, snap, whole ? NULL : &p->apps,
-					  whole ? NULL : &p->hooks, err);
-		if (r < 0)
-			return r;
-		if (whole && !strv_contains(&ctx->ns_dirty, snap))
-			strv_push(&ctx->ns_dirty, snap);
+		cordon_txn_recompile(t, snap, whole ? NULL : &p->apps, whole ? NULL : &p->hooks);
+		if (whole)
+			cordon_txn_refresh_ns(t, snap);
 	}
 	return 0;
 }
 
-/* Connect and disconnect rewrite policy files inside their transaction,
- * before the commit: killed there, SQLite rolls the state back but the files
- * would keep the new policy (a launch would get a connection `cordon
- * connections` does not show). So first journal, committed on its own, a
- * "finish" entry for every snap whose files may change; the transaction
- * deletes the entries with its other changes. An entry found later means the
- * transaction never committed: the next writable open (or a read-only one by
- * root, see cli_open) recompiles those snaps from the state it finds
- * (store.c, as for an interrupted install). *ids gets the entries' ids. */
-static int journal_snaps(cordon_ctx *ctx, const strv *snaps, strv *ids, cordon_error **err)
-{
-	if (snaps->n == 0)
-		return 0;
-	/* one transaction: one sync of the WAL, not one per entry */
-	int r = cordon_state_begin(ctx->state, err);
-	for (size_t i = 0; r == 0 && i < snaps->n; i++) {
-		int64_t id = 0;
-		r = cordon_state_add_pending(ctx->state, "finish", snaps->v[i], "", &id, err);
-		if (r == 0)
-			strv_push_own(ids, xasprintf("%lld", (long long)id));
-	}
-	if (r == 0)
-		r = cordon_state_commit(ctx->state, err);
-	if (r < 0) {
-		cordon_state_rollback(ctx->state);
-		strv_free(ids);
-	}
-	return r;
-}
-
-/* Inside the transaction: the change is about to commit, drop its journal. */
-static int unjournal(cordon_ctx *ctx, const strv *ids, cordon_error **err)
-{
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < ids->n; i++)
-		r = cordon_state_delete_pending(ctx->state, strtoll(ids->v[i], NULL, 10), err);
-	return r;
-}
-
-int cordon_connections_journal_neighbours(cordon_ctx *ctx, const char *instance,
-					  const cordon_manifest *incoming, strv *ids,
-					  cordon_error **err)
+int cordon_connections_neighbours(cordon_ctx *ctx, const char *instance,
+				  const cordon_manifest *incoming, strv *snaps, cordon_error **err)
 {
 	/* Snaps whose policy the change may recompile inside its transaction:
-	 * those connected to this snap's slots now, and those with plugs of an
-	 * interface one of its (new) slots offers (auto-connection). */
-	_cleanup_strv_ strv snaps = {0};
-	int r = cordon_state_plug_snaps_recorded_on(ctx->state, instance, &snaps, err);
+	 * those connected to this snap's slots now, those whose slots its
+	 * plugs are connected to (a refresh may drop those connections), and
+	 * those with plugs of an interface one of its (new) slots offers
+	 * (auto-connection). */
+	int r = cordon_state_plug_snaps_recorded_on(ctx->state, instance, snaps, err);
+	cordon_conn_row *rows = NULL;
+	size_t n = 0;
+	if (r == 0)
+		r = cordon_state_connections_from_plugs(ctx->state, instance, &rows, &n, err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (rows[i].slot_snap[0] && strcmp(rows[i].slot_snap, instance) != 0)
+			strv_push(snaps, rows[i].slot_snap);
+	cordon_conn_rows_free(rows, n);
 	for (size_t i = 0; r == 0 && incoming && i < incoming->n_slots; i++)
 		r = cordon_state_snaps_with_plugs_of(ctx->state, incoming->slots[i].interface,
-						     instance, &snaps, err);
-	_cleanup_strv_ strv unique = {0};
-	for (size_t i = 0; i < snaps.n; i++)
-		if (!strv_contains(&unique, snaps.v[i]))
-			strv_push(&unique, snaps.v[i]);
-	if (r < 0)
-		return r;
-	return journal_snaps(ctx, &unique, ids, err);
-}
-
-int cordon_connections_unjournal(cordon_ctx *ctx, const strv *ids, cordon_error **err)
-{
-	return unjournal(ctx, ids, err);
-}
-
-/* A failed (not killed) connect or disconnect: roll back, then do now what
- * recovery would do after a crash: recompile the journaled snaps from the
- * state as it was, and drop the entries. */
-static void undo_change(cordon_ctx *ctx)
-{
-	cordon_state_rollback(ctx->state);
-	cordon_error *e2 = NULL;
-	(void)cordon_store_recover(ctx, &e2);
-	cordon_error_free(&e2);
-	strv_free(&ctx->ns_dirty); /* nothing changed: no namespace to refresh */
+						     instance, snaps, err);
+	return r;
 }
 
 static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon_def *def,
@@ -440,7 +376,7 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
 		cordon_port_rows_free(c, n);
 		return r;
 	}
-	if (conn_is_system(want_snap)) {
+	if (cordon_is_system_snap(want_snap)) {
 		const char *name = want_slot ? want_slot : def->name;
 		const cordon_def *sd = cordon_catalog_get(cat, name);
 		if (sd == NULL || !sd->implicit_slot)
@@ -554,27 +490,21 @@ int cordon_connect(cordon_ctx *ctx, const char *psnap, const char *plug, const c
 	r = content_matches(def, psnap, p, ssnap, s, err);
 	if (r < 0)
 		return r;
-	_cleanup_strv_ strv snaps = {0}, ids = {0};
+	_cleanup_strv_ strv snaps = {0};
 	mark(&snaps, psnap);
 	mark(&snaps, ssnap);
-	r = journal_snaps(ctx, &snaps, &ids, err);
-	if (r == 0)
-		r = cordon_state_begin(ctx->state, err);
-	if (r == 0)
+	cordon_txn t;
+	r = cordon_txn_begin(ctx, "connect", &snaps, NULL, &t, err);
+	if (r == 0) {
 		r = insert_conn(ctx, psnap, plug, ssnap, sslot, def->name, true, err);
-	if (r == 0)
-		r = unjournal(ctx, &ids, err);
-	if (r == 0)
-		r = recompile_ends(ctx, def, psnap, plug, ssnap, sslot, err);
-	cordon_fault("connect-compile");
-	if (r == 0)
-		r = cordon_state_commit(ctx->state, err);
-	if (r < 0) {
-		/* the compiled files may hold the new policy: put the old back */
-		undo_change(ctx);
-		return r;
+		if (r == 0)
+			r = recompile_ends(&t, def, psnap, plug, ssnap, sslot, err);
+		r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);
+		if (r == 0)
+			r = cordon_txn_settle(&t, err);
 	}
-	return cordon_connections_settle(ctx, err);
+	cordon_txn_free(&t);
+	return r;
 }
 
 /* ---- disconnect ---- */
@@ -594,7 +524,7 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 	if (!plug && cordon_manifest_slot(ls->m, name) == NULL)
 		return cordon_err_msg(err, ENOENT, "snap \"%s\" has no plug or slot named \"%s\"",
 				      snap, name);
-	const char *other_snap = ssnap ? (conn_is_system(ssnap) ? "" : ssnap) : NULL;
+	const char *other_snap = ssnap ? (cordon_is_system_snap(ssnap) ? "" : ssnap) : NULL;
 	if (plug && other_snap && sslot) {
 		/* snapd (ResolveDisconnect): the named slot must exist */
 		bool found;
@@ -631,16 +561,13 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 			    snap, name, display_snap(other_snap), sslot ? sslot : "");
 		return 0; /* "No connections to disconnect" */
 	}
-	_cleanup_strv_ strv snaps = {0}, ids = {0};
+	_cleanup_strv_ strv snaps = {0};
 	for (size_t i = 0; i < n; i++) {
 		mark(&snaps, rows[i].plug_snap);
 		mark(&snaps, rows[i].slot_snap);
 	}
-	r = journal_snaps(ctx, &snaps, &ids, err);
-	if (r == 0)
-		r = cordon_state_begin(ctx->state, err);
-	if (r == 0)
-		r = unjournal(ctx, &ids, err);
+	cordon_txn t;
+	r = cordon_txn_begin(ctx, "disconnect", &snaps, NULL, &t, err);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const char *ps = rows[i].plug_snap, *pl = rows[i].plug, *ss = rows[i].slot_snap,
 			   *sl = rows[i].slot, *iface = rows[i].interface;
@@ -653,16 +580,17 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 		r = remember ? cordon_state_remember_disconnection(ctx->state, &rows[i], err)
 			     : cordon_state_delete_connection(ctx->state, &rows[i], err);
 		if (r == 0)
-			r = recompile_ends(ctx, def, ps, pl, ss, sl, err);
+			r = recompile_ends(&t, def, ps, pl, ss, sl, err);
+		if (r < 0)
+			cordon_txn_abort(&t, r, err);
 	}
 	cordon_conn_rows_free(rows, n);
-	cordon_fault("disconnect-compile");
 	if (r == 0)
-		r = cordon_state_commit(ctx->state, err);
-	if (r < 0) {
-		undo_change(ctx);
-		return r;
+		r = cordon_txn_commit(&t, err);
+	if (r == 0) {
+		*count = connected;
+		r = cordon_txn_settle(&t, err);
 	}
-	*count = connected;
-	return cordon_connections_settle(ctx, err);
+	cordon_txn_free(&t);
+	return r;
 }

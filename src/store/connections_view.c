@@ -1,7 +1,6 @@
 /* Listing connections (`cordon connections`, `interfaces`, `interface`). */
 #include "catalog.h"
 #include "connections_view.h"
-#include "connections_internal.h"
 #include "util.h"
 
 #include <errno.h>
@@ -48,7 +47,7 @@ int cordon_connections_view(cordon_ctx *ctx, const char *snap, bool all, cordon_
 	*n = 0;
 	if (ctx->state == NULL)
 		return 0;
-	bool system = snap && conn_is_system(snap);
+	bool system = snap && cordon_is_system_snap(snap);
 	const char *filter = snap == NULL ? NULL : system ? "" : snap;
 	if (snap && !system) {
 		const cordon_loaded_snap *ls;

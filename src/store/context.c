@@ -1,9 +1,8 @@
 #include "context.h"
 #include "config.h"
 #include "fsutil.h"
-#include "catalog.h"
+#include "datafiles.h"
 #include "manifest.h"
-#include "store.h"
 #include "util.h"
 
 #include <errno.h>
@@ -78,10 +77,7 @@ int cordon_ctx_open(cordon_ctx *ctx, const char *root, const char *datadir, bool
 	while (flock(ctx->lock_fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return cordon_err(err, errno, "lock %s", ctx->paths.lock_path);
-	r = cordon_state_open(&ctx->paths, true, &ctx->state, err);
-	if (r < 0)
-		return r;
-	return cordon_store_recover(ctx, err);
+	return cordon_state_open(&ctx->paths, true, &ctx->state, err);
 }
 
 int cordon_ctx_catalog(cordon_ctx *ctx, const cordon_catalog **out, cordon_error **err)
@@ -93,6 +89,20 @@ int cordon_ctx_catalog(cordon_ctx *ctx, const cordon_catalog **out, cordon_error
 			return cordon_err_prefix(err, "interface catalogue");
 	}
 	*out = ctx->catalog;
+	return 0;
+}
+
+int cordon_ctx_defaults(cordon_ctx *ctx, const cordon_def **def, const char **seccomp_template,
+			cordon_error **err)
+{
+	if (ctx->defaults == NULL) {
+		int r = cordon_defaults_load(ctx->datadir, &ctx->defaults, &ctx->seccomp_template,
+					     err);
+		if (r < 0)
+			return r;
+	}
+	*def = ctx->defaults;
+	*seccomp_template = ctx->seccomp_template;
 	return 0;
 }
 
@@ -143,9 +153,9 @@ int cordon_ctx_snap(cordon_ctx *ctx, const char *instance, const cordon_loaded_s
 		loaded_free(l);
 		return r;
 	}
-	l->mount_dir = cordon_store_mount_dir(ctx, instance, row.current);
-	l->data_dir = xasprintf("%s/%s/%s", ctx->paths.var_snap, instance, row.current);
-	l->common_dir = xasprintf("%s/%s/common", ctx->paths.var_snap, instance);
+	l->mount_dir = cordon_paths_mount_dir(&ctx->paths, instance, row.current);
+	l->data_dir = cordon_paths_data_dir(&ctx->paths, instance, row.current);
+	l->common_dir = cordon_paths_common_dir(&ctx->paths, instance);
 	ctx->loaded = xreallocarray(ctx->loaded, ctx->n_loaded + 1, sizeof *ctx->loaded);
 	ctx->loaded[ctx->n_loaded++] = l;
 	*out = l;
@@ -161,7 +171,10 @@ void cordon_ctx_close(cordon_ctx *ctx)
 	ctx->n_loaded = 0;
 	cordon_catalog_free(ctx->catalog);
 	ctx->catalog = NULL;
-	strv_free(&ctx->ns_dirty);
+	cordon_def_free(ctx->defaults);
+	ctx->defaults = NULL;
+	free(ctx->seccomp_template);
+	ctx->seccomp_template = NULL;
 	cordon_state_close(ctx->state);
 	ctx->state = NULL;
 	if (ctx->lock_fd >= 0)

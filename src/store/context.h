@@ -1,8 +1,11 @@
 /* What every state-changing or state-reading command works with: the paths,
- * the state database, the data directory, and (for changes) the global lock. */
+ * the state database, the data directory, and (for changes) the global lock;
+ * and what it has read so far (catalogue, default policy, snaps). */
 #pragma once
 #include "error.h"
+#include "catalog.h"
 #include "cgroup.h"
+#include "compile.h"
 #include "paths.h"
 #include "state.h"
 
@@ -16,22 +19,19 @@ typedef struct cordon_ctx {
 	bool writable;
 	int lock_fd;
 	cordon_cgroup_cfg cgroup; /* where the launcher puts label cgroups */
-	struct cordon_catalog *catalog;  /* interface definitions, loaded on demand */
+	cordon_catalog *catalog;   /* interface definitions, loaded on demand */
+	cordon_def *defaults;	   /* the default policy, loaded on demand */
+	char *seccomp_template;	   /* its seccomp template */
 	size_t n_loaded;
-	struct cordon_loaded_snap **loaded; /* manifests read so far */
-	strv ns_dirty; /* snaps whose namespace to refresh after the commit */
+	cordon_loaded_snap **loaded; /* manifests read so far */
 } cordon_ctx;
 
-/* A snap's current revision as state has it, with its manifest and paths. */
-typedef struct cordon_loaded_snap {
-	cordon_snap_row row;
-	cordon_rev_row rev;
-	struct cordon_manifest *m;
-	char *mount_dir, *data_dir, *common_dir;
-} cordon_loaded_snap;
-
 /* The interface catalogue (shipped + site-local definitions). */
-int cordon_ctx_catalog(cordon_ctx *ctx, const struct cordon_catalog **out, cordon_error **err);
+int cordon_ctx_catalog(cordon_ctx *ctx, const cordon_catalog **out, cordon_error **err);
+
+/* The default policy and its seccomp template (data directory). */
+int cordon_ctx_defaults(cordon_ctx *ctx, const cordon_def **def, const char **seccomp_template,
+			cordon_error **err);
 
 /* The snap's current revision (-ENOENT, err untouched, if not installed).
  * Cached for the context's life and reloaded when the current revision in
@@ -40,9 +40,9 @@ int cordon_ctx_snap(cordon_ctx *ctx, const char *instance, const cordon_loaded_s
 		    cordon_error **err);
 
 /* root: CORDON_ROOT or NULL. writable: create the directory layout, take the
- * global lock (waiting for another cordon command to finish), open the
- * database read-write and finish or roll back what an interrupted command
- * left (store_recover). Read-only contexts never create anything. */
+ * global lock (waiting for another cordon command to finish) and open the
+ * database read-write. Read-only contexts never create anything. What an
+ * interrupted command left is the store's business (cordon_store_open). */
 int cordon_ctx_open(cordon_ctx *ctx, const char *root, const char *datadir, bool writable,
 		    cordon_error **err);
 void cordon_ctx_close(cordon_ctx *ctx);

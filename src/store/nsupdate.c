@@ -3,24 +3,21 @@
  * uses it (the next launch builds a fresh one), or its bind mounts are
  * brought up to date in place: running commands see the change at once,
  * their per-command namespaces being slaves of the snap's. */
-#include "compile.h"
-#include "connections.h"
+#include "nsupdate.h"
 #include "cgroup.h"
 #include "fsutil.h"
 #include "mountns.h"
+#include "recompile.h"
 #include "snapmount.h"
 #include "util.h"
-#include "view.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,7 +58,8 @@ static int own_mounts(strv *out)
 }
 
 /* In the child, inside the snap's namespace. */
-static int update_in_ns(const cordon_loaded_snap *ls, const strv *wanted, buf *msg)
+static int update_in_ns(const cordon_loaded_snap *ls, const cordon_content_mount *wanted,
+			size_t n_wanted, buf *msg)
 {
 	_cleanup_strv_ strv present = {0};
 	int r = own_mounts(&present);
@@ -76,19 +74,18 @@ static int update_in_ns(const cordon_loaded_snap *ls, const strv *wanted, buf *m
 		for (size_t d = 0; d < ARRAY_SIZE(dirs); d++)
 			ours |= beneath(mp, dirs[d]);
 		bool keep = false;
-		for (size_t w = 0; w < wanted->n; w += 3)
-			keep |= strcmp(wanted->v[w + 2], mp) == 0;
+		for (size_t w = 0; w < n_wanted; w++)
+			keep |= strcmp(wanted[w].target, mp) == 0;
 		if (ours && !keep && umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
 			buf_printf(msg, "unmount %s: %s", mp, strerror(errno));
 			return -errno;
 		}
 	}
-	for (size_t w = 0; w < wanted->n; w += 3) {
-		if (strv_contains(&present, wanted->v[w + 2]))
+	for (size_t w = 0; w < n_wanted; w++) {
+		if (strv_contains(&present, wanted[w].target))
 			continue;
 		cordon_error *e = NULL;
-		r = cordon_bind_nofollow(wanted->v[w + 1], wanted->v[w + 2],
-					 strcmp(wanted->v[w], "ro") == 0, &e);
+		r = cordon_bind_nofollow(wanted[w].source, wanted[w].target, !wanted[w].rw, &e);
 		if (r < 0) {
 			buf_adds(msg, e->msg);
 			cordon_error_free(&e);
@@ -98,16 +95,12 @@ static int update_in_ns(const cordon_loaded_snap *ls, const strv *wanted, buf *m
 	return 0;
 }
 
-static int live_update(cordon_ctx *ctx, const char *instance, int nsfd, cordon_error **err)
+/* Bring the bind mounts of the snap's namespace (nsfd) to `wanted`, from a
+ * child that enters it (this process stays in the host's). */
+static int live_update(const cordon_loaded_snap *ls, const cordon_content_mount *wanted,
+		       size_t n_wanted, int nsfd, cordon_error **err)
 {
-	const cordon_loaded_snap *ls;
-	int r = cordon_ctx_snap(ctx, instance, &ls, err);
-	if (r < 0)
-		return r;
-	_cleanup_strv_ strv wanted = {0};
-	r = cordon_connections_mounts(ctx, instance, &wanted, err);
-	if (r < 0)
-		return r;
+	const char *instance = ls->row.name;
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return cordon_err(err, errno, "pipe");
@@ -125,13 +118,14 @@ static int live_update(cordon_ctx *ctx, const char *instance, int nsfd, cordon_e
 			buf_printf(&msg, "enter the namespace: %s", strerror(errno));
 			ret = 1;
 		} else {
-			ret = update_in_ns(ls, &wanted, &msg) < 0;
+			ret = update_in_ns(ls, wanted, n_wanted, &msg) < 0;
 		}
 		if (msg.len)
 			(void)!write(pfd[1], msg.p, msg.len);
 		_exit(ret);
 	}
 	close(pfd[1]);
+	/* the child's error message, for context: a longer one is cut short */
 	char text[1024];
 	ssize_t n = read(pfd[0], text, sizeof text - 1);
 	close(pfd[0]);
@@ -157,45 +151,29 @@ int cordon_ns_refresh(cordon_ctx *ctx, const char *instance, cordon_error **err)
 	_cleanup_close_ int lock = cordon_ns_lock(dirfd, instance, -1, err);
 	if (lock < 0)
 		return lock;
-	_cleanup_close_ int nsfd = openat(dirfd, mntname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int nsfd = cordon_ns_open_preserved(dirfd, mntname);
+	if (nsfd == -ENOENT)
+		return 0;
 	if (nsfd < 0)
-		return 0;
-	struct statfs sfs;
+		return cordon_err(err, -nsfd, "open %s", mntname);
 	struct stat st;
-	if (fstatfs(nsfd, &sfs) < 0 || fstat(nsfd, &st) < 0)
+	if (fstat(nsfd, &st) < 0)
 		return cordon_err(err, errno, "stat %s", mntname);
-	if ((uint32_t)sfs.f_type != NSFS_MAGIC)
-		return 0;
-	const char *parent = ctx->cgroup.parent ? ctx->cgroup.parent : CORDON_CGROUP_PARENT;
-	if (!cordon_snap_ns_in_use(parent, instance, st.st_dev, st.st_ino)) {
-		_cleanup_free_ char *target = xasprintf("/proc/self/fd/%d/%s", dirfd, mntname);
-		if (umount2(target, MNT_DETACH) < 0)
-			return cordon_err(err, errno, "discard the namespace of %s", instance);
-		(void)unlinkat(dirfd, stampname, 0);
-		/* views hold mounts of the discarded namespace */
-		return cordon_views_discard(dirfd, instance, err);
-	}
-	int r = live_update(ctx, instance, nsfd, err);
-	if (r < 0)
-		return r;
-	/* the namespace now matches the compiled policy: give it its stamp */
+	if (!cordon_snap_ns_in_use(cordon_cgroup_parent(&ctx->cgroup), instance, st.st_dev,
+				   st.st_ino))
+		return cordon_snap_ns_discard(dirfd, instance, false, err);
 	const cordon_loaded_snap *ls;
-	r = cordon_ctx_snap(ctx, instance, &ls, err);
-	if (r < 0)
-		return r;
-	_cleanup_strv_ strv mounts = {0};
-	r = cordon_connections_mounts(ctx, instance, &mounts, err);
-	if (r < 0)
-		return r;
-	_cleanup_free_ char *stamp = cordon_ns_stamp(ls->row.current, &mounts);
-	return fs_write_atomic_at(dirfd, stampname, stamp, strlen(stamp), 0644, err);
-}
-
-int cordon_connections_settle(cordon_ctx *ctx, cordon_error **err)
-{
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < ctx->ns_dirty.n; i++)
-		r = cordon_ns_refresh(ctx, ctx->ns_dirty.v[i], err);
-	strv_free(&ctx->ns_dirty);
+	cordon_content_mount *wanted = NULL;
+	size_t n = 0;
+	_cleanup_free_ char *stamp = NULL;
+	int r = cordon_ctx_snap(ctx, instance, &ls, err);
+	if (r == 0)
+		r = cordon_snap_mounts(ctx, instance, &wanted, &n, &stamp, err);
+	if (r == 0)
+		r = live_update(ls, wanted, n, nsfd, err);
+	cordon_content_mounts_free(wanted, n);
+	/* the namespace now matches the compiled policy: give it its stamp */
+	if (r == 0)
+		r = fs_write_atomic_at(dirfd, stampname, stamp, strlen(stamp), 0644, err);
 	return r;
 }

@@ -13,27 +13,6 @@
 
 extern char **environ;
 
-const char *cordon_host_arch(void)
-{
-#if defined(__x86_64__)
-	return "amd64";
-#elif defined(__aarch64__)
-	return "arm64";
-#elif defined(__arm__)
-	return "armhf";
-#elif defined(__i386__)
-	return "i386";
-#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return "ppc64el";
-#elif defined(__s390x__)
-	return "s390x";
-#elif defined(__riscv) && __riscv_xlen == 64
-	return "riscv64";
-#else
-#error "unknown architecture: add its dpkg name"
-#endif
-}
-
 char *cordon_pack_filename(const cordon_manifest *m, const char *host_arch)
 {
 	const char *arch = host_arch;

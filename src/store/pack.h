@@ -7,7 +7,4 @@
 /* Pure: the file name snap pack gives a package. */
 char *cordon_pack_filename(const cordon_manifest *m, const char *host_arch);
 
-/* The dpkg name of this machine's architecture (amd64, arm64, …). */
-const char *cordon_host_arch(void);
-
 int cordon_pack(const char *dir, const char *target_dir, char **out_path, cordon_error **err);

@@ -93,12 +93,11 @@ restart:
 				close(fd);
 				return -ELOOP;
 			}
-			char target[PATH_MAX];
-			ssize_t n = readlinkat(fd, parts.v[i], target, sizeof target - 1);
+			_cleanup_free_ char *target = fs_readlink_at(fd, parts.v[i]);
+			int e = errno;
 			close(fd);
-			if (n < 0)
-				return -errno;
-			target[n] = '\0';
+			if (target == NULL)
+				return -e;
 			if (target[0] == '/') {
 				*external = true;
 				return 0;
@@ -137,7 +136,7 @@ restart:
 static int check_executable(int rootfd, const char *what, const char *rel, cordon_error **err)
 {
 	bool external = false;
-	struct stat st;
+	struct stat st = {0};
 	int r = resolve_in_package(rootfd, rel, &external, &st, err);
 	if (r == -EINVAL && err && *err)
 		return cordon_err_prefix(err, "%s", what);

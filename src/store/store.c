@@ -1,25 +1,22 @@
+/* The store's changes: install (and refresh), remove, revert, each
+ * journaled (recovery.h) and run as one transaction (txn.h); and the entry
+ * point that finishes what an interrupted command left. */
 #include "store.h"
-#include "compile.h"
 #include "connections.h"
-#include "mountns.h"
-#include "cgroup.h"
 #include "fsutil.h"
 #include "manifest_names.h"
 #include "package.h"
+#include "recovery.h"
+#include "revisions.h"
 #include "snapmount.h"
+#include "txn.h"
 #include "util.h"
 
-#include <dirent.h>
-#include <glob.h>
-#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,14 +29,13 @@ void cordon_install_result_free(cordon_install_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-char *cordon_store_mount_dir(const cordon_ctx *ctx, const char *name, const char *rev)
+int cordon_store_open(cordon_ctx *ctx, const char *root, const char *datadir, bool writable,
+		      cordon_error **err)
 {
-	return xasprintf("%s/%s/%s", ctx->paths.snap_mount, name, rev);
-}
-
-char *cordon_store_blob_path(const cordon_ctx *ctx, const char *name, const char *rev)
-{
-	return xasprintf("%s/%s_%s.snap", ctx->paths.blobs_dir, name, rev);
+	int r = cordon_ctx_open(ctx, root, datadir, writable, err);
+	if (r == 0 && writable)
+		r = cordon_store_recover(ctx, err);
+	return r;
 }
 
 static char *now_iso8601(void)
@@ -48,306 +44,9 @@ static char *now_iso8601(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
 	gmtime_r(&ts.tv_sec, &tm);
-	char b[64];
+	char b[64]; /* the fixed format is 20 characters */
 	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return xstrdup(b);
-}
-
-/* ---- users' data ---- */
-
-/* Remove ~/snap/<name>/<what> (what NULL: ~/snap/<name> itself) in every
- * home: /root and each directory of /home, as snapd looks for them, the homes of
- * /etc/passwd (read as a file: this program is static, and NSS enumeration
- * would have to load modules), and, under a test root prefix, the caller's
- * $HOME as the launcher uses it. The homes are the users': the walk follows
- * no symlink and removes through fds, so nothing they planted leads outside. */
-static void remove_user_data(const cordon_ctx *ctx, const char *name, const char *what)
-{
-	_cleanup_strv_ strv homes = {0};
-	strv_push(&homes, "/root");
-	glob_t g = {0};
-	if (glob("/home/*", GLOB_ONLYDIR, NULL, &g) == 0)
-		for (size_t i = 0; i < g.gl_pathc; i++)
-			strv_push(&homes, g.gl_pathv[i]);
-	globfree(&g);
-	FILE *f = fopen("/etc/passwd", "re");
-	if (f != NULL) {
-		struct passwd pw, *res;
-		char line[4096];
-		while (fgetpwent_r(f, &pw, line, sizeof line, &res) == 0)
-			if (pw.pw_dir && pw.pw_dir[0] == '/' && !strv_contains(&homes, pw.pw_dir))
-				strv_push(&homes, pw.pw_dir);
-		fclose(f);
-	}
-	const char *home = getenv("HOME");
-	if (ctx->paths.root[0] && home && home[0] == '/' && !strv_contains(&homes, home))
-		strv_push(&homes, home);
-	for (size_t i = 0; i < homes.n; i++) {
-		_cleanup_free_ char *dir = what ? xasprintf("%s/snap/%s", homes.v[i], name)
-						: xasprintf("%s/snap", homes.v[i]);
-		_cleanup_close_ int fd = fs_open_dir(dir, O_RDONLY, NULL);
-		if (fd >= 0)
-			(void)fs_rm_rf_at(fd, what ? what : name, NULL);
-	}
-}
-
-/* ---- the pieces of a revision on disk ---- */
-
-static int open_or_make(const char *path, mode_t mode, cordon_error **err)
-{
-	return fs_mkdir_p(path, mode, 0, 0, err);
-}
-
-/* Remove /snap/<name>/<rev> (unmounting it), /var/snap/<name>/<rev> and the
- * blob. Missing pieces are fine: this also undoes half-made revisions. */
-static int remove_revision_files(cordon_ctx *ctx, const char *name, const char *rev,
-				 cordon_error **err)
-{
-	_cleanup_free_ char *mnt = cordon_store_mount_dir(ctx, name, rev);
-	int r = cordon_snap_umount(mnt, err);
-	if (r < 0)
-		return r;
-	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
-	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
-		_cleanup_free_ char *dir = xasprintf("%s/%s", bases[i], name);
-		_cleanup_close_ int fd = fs_open_dir(dir, O_RDONLY, NULL);
-		if (fd >= 0 && (r = fs_rm_rf_at(fd, rev, err)) < 0)
-			return r;
-	}
-	_cleanup_free_ char *blob = xasprintf("%s_%s.snap", name, rev);
-	_cleanup_close_ int bfd = fs_open_dir(ctx->paths.blobs_dir, O_RDONLY, NULL);
-	if (bfd >= 0 && unlinkat(bfd, blob, 0) < 0 && errno != ENOENT)
-		return cordon_err(err, errno, "remove %s", blob);
-	/* ~/snap/<name>/<rev> goes with the revision, as in snapd */
-	remove_user_data(ctx, name, rev);
-	return 0;
-}
-
-/* Point /snap/<name>/current and /var/snap/<name>/current at rev. */
-static int set_current_links(cordon_ctx *ctx, const char *name, const char *rev, cordon_error **err)
-{
-	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
-	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
-		_cleanup_free_ char *dir = xasprintf("%s/%s", bases[i], name);
-		_cleanup_close_ int fd = fs_open_dir(dir, O_RDONLY, err);
-		if (fd < 0)
-			return fd;
-		int r = fs_symlink_atomic_at(rev, fd, "current", err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* Is `entry` (a directory entry of /snap/<name> or /var/snap/<name>, or a blob
- * name) a revision that state does not know? */
-static bool is_known_rev(const cordon_rev_row *revs, size_t n, const char *rev)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(revs[i].revision, rev) == 0)
-			return true;
-	return false;
-}
-
-static bool looks_like_rev(const char *s)
-{
-	if (s[0] != 'x' || s[1] == '\0')
-		return false;
-	for (const char *p = s + 1; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
-}
-
-/* Remove every revision of `name` present on disk that state does not list. */
-static int prune_unknown(cordon_ctx *ctx, const char *name, cordon_error **err)
-{
-	cordon_rev_row *revs = NULL;
-	size_t n = 0;
-	int r = cordon_state_list_revisions(ctx->state, name, &revs, &n, err);
-	if (r < 0)
-		return r;
-	_cleanup_strv_ strv stale = {0};
-	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
-	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
-		_cleanup_free_ char *dir = xasprintf("%s/%s", bases[i], name);
-		DIR *d = opendir(dir);
-		if (d == NULL)
-			continue;
-		struct dirent *de;
-		while ((de = readdir(d)) != NULL)
-			if (looks_like_rev(de->d_name) && !is_known_rev(revs, n, de->d_name) &&
-			    !strv_contains(&stale, de->d_name))
-				strv_push(&stale, de->d_name);
-		closedir(d);
-	}
-	DIR *d = opendir(ctx->paths.blobs_dir);
-	if (d != NULL) {
-		struct dirent *de;
-		size_t nl = strlen(name);
-		while ((de = readdir(d)) != NULL) {
-			if (strncmp(de->d_name, name, nl) != 0 || de->d_name[nl] != '_' ||
-			    !str_has_suffix(de->d_name, ".snap"))
-				continue;
-			_cleanup_free_ char *rev =
-			    xstrndup(de->d_name + nl + 1, strlen(de->d_name) - nl - 6);
-			if (looks_like_rev(rev) && !is_known_rev(revs, n, rev) &&
-			    !strv_contains(&stale, rev))
-				strv_push(&stale, rev);
-		}
-		closedir(d);
-	}
-	cordon_rev_rows_free(revs, n);
-	for (size_t i = 0; i < stale.n; i++) {
-		r = remove_revision_files(ctx, name, stale.v[i], err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* Remove the label cgroups of the snap (the launcher makes one per label, in
- * each hierarchy it uses); one still in use stays until it empties. */
-static int remove_cgroups(cordon_ctx *ctx, const char *name, cordon_error **err)
-{
-	cordon_cgroup_mounts m = {0};
-	int r = cordon_cgroup_find_mounts(&m, err);
-	if (r < 0)
-		return r;
-	_cleanup_free_ char *prefix = xasprintf("snap.%s.", name);
-	const char *roots[] = {m.v1_devices, m.v2};
-	_cleanup_strv_ strv labels = {0};
-	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
-		if (roots[i] == NULL)
-			continue;
-		_cleanup_free_ char *dir =
-		    xasprintf("%s/%s", roots[i],
-			      ctx->cgroup.parent ? ctx->cgroup.parent : CORDON_CGROUP_PARENT);
-		DIR *d = opendir(dir);
-		if (d == NULL)
-			continue;
-		struct dirent *de;
-		while ((de = readdir(d)) != NULL)
-			if (str_has_prefix(de->d_name, prefix) &&
-			    !strv_contains(&labels, de->d_name))
-				strv_push(&labels, de->d_name);
-		closedir(d);
-	}
-	cordon_cgroup_mounts_free(&m);
-	for (size_t i = 0; i < labels.n; i++) {
-		r = cordon_cgroup_remove_label(&ctx->cgroup, labels.v[i], err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* Remove everything a snap has on disk: policy, mounts, data, blobs, the
- * preserved namespace and private /tmp. */
-static int purge_snap(cordon_ctx *ctx, const char *name, cordon_error **err)
-{
-	int r = cordon_compile_remove_snap(ctx, name, err);
-	if (r < 0)
-		return r;
-	r = cordon_runtime_discard_snap(&ctx->paths, name, err);
-	if (r < 0)
-		return r;
-	r = remove_cgroups(ctx, name, err);
-	if (r < 0)
-		return r;
-	r = prune_unknown(ctx, name, err); /* state knows no revision now */
-	if (r < 0)
-		return r;
-	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
-	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
-		_cleanup_close_ int fd = fs_open_dir(bases[i], O_RDONLY, err);
-		if (fd < 0)
-			return fd;
-		r = fs_rm_rf_at(fd, name, err);
-		if (r < 0)
-			return r;
-	}
-	/* the users' data of the snap too (snapd's remove deletes it) */
-	remove_user_data(ctx, name, NULL);
-	return 0;
-}
-
-/* Roll forward what follows a committed change: current symlinks, removal of
- * revisions state no longer lists, compiled policy. */
-static int finish_snap(cordon_ctx *ctx, const char *name, cordon_error **err)
-{
-	cordon_snap_row snap = {0};
-	int r = cordon_state_get_snap(ctx->state, name, &snap, err);
-	if (r == -ENOENT)
-		return purge_snap(ctx, name, err);
-	if (r < 0)
-		return r;
-	r = set_current_links(ctx, name, snap.current, err);
-	if (r == 0)
-		r = prune_unknown(ctx, name, err);
-	if (r == 0)
-		r = cordon_compile_snap(ctx, name, err);
-	cordon_snap_row_free(&snap);
-	return r;
-}
-
-/* Clean the scratch directory of what dead commands left (staging mounts,
- * private copies). Names carry the pid of their command. */
-static void clean_scratch(cordon_ctx *ctx)
-{
-	DIR *d = opendir(ctx->paths.scratch_dir);
-	if (d == NULL)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		const char *dot = strchr(de->d_name, '.');
-		if (dot == NULL || (!str_has_prefix(de->d_name, "stage.") &&
-				    !str_has_prefix(de->d_name, "incoming.")))
-			continue;
-		long pid = strtol(dot + 1, NULL, 10);
-		if (pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
-			continue;
-		_cleanup_free_ char *p = xasprintf("%s/%s", ctx->paths.scratch_dir, de->d_name);
-		if (str_has_prefix(de->d_name, "stage.")) {
-			(void)umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW);
-			(void)rmdir(p);
-		} else {
-			(void)unlink(p);
-		}
-	}
-	closedir(d);
-}
-
-int cordon_store_recover(cordon_ctx *ctx, cordon_error **err)
-{
-	clean_scratch(ctx);
-	cordon_pending_row *rows = NULL;
-	size_t n = 0;
-	int r = cordon_state_list_pending(ctx->state, &rows, &n, err);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n && r == 0; i++) {
-		const cordon_pending_row *p = &rows[i];
-		if (strcmp(p->op, "install") == 0) {
-			/* Never committed: undo the new revision's files, then
-			 * bring the snap (if it existed) back to its state. */
-			r = remove_revision_files(ctx, p->snap, p->revision, err);
-			if (r == 0)
-				r = finish_snap(ctx, p->snap, err);
-		} else if (strcmp(p->op, "finish") == 0) {
-			r = finish_snap(ctx, p->snap, err);
-		} else if (strcmp(p->op, "purge") == 0) {
-			r = purge_snap(ctx, p->snap, err);
-		} else {
-			r = cordon_err_msg(err, EINVAL, "unknown journal entry \"%s\"", p->op);
-		}
-		if (r == 0)
-			r = cordon_state_delete_pending(ctx->state, p->id, err);
-	}
-	cordon_pending_rows_free(rows, n);
-	if (r < 0)
-		return cordon_err_prefix(err, "cannot finish an interrupted operation");
-	return 0;
 }
 
 /* ---- install ---- */
@@ -373,34 +72,6 @@ static int check_confinement(const cordon_manifest *m, const cordon_install_opts
 				      "use --devmode",
 				      m->name);
 	*confinement = xstrdup(o->devmode || strcmp(c, "devmode") == 0 ? "devmode" : "strict");
-	return 0;
-}
-
-static int make_data_dirs(cordon_ctx *ctx, const char *name, const char *prev, const char *rev,
-			  cordon_error **err)
-{
-	_cleanup_free_ char *vardir = xasprintf("%s/%s", ctx->paths.var_snap, name);
-	_cleanup_close_ int vfd = open_or_make(vardir, 0755, err);
-	if (vfd < 0)
-		return vfd;
-	int fd = fs_ensure_dir_at(vfd, "common", 0755, 0, 0, NULL);
-	if (fd < 0) {
-		/* an existing common keeps whatever mode the snap gave it */
-		fd = openat(vfd, "common", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return cordon_err(err, errno, "create %s/common", vardir);
-	}
-	close(fd);
-	(void)fs_rm_rf_at(vfd, rev, NULL); /* leftovers of an undone attempt */
-	if (prev != NULL && faccessat(vfd, prev, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		/* SNAP_DATA moves forward with the snap: owners, modes and
-		 * times kept (snapd copies it, it does not move it, so a revert
-		 * finds the old data as it was). */
-		return fs_copy_tree_at(vfd, prev, vfd, rev, err);
-	fd = fs_ensure_dir_at(vfd, rev, 0755, 0, 0, err);
-	if (fd < 0)
-		return fd;
-	close(fd);
 	return 0;
 }
 
@@ -456,6 +127,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	_cleanup_strv_ strv neighbours = {0};
 	cordon_snap_row old = {0};
 	cordon_package pkg;
+	cordon_txn t = {0};
 	int r = cordon_package_open(path, ctx->paths.scratch_dir, &pkg, err);
 	if (r < 0)
 		goto out;
@@ -479,15 +151,18 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	int64_t seq = existing ? old.next_seq : 1;
 	rev = xasprintf("x%lld", (long long)seq);
 
-	/* the catalogue first: a broken site definition stops the install
-	 * before anything is journaled or made */
-	const struct cordon_catalog *cat;
+	/* the catalogue and the default policy first: a broken site
+	 * definition stops the install before anything is journaled or made */
+	const cordon_catalog *cat;
+	const cordon_def *defaults;
+	const char *template;
 	r = cordon_ctx_catalog(ctx, &cat, err);
+	if (r == 0)
+		r = cordon_ctx_defaults(ctx, &defaults, &template, err);
 	if (r < 0)
 		goto out;
-	(void)cat;
 	/* 1. journal: from here on, an interruption is rolled back */
-	r = cordon_state_add_pending(ctx->state, "install", instance, rev, NULL, err);
+	r = cordon_state_add_pending(ctx->state, CORDON_JOURNAL_INSTALL, instance, rev, NULL, err);
 	if (r < 0)
 		goto out;
 	cordon_fault("install-journal");
@@ -496,7 +171,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	enum cordon_source_kind kind;
 	if (pkg.kind == CORDON_PKG_SNAPFILE) {
 		kind = CORDON_SOURCE_SQUASHFS;
-		source = cordon_store_blob_path(ctx, instance, rev);
+		source = cordon_paths_blob(&ctx->paths, instance, rev);
 		if (rename(pkg.copy_path, source) < 0) {
 			r = cordon_err(err, errno, "store %s", source);
 			goto undo;
@@ -511,8 +186,8 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	cordon_fault("install-blob");
 
 	/* 3. mount the revision read-only */
-	mnt = cordon_store_mount_dir(ctx, instance, rev);
-	int mfd = open_or_make(mnt, 0755, err);
+	mnt = cordon_paths_mount_dir(&ctx->paths, instance, rev);
+	int mfd = fs_mkdir_p(mnt, 0755, 0, 0, err);
 	if (mfd < 0) {
 		r = mfd;
 		goto undo;
@@ -524,31 +199,29 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	cordon_fault("install-mount");
 
 	/* 4. data: SNAP_DATA carried over from the current revision */
-	r = make_data_dirs(ctx, instance, existing ? old.current : NULL, rev, err);
+	r = cordon_revision_make_data_dirs(ctx, instance, existing ? old.current : NULL, rev, err);
 	if (r < 0)
 		goto undo;
 	cordon_fault("install-data");
 
-	/* 5. commit point: state and compiled policy in one transaction; the
-	 * policy is compiled inside it so a failure rolls both back. The
-	 * manifest is read again from what is now mounted: it is what runs. */
+	/* 5. commit point: state and compiled policy in one transaction. The
+	 * manifest is read again from what is now mounted: it is what runs.
+	 * The other snaps auto-connection may recompile are journaled with
+	 * it; this snap's own files are covered by the install entry. */
 	cordon_package mounted;
 	r = cordon_package_open(mnt, NULL, &mounted, err);
 	if (r == 0) {
 		manifest_text = steal_ptr(mounted.yaml);
 		res->version = xstrdup(mounted.manifest->version);
+		r = cordon_connections_neighbours(ctx, instance, mounted.manifest, &neighbours,
+						  err);
 	}
-	/* snaps the auto-connection may recompile in the transaction are
-	 * journaled too (they are rolled forward from state after a kill) */
-	if (r == 0)
-		r = cordon_connections_journal_neighbours(ctx, instance, mounted.manifest,
-							  &neighbours, err);
 	cordon_package_close(&mounted);
 	if (r < 0)
 		goto undo;
-	r = cordon_state_begin(ctx->state, err);
+	r = cordon_txn_begin(ctx, "install", &neighbours, instance, &t, err);
 	if (r < 0)
-		goto undo;
+		goto out; /* undone */
 	now = now_iso8601();
 	const char *us = strchr(instance, '_');
 	snap_name = us ? xstrndup(instance, (size_t)(us - instance)) : xstrdup(instance);
@@ -572,32 +245,29 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		r = cordon_state_put_revision(ctx->state, &rrow, err);
 	if (r == 0)
 		r = drop_old_revisions(ctx, instance, rev, err);
+	/* committed, the install entry becomes the roll-forward of the
+	 * links: the policy is written before the commit, and stands */
 	if (r == 0)
-		r = cordon_state_delete_pending_op(ctx->state, "install", err);
+		r = cordon_state_delete_pending_op(ctx->state, CORDON_JOURNAL_INSTALL, err);
 	if (r == 0)
-		r = cordon_state_add_pending(ctx->state, "finish", instance, rev, NULL, err);
+		r = cordon_state_add_pending(ctx->state, CORDON_JOURNAL_ROLL_FORWARD, instance, rev,
+					     NULL, err);
 	if (r == 0)
-		r = cordon_connections_unjournal(ctx, &neighbours, err);
+		r = cordon_connections_on_install(&t, instance, existing, o->dangerous, err);
 	if (r == 0)
-		r = cordon_connections_on_install(ctx, instance, existing, o->dangerous, err);
-	if (r == 0)
-		r = cordon_compile_snap(ctx, instance, err);
-	cordon_fault("install-compile");
-	if (r == 0)
-		r = cordon_state_commit(ctx->state, err);
-	if (r < 0) {
-		cordon_state_rollback(ctx->state);
-		goto undo;
-	}
+		cordon_txn_recompile(&t, instance, NULL, NULL);
+	r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);
+	if (r < 0)
+		goto out; /* undone */
 	cordon_fault("install-commit");
 
 	/* 6. roll forward: current symlinks, old revisions removed */
-	r = finish_snap(ctx, instance, err);
+	r = cordon_snap_roll_forward(ctx, instance, err);
 	cordon_fault("install-finish");
 	if (r == 0)
-		r = cordon_state_delete_pending_op(ctx->state, "finish", err);
+		r = cordon_state_delete_pending_op(ctx->state, CORDON_JOURNAL_ROLL_FORWARD, err);
 	if (r == 0)
-		r = cordon_connections_settle(ctx, err);
+		r = cordon_txn_settle(&t, err);
 	if (r < 0)
 		goto out; /* committed: the next command finishes it */
 	res->name = steal_ptr(instance);
@@ -606,18 +276,15 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	goto out;
 
 undo:;
-	/* Not committed: undo now, as recovery would after a crash. Other
-	 * snaps journaled but never recompiled (the change stopped before
-	 * auto-connection touched them) are left as they are. */
+	/* Not committed, and no transaction begun: undo the revision's files
+	 * now, as recovery would after a crash. */
 	cordon_error *undo_err = NULL;
 	cordon_package_close(&pkg);
-	if (ctx->ns_dirty.n == 0)
-		(void)cordon_connections_unjournal(ctx, &neighbours, NULL);
-	strv_free(&ctx->ns_dirty);
 	if (cordon_store_recover(ctx, &undo_err) < 0)
-		cordon_err_prefix(err, "and undoing the install failed too (%s)", undo_err->msg);
+		cordon_err_append(err, "undoing the install failed too: %s", undo_err->msg);
 	cordon_error_free(&undo_err);
 out:
+	cordon_txn_free(&t);
 	cordon_package_close(&pkg);
 	cordon_snap_row_free(&old);
 	return r;
@@ -637,33 +304,27 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 	/* the plug snaps connected to its slots are recompiled inside the
 	 * transaction: journaled first, as for an install */
 	_cleanup_strv_ strv neighbours = {0};
-	r = cordon_connections_journal_neighbours(ctx, name, NULL, &neighbours, err);
-	if (r == 0)
-		r = cordon_state_begin(ctx->state, err);
-	if (r == 0)
-		r = cordon_connections_unjournal(ctx, &neighbours, err);
-	if (r == 0)
-		r = cordon_state_delete_snap(ctx->state, name, err);
-	if (r == 0)
-		r = cordon_state_add_pending(ctx->state, "purge", name, "", NULL, err);
-	if (r == 0)
-		r = cordon_connections_on_remove(ctx, name, err);
-	cordon_fault("remove-compile");
-	if (r == 0)
-		r = cordon_state_commit(ctx->state, err);
-	if (r < 0) {
-		/* the neighbours' policy may have been rewritten: recovery puts
-		 * it back from the unchanged state */
-		cordon_state_rollback(ctx->state);
-		cordon_error *e2 = NULL;
-		(void)cordon_store_recover(ctx, &e2);
-		cordon_error_free(&e2);
+	r = cordon_connections_neighbours(ctx, name, NULL, &neighbours, err);
+	if (r < 0)
 		return r;
+	cordon_txn t;
+	r = cordon_txn_begin(ctx, "remove", &neighbours, NULL, &t, err);
+	if (r == 0) {
+		r = cordon_state_delete_snap(ctx->state, name, err);
+		if (r == 0)
+			r = cordon_state_add_pending(ctx->state, CORDON_JOURNAL_PURGE, name, "",
+						     NULL, err);
+		if (r == 0)
+			r = cordon_connections_on_remove(&t, name, err);
+		r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);
 	}
-	cordon_fault("remove-commit");
-	r = cordon_store_recover(ctx, err);
+	if (r == 0) {
+		cordon_fault("remove-commit");
+		r = cordon_store_recover(ctx, err); /* the purge */
+	}
 	if (r == 0)
-		r = cordon_connections_settle(ctx, err);
+		r = cordon_txn_settle(&t, err);
+	cordon_txn_free(&t);
 	return r;
 }
 
@@ -689,27 +350,33 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 			target = revs[i].revision;
 	if (r == 0 && target == NULL)
 		r = cordon_err_msg(err, ENOENT, "no revision to revert to for \"%s\"", name);
+	cordon_txn t = {0};
 	if (r == 0) {
+		/* the snap's own files are rewritten in the transaction:
+		 * journaled first, so a kill there recompiles them from the
+		 * state that stayed */
 		free(snap.current);
 		snap.current = xstrdup(target);
-		r = cordon_state_begin(ctx->state, err);
-		if (r == 0)
+		_cleanup_strv_ strv self = {0};
+		strv_push(&self, name);
+		r = cordon_txn_begin(ctx, "revert", &self, NULL, &t, err);
+		if (r == 0) {
 			r = cordon_state_put_snap(ctx->state, &snap, err);
-		if (r == 0)
-			r = cordon_state_add_pending(ctx->state, "finish", name, target, NULL, err);
-		if (r == 0)
-			r = cordon_compile_snap(ctx, name, err);
-		if (r == 0)
-			r = cordon_state_commit(ctx->state, err);
-		if (r < 0)
-			cordon_state_rollback(ctx->state);
+			if (r == 0)
+				r = cordon_state_add_pending(ctx->state, CORDON_JOURNAL_ROLL_FORWARD,
+							     name, target, NULL, err);
+			if (r == 0)
+				cordon_txn_recompile(&t, name, NULL, NULL);
+			r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);
+		}
 	}
 	if (r == 0) {
 		cordon_fault("revert-commit");
-		r = cordon_store_recover(ctx, err);
+		r = cordon_store_recover(ctx, err); /* the links */
 	}
 	if (r == 0)
 		*new_rev = xstrdup(target);
+	cordon_txn_free(&t);
 	cordon_rev_rows_free(revs, n);
 	cordon_snap_row_free(&snap);
 	return r;

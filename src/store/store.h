@@ -1,8 +1,7 @@
-/* The store of installed snaps: install (and refresh), revert, remove, and the
- * recovery of interrupted operations. Every change is journalled in state
- * first, so an interruption at any point (kill -9, power loss) leaves the old
- * or the new installation usable, and the next command completes or rolls
- * back the rest. */
+/* The store of installed snaps: install (and refresh), revert, remove. Every
+ * change is journalled in state first (recovery.h), so an interruption at
+ * any point (kill -9, power loss) leaves the old or the new installation
+ * usable, and the next command completes or rolls back the rest. */
 #pragma once
 #include "context.h"
 
@@ -24,17 +23,15 @@ typedef struct cordon_install_result {
 } cordon_install_result;
 void cordon_install_result_free(cordon_install_result *r);
 
+/* Open the context (context.h) and, when writable, finish or roll back
+ * what an interrupted command left (recovery.h): every command's way in. */
+int cordon_store_open(cordon_ctx *ctx, const char *root, const char *datadir, bool writable,
+		      cordon_error **err);
+
 int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install_opts *o,
 			 cordon_install_result *res, cordon_error **err);
 int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err);
 int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordon_error **err);
-
-/* Finish or roll back what an interrupted command left (journal in state). */
-int cordon_store_recover(cordon_ctx *ctx, cordon_error **err);
-
-/* Paths of a revision. */
-char *cordon_store_mount_dir(const cordon_ctx *ctx, const char *name, const char *rev);
-char *cordon_store_blob_path(const cordon_ctx *ctx, const char *name, const char *rev);
 
 /* How many revisions are kept (snapd's refresh.retain default on classic). */
 #define CORDON_RETAIN 2

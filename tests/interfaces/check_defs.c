@@ -19,6 +19,7 @@
  * (and said so). Exit 0: all good; 1: failures (each named on stderr). */
 #include "apparmor.h"
 #include "catalog.h"
+#include "datafiles.h"
 #include "definitions.h"
 #include "fsutil.h"
 #include "landlock_defs.h"

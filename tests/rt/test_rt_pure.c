@@ -3,6 +3,7 @@
  * cgroup v1 device lines, the assembled device program (run here by a tiny
  * interpreter of the instructions it uses). */
 #include "cgroup.h"
+#include "cgroup_devices.h"
 #include "check.h"
 #include "devices_bpf.h"
 #include "hostinfo.h"

@@ -1,0 +1,8 @@
+/* Keeping a snap's preserved namespace in step with its connections, after
+ * a committed change (txn.h settles through here). */
+#pragma once
+#include "context.h"
+
+/* Discard the snap's preserved namespace when no process uses it (the next
+ * launch builds a fresh one), or bring its bind mounts up to date in place. */
+int cordon_ns_refresh(cordon_ctx *ctx, const char *instance, cordon_error **err);

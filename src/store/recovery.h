@@ -1,0 +1,17 @@
+/* The journal's entries and crash recovery (recovery.c says what each
+ * entry means). */
+#pragma once
+#include "context.h"
+
+#define CORDON_JOURNAL_INSTALL "install"
+#define CORDON_JOURNAL_RECOMPILE "finish"
+#define CORDON_JOURNAL_ROLL_FORWARD "links"
+#define CORDON_JOURNAL_PURGE "purge"
+
+/* Finish or undo what every journal entry says, oldest first; clean the
+ * scratch directory of what dead commands left. */
+int cordon_store_recover(cordon_ctx *ctx, cordon_error **err);
+
+/* What a `links` entry asks for: the snap's current links and the removal
+ * of its revisions state no longer lists. */
+int cordon_snap_roll_forward(cordon_ctx *ctx, const char *name, cordon_error **err);

@@ -1,0 +1,272 @@
+/* The pieces of a snap's revisions on disk: the mounted image, the data
+ * directories, the stored package, the users' data, the current links; and
+ * the removal of all of a snap's files. */
+#include "revisions.h"
+#include "apply.h"
+#include "cgroup.h"
+#include "fsutil.h"
+#include "mountns.h"
+#include "snapmount.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Remove ~/snap/<name>/<what> (what NULL: ~/snap/<name> itself) in every
+ * home: /root and each directory of /home, as snapd looks for them, the homes of
+ * /etc/passwd (read as a file: this program is static, and NSS enumeration
+ * would have to load modules), and, under a test root prefix, the caller's
+ * $HOME as the launcher uses it. The homes are the users': the walk follows
+ * no symlink and removes through fds, so nothing they planted leads outside. */
+static void remove_user_data(const cordon_ctx *ctx, const char *name, const char *what)
+{
+	_cleanup_strv_ strv homes = {0};
+	strv_push(&homes, "/root");
+	glob_t g = {0};
+	if (glob("/home/*", GLOB_ONLYDIR, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			strv_push(&homes, g.gl_pathv[i]);
+	globfree(&g);
+	FILE *f = fopen("/etc/passwd", "re");
+	if (f != NULL) {
+		struct passwd pw, *res;
+		/* a line as long as it is: on ERANGE glibc puts the stream
+		 * back, and the entry is read again with room for it */
+		size_t cap = 1024;
+		char *line = xmalloc(cap);
+		int e;
+		while ((e = fgetpwent_r(f, &pw, line, cap, &res)) != ENOENT) {
+			if (e == ERANGE && cap < ((size_t)1 << 20)) {
+				cap *= 2;
+				line = xrealloc(line, cap);
+				continue;
+			}
+			if (e != 0)
+				break; /* unreadable: the homes found so far */
+			if (pw.pw_dir && pw.pw_dir[0] == '/' && !strv_contains(&homes, pw.pw_dir))
+				strv_push(&homes, pw.pw_dir);
+		}
+		free(line);
+		fclose(f);
+	}
+	const char *home = getenv("HOME");
+	if (ctx->paths.root[0] && home && home[0] == '/' && !strv_contains(&homes, home))
+		strv_push(&homes, home);
+	for (size_t i = 0; i < homes.n; i++) {
+		_cleanup_free_ char *dir = what ? xasprintf("%s/snap/%s", homes.v[i], name)
+						: xasprintf("%s/snap", homes.v[i]);
+		_cleanup_close_ int fd = fs_open_dir(dir, O_RDONLY, NULL);
+		if (fd >= 0)
+			(void)fs_rm_rf_at(fd, what ? what : name, NULL);
+	}
+}
+
+/* Remove /snap/<name>/<rev> (unmounting it), /var/snap/<name>/<rev> and the
+ * blob. Missing pieces are fine: this also undoes half-made revisions. */
+int cordon_revision_remove_files(cordon_ctx *ctx, const char *name, const char *rev,
+				 cordon_error **err)
+{
+	_cleanup_free_ char *mnt = cordon_paths_mount_dir(&ctx->paths, name, rev);
+	int r = cordon_snap_umount(mnt, err);
+	if (r < 0)
+		return r;
+	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
+	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
+		_cleanup_free_ char *dir = xasprintf("%s/%s", bases[i], name);
+		_cleanup_close_ int fd = fs_open_dir(dir, O_RDONLY, NULL);
+		if (fd >= 0 && (r = fs_rm_rf_at(fd, rev, err)) < 0)
+			return r;
+	}
+	_cleanup_free_ char *blob = xasprintf("%s_%s.snap", name, rev);
+	_cleanup_close_ int bfd = fs_open_dir(ctx->paths.blobs_dir, O_RDONLY, NULL);
+	if (bfd >= 0 && unlinkat(bfd, blob, 0) < 0 && errno != ENOENT)
+		return cordon_err(err, errno, "remove %s", blob);
+	/* ~/snap/<name>/<rev> goes with the revision, as in snapd */
+	remove_user_data(ctx, name, rev);
+	return 0;
+}
+
+/* Point /snap/<name>/current and /var/snap/<name>/current at rev. */
+int cordon_revision_set_current(cordon_ctx *ctx, const char *name, const char *rev, cordon_error **err)
+{
+	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
+	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
+		_cleanup_free_ char *dir = xasprintf("%s/%s", bases[i], name);
+		_cleanup_close_ int fd = fs_open_dir(dir, O_RDONLY, err);
+		if (fd < 0)
+			return fd;
+		int r = fs_symlink_atomic_at(rev, fd, "current", err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Is `entry` (a directory entry of /snap/<name> or /var/snap/<name>, or a blob
+ * name) a revision that state does not know? */
+static bool is_known_rev(const cordon_rev_row *revs, size_t n, const char *rev)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(revs[i].revision, rev) == 0)
+			return true;
+	return false;
+}
+
+static bool looks_like_rev(const char *s)
+{
+	if (s[0] != 'x' || s[1] == '\0')
+		return false;
+	for (const char *p = s + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/* Remove every revision of `name` present on disk that state does not list. */
+int cordon_revisions_prune(cordon_ctx *ctx, const char *name, cordon_error **err)
+{
+	cordon_rev_row *revs = NULL;
+	size_t n = 0;
+	int r = cordon_state_list_revisions(ctx->state, name, &revs, &n, err);
+	if (r < 0)
+		return r;
+	_cleanup_strv_ strv stale = {0};
+	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
+	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
+		_cleanup_free_ char *dir = xasprintf("%s/%s", bases[i], name);
+		DIR *d = opendir(dir);
+		if (d == NULL)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL)
+			if (looks_like_rev(de->d_name) && !is_known_rev(revs, n, de->d_name) &&
+			    !strv_contains(&stale, de->d_name))
+				strv_push(&stale, de->d_name);
+		closedir(d);
+	}
+	DIR *d = opendir(ctx->paths.blobs_dir);
+	if (d != NULL) {
+		struct dirent *de;
+		size_t nl = strlen(name);
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, name, nl) != 0 || de->d_name[nl] != '_' ||
+			    !str_has_suffix(de->d_name, ".snap"))
+				continue;
+			_cleanup_free_ char *rev =
+			    xstrndup(de->d_name + nl + 1, strlen(de->d_name) - nl - 6);
+			if (looks_like_rev(rev) && !is_known_rev(revs, n, rev) &&
+			    !strv_contains(&stale, rev))
+				strv_push(&stale, rev);
+		}
+		closedir(d);
+	}
+	cordon_rev_rows_free(revs, n);
+	for (size_t i = 0; i < stale.n; i++) {
+		r = cordon_revision_remove_files(ctx, name, stale.v[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Remove the label cgroups of the snap (the launcher makes one per label, in
+ * each hierarchy it uses); one still in use stays until it empties. */
+static int remove_cgroups(cordon_ctx *ctx, const char *name, cordon_error **err)
+{
+	cordon_cgroup_mounts m = {0};
+	int r = cordon_cgroup_find_mounts(&m, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *prefix = xasprintf("snap.%s.", name);
+	const char *roots[] = {m.v1_devices, m.v2};
+	_cleanup_strv_ strv labels = {0};
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		if (roots[i] == NULL)
+			continue;
+		_cleanup_free_ char *dir =
+		    xasprintf("%s/%s", roots[i],
+			      cordon_cgroup_parent(&ctx->cgroup));
+		DIR *d = opendir(dir);
+		if (d == NULL)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL)
+			if (str_has_prefix(de->d_name, prefix) &&
+			    !strv_contains(&labels, de->d_name))
+				strv_push(&labels, de->d_name);
+		closedir(d);
+	}
+	cordon_cgroup_mounts_free(&m);
+	for (size_t i = 0; i < labels.n; i++) {
+		r = cordon_cgroup_remove_label(&ctx->cgroup, labels.v[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Remove everything a snap has on disk: policy, mounts, data, blobs, the
+ * preserved namespace and private /tmp. */
+int cordon_snap_purge(cordon_ctx *ctx, const char *name, cordon_error **err)
+{
+	int r = cordon_apply_remove_labels(ctx, name, NULL, err);
+	if (r < 0)
+		return r;
+	r = cordon_runtime_discard_snap(&ctx->paths, name, err);
+	if (r < 0)
+		return r;
+	r = remove_cgroups(ctx, name, err);
+	if (r < 0)
+		return r;
+	r = cordon_revisions_prune(ctx, name, err); /* state knows no revision now */
+	if (r < 0)
+		return r;
+	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
+	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
+		_cleanup_close_ int fd = fs_open_dir(bases[i], O_RDONLY, err);
+		if (fd < 0)
+			return fd;
+		r = fs_rm_rf_at(fd, name, err);
+		if (r < 0)
+			return r;
+	}
+	/* the users' data of the snap too (snapd's remove deletes it) */
+	remove_user_data(ctx, name, NULL);
+	return 0;
+}
+
+int cordon_revision_make_data_dirs(cordon_ctx *ctx, const char *name, const char *prev,
+				   const char *rev,
+			  cordon_error **err)
+{
+	_cleanup_free_ char *vardir = xasprintf("%s/%s", ctx->paths.var_snap, name);
+	_cleanup_close_ int vfd = fs_mkdir_p(vardir, 0755, 0, 0, err);
+	if (vfd < 0)
+		return vfd;
+	int fd = fs_ensure_dir_at(vfd, "common", 0755, 0, 0, NULL);
+	if (fd < 0) {
+		/* an existing common keeps whatever mode the snap gave it */
+		fd = openat(vfd, "common", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return cordon_err(err, errno, "create %s/common", vardir);
+	}
+	close(fd);
+	(void)fs_rm_rf_at(vfd, rev, NULL); /* leftovers of an undone attempt */
+	if (prev != NULL && faccessat(vfd, prev, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		/* SNAP_DATA moves forward with the snap: owners, modes and
+		 * times kept (snapd copies it, it does not move it, so a revert
+		 * finds the old data as it was). */
+		return fs_copy_tree_at(vfd, prev, vfd, rev, err);
+	fd = fs_ensure_dir_at(vfd, rev, 0755, 0, 0, err);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* The pieces of a snap's revisions on disk (/snap/<name>/<rev>, its data
+ * under /var/snap/<name>, the stored package, ~/snap/<name> of every user)
+ * and the current links. Missing pieces are never an error: these also undo
+ * half-made revisions. */
+#pragma once
+#include "context.h"
+
+/* Remove /snap/<name>/<rev> (unmounting it), /var/snap/<name>/<rev>, the
+ * package and every user's ~/snap/<name>/<rev>. */
+int cordon_revision_remove_files(cordon_ctx *ctx, const char *name, const char *rev,
+				 cordon_error **err);
+
+/* Point /snap/<name>/current and /var/snap/<name>/current at rev. */
+int cordon_revision_set_current(cordon_ctx *ctx, const char *name, const char *rev,
+				cordon_error **err);
+
+/* Remove every revision of the snap on disk that state does not list. */
+int cordon_revisions_prune(cordon_ctx *ctx, const char *name, cordon_error **err);
+
+/* /var/snap/<name>/{common,<rev>}: SNAP_DATA of rev starts as a copy of
+ * prev's (owners, modes, times kept), or empty without prev. */
+int cordon_revision_make_data_dirs(cordon_ctx *ctx, const char *name, const char *prev,
+				   const char *rev, cordon_error **err);
+
+/* Remove everything a snap has on disk: policy, mounts, data, packages, its
+ * label cgroups, its preserved namespace and private /tmp, the users' data.
+ * For a snap state no longer lists. */
+int cordon_snap_purge(cordon_ctx *ctx, const char *name, cordon_error **err);

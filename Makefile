@@ -16,13 +16,14 @@ FUZZ_SECONDS ?= 600
 
 BUILD_DEPS := gcc libc6-dev pkg-config meson ninja-build libyaml-dev libsqlite3-dev libseccomp-dev
 RUN_DEPS := squashfs-tools
-TEST_DEPS := python3 apparmor passwd util-linux
+TEST_DEPS := python3 apparmor passwd util-linux clang-format
 BENCH_DEPS := hyperfine bubblewrap firejail
 # libclang-rt-dev holds libFuzzer's runtime (libclang_rt.fuzzer-x86_64.a);
 # llvm, llvm-symbolizer (stacks by name, and tests/fuzz/lsan.supp matches names)
 FUZZ_DEPS := clang libclang-rt-dev llvm
 
-.PHONY: all deps install uninstall check check-unit check-asan check-integration check-fuzz \
+.PHONY: all deps install uninstall check check-static check-format check-layers check-unit \
+	check-asan check-integration check-fuzz \
 	fuzz fuzz-build demo bench bench-scale clean
 
 all: $(BUILD)/build.ninja
@@ -51,7 +52,19 @@ $(ASAN_BUILD)/build.ninja:
 
 check: deps
 	@tools/install-deps.sh $(TEST_DEPS) $(FUZZ_DEPS)
-	$(MAKE) check-unit check-asan check-integration check-fuzz
+	$(MAKE) check-static check-unit check-asan check-integration check-fuzz
+
+# The tree as HACKING.md describes it: formatted as .clang-format says, and
+# the include graph of src/ without a cycle or an include to a higher layer
+# (tools/layers.py; `python3 tools/layers.py --dot` draws it). SQL outside
+# src/state/ is a unit test (tools/check-sql.py).
+check-static: check-format check-layers
+
+check-format:
+	tools/check-format.sh
+
+check-layers:
+	python3 tools/layers.py
 
 check-unit: $(TEST_BUILD)/build.ninja
 	ninja -C $(TEST_BUILD)

@@ -13,22 +13,22 @@ typedef struct cordon_error {
  * `return cordon_err(err, errno, "open %s", path);`. If *err is already set
  * the old error is freed and replaced. */
 int cordon_err(cordon_error **err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Same, without strerror; code is EINVAL unless given. */
 int cordon_err_msg(cordon_error **err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefix context to an existing error: "ctx: old". Returns -(*err)->code. */
 int cordon_err_prefix(cordon_error **err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Add what a second failure says to the first ("first; ctx: second"), the
  * code staying the first's: a failure while undoing a change must reach the
  * user with the change's own. Without a first error, the text becomes one
  * (EIO). Returns -(*err)->code. */
 int cordon_err_append(cordon_error **err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 void cordon_error_free(cordon_error **err);
 

@@ -98,8 +98,9 @@ static int walk(const char *abs_path, const walk_opts *o, cordon_error **err)
 			}
 		}
 		bool last = (*p == '\0' || strspn(p, "/") == strlen(p));
-		int nfd = openat(fd, name,
-				 (last ? o->flags : step_flags) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int nfd =
+		    openat(fd, name,
+			   (last ? o->flags : step_flags) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		int e = errno;
 		close(fd);
 		fd = nfd;
@@ -136,8 +137,8 @@ int fs_open_path_nofollow(const char *abs_path)
 	if (abs_path[0] != '/')
 		return -EINVAL;
 	const char *slash = strrchr(abs_path, '/');
-	_cleanup_free_ char *dir = slash == abs_path ? xstrdup("/")
-						     : xstrndup(abs_path, (size_t)(slash - abs_path));
+	_cleanup_free_ char *dir =
+	    slash == abs_path ? xstrdup("/") : xstrndup(abs_path, (size_t)(slash - abs_path));
 	int dfd = walk(dir, &(walk_opts){.flags = O_PATH}, NULL);
 	if (dfd < 0)
 		return dfd;
@@ -295,7 +296,7 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
 	_cleanup_free_ char *tmp = xasprintf(".%s.tmp.%d", name, (int)getpid());
 	(void)unlinkat(dirfd, tmp, 0);
 	_cleanup_close_ int fd =
-		openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return cordon_err(err, errno, "create %s", tmp);
 	int r = write_all(fd, data, len);
@@ -398,7 +399,8 @@ int fs_rm_rf_at(int dirfd, const char *name, cordon_error **err)
 		/* Never recurse into a mount: a bind of a user's directory or
 		 * of the host would otherwise be emptied. */
 		return cordon_err_msg(err, EBUSY, "%s is a mount point; not removing it", name);
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return cordon_err(err, errno, "open %s", name);
 	r = rm_rf_fd(fd, name, err);
@@ -423,7 +425,7 @@ static int copy_file(int sfd, int ddirfd, const char *name, const struct stat *s
 		     cordon_error **err)
 {
 	_cleanup_close_ int dfd =
-		openat(ddirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	    openat(ddirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (dfd < 0)
 		return cordon_err(err, errno, "create %s", name);
 	char chunk[FS_READ_CHUNK];
@@ -485,10 +487,12 @@ int fs_copy_tree_at(int src_dirfd, const char *src, int dst_dirfd, const char *d
 		return 0; /* device nodes are never copied */
 	if (mkdirat(dst_dirfd, dst, 0700) < 0 && errno != EEXIST)
 		return cordon_err(err, errno, "mkdir %s", dst);
-	_cleanup_close_ int sfd = openat(src_dirfd, src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int sfd =
+	    openat(src_dirfd, src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0)
 		return cordon_err(err, errno, "open %s", src);
-	_cleanup_close_ int dfd = openat(dst_dirfd, dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int dfd =
+	    openat(dst_dirfd, dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return cordon_err(err, errno, "open %s", dst);
 	int lfd = dup(sfd);

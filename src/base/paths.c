@@ -32,9 +32,9 @@ int cordon_paths_init(cordon_paths *p, const char *root)
 
 void cordon_paths_free(cordon_paths *p)
 {
-	char **fields[] = {&p->root,         &p->snap_mount,  &p->var_snap,   &p->state_dir,
-			   &p->db_path,      &p->lock_path,   &p->blobs_dir,  &p->policy_dir,
-			   &p->apparmor_dir, &p->scratch_dir, &p->run_dir,    &p->ns_dir,
+	char **fields[] = {&p->root,	     &p->snap_mount,  &p->var_snap,  &p->state_dir,
+			   &p->db_path,	     &p->lock_path,   &p->blobs_dir, &p->policy_dir,
+			   &p->apparmor_dir, &p->scratch_dir, &p->run_dir,   &p->ns_dir,
 			   &p->tmp_dir};
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		free(*fields[i]);

@@ -3,19 +3,19 @@
 #pragma once
 
 typedef struct cordon_paths {
-	char *root;        /* "" in production, "/scratch" in tests */
-	char *snap_mount;  /* <root>/snap */
-	char *var_snap;    /* <root>/var/snap */
-	char *state_dir;   /* <root>/var/lib/cordon */
-	char *db_path;     /* <state>/state.db */
-	char *lock_path;   /* <state>/lock */
-	char *blobs_dir;   /* <state>/snaps: installed .snap files */
-	char *policy_dir;  /* <state>/policy: compiled policy, one file per label */
-	char *apparmor_dir;/* <state>/apparmor: generated profiles */
-	char *scratch_dir; /* <state>/tmp: root-only scratch (staging mounts) */
-	char *run_dir;     /* <root>/run/cordon */
-	char *ns_dir;      /* <run>/ns: preserved mount namespaces */
-	char *tmp_dir;     /* <run>/tmp: backing of each snap's private /tmp */
+	char *root;	    /* "" in production, "/scratch" in tests */
+	char *snap_mount;   /* <root>/snap */
+	char *var_snap;	    /* <root>/var/snap */
+	char *state_dir;    /* <root>/var/lib/cordon */
+	char *db_path;	    /* <state>/state.db */
+	char *lock_path;    /* <state>/lock */
+	char *blobs_dir;    /* <state>/snaps: installed .snap files */
+	char *policy_dir;   /* <state>/policy: compiled policy, one file per label */
+	char *apparmor_dir; /* <state>/apparmor: generated profiles */
+	char *scratch_dir;  /* <state>/tmp: root-only scratch (staging mounts) */
+	char *run_dir;	    /* <root>/run/cordon */
+	char *ns_dir;	    /* <run>/ns: preserved mount namespaces */
+	char *tmp_dir;	    /* <run>/tmp: backing of each snap's private /tmp */
 } cordon_paths;
 
 /* root may be NULL or "" for the real system; it must be absolute. */

@@ -67,9 +67,9 @@ typedef struct strv {
 	char **v;
 	size_t n, cap;
 } strv;
-void strv_push(strv *s, const char *str);     /* copies */
-void strv_push_own(strv *s, char *str);        /* takes ownership */
-void strv_free(strv *s);                       /* frees elements, resets */
+void strv_push(strv *s, const char *str); /* copies */
+void strv_push_own(strv *s, char *str);	  /* takes ownership */
+void strv_free(strv *s);		  /* frees elements, resets */
 bool strv_contains(const strv *s, const char *str);
 void strv_sort(strv *s);
 static inline void cleanup_strvp(strv *s)

@@ -140,8 +140,12 @@ int cmd_list(int argc, char **argv, cordon_error **err)
 			bool current = strcmp(revs[j].revision, snaps[i].current) == 0;
 			if (!current && !all)
 				continue;
-			const char *row[] = {snaps[i].name, revs[j].version, revs[j].revision,
-					     "-", "-", notes_for(&snaps[i], !current)};
+			const char *row[] = {snaps[i].name,
+					     revs[j].version,
+					     revs[j].revision,
+					     "-",
+					     "-",
+					     notes_for(&snaps[i], !current)};
 			table_add(&t, row);
 		}
 		cordon_rev_rows_free(revs, nr);

@@ -16,20 +16,20 @@ static const struct {
 	cli_cmd_fn fn;
 	const char *help;
 } commands[] = {
-	{"install", cmd_install, "install [--dangerous] [--devmode|--classic] [--name INSTANCE] PATH"},
-	{"remove", cmd_remove, "remove NAME"},
-	{"revert", cmd_revert, "revert NAME"},
-	{"list", cmd_list, "list [--all]"},
-	{"info", cmd_info, "info NAME"},
-	{"run", cmd_run, "run [--pty] SNAP.APP [ARGS...]"},
-	{"validate", cmd_validate, "validate PATH"},
-	{"pack", cmd_pack, "pack DIR [TARGET-DIR]"},
-	{"connections", cmd_connections, "connections [SNAP] [--all]"},
-	{"connect", cmd_connect, "connect SNAP:PLUG [SNAP[:SLOT]]"},
-	{"disconnect", cmd_disconnect, "disconnect SNAP:PLUG [SNAP:SLOT] [--forget]"},
-	{"interfaces", cmd_interfaces, "interfaces [SNAP]"},
-	{"interface", cmd_interface, "interface [NAME]"},
-	{"debug", cmd_debug, "debug confinement"},
+    {"install", cmd_install, "install [--dangerous] [--devmode|--classic] [--name INSTANCE] PATH"},
+    {"remove", cmd_remove, "remove NAME"},
+    {"revert", cmd_revert, "revert NAME"},
+    {"list", cmd_list, "list [--all]"},
+    {"info", cmd_info, "info NAME"},
+    {"run", cmd_run, "run [--pty] SNAP.APP [ARGS...]"},
+    {"validate", cmd_validate, "validate PATH"},
+    {"pack", cmd_pack, "pack DIR [TARGET-DIR]"},
+    {"connections", cmd_connections, "connections [SNAP] [--all]"},
+    {"connect", cmd_connect, "connect SNAP:PLUG [SNAP[:SLOT]]"},
+    {"disconnect", cmd_disconnect, "disconnect SNAP:PLUG [SNAP:SLOT] [--forget]"},
+    {"interfaces", cmd_interfaces, "interfaces [SNAP]"},
+    {"interface", cmd_interface, "interface [NAME]"},
+    {"debug", cmd_debug, "debug confinement"},
 };
 
 void cli_out(const char *s)

@@ -23,7 +23,7 @@ typedef struct snapc {
 	struct {
 		uint8_t *p;
 		size_t len;
-	} *bpf;
+	} * bpf;
 } snapc;
 
 /* Variables of the snap being compiled, then what the connection knows
@@ -73,7 +73,8 @@ static int apply_grant(snapc *c, cordon_policy *p, const cordon_grant *g,
 		for (size_t j = 0; r == 0 && j < lines.n; j++) {
 			cordon_dev_rule d;
 			if (lines.v[j][0] == '$')
-				r = cordon_err_msg(err, EINVAL, "device rule \"%s\": unknown variable",
+				r = cordon_err_msg(err, EINVAL,
+						   "device rule \"%s\": unknown variable",
 						   lines.v[j]);
 			else
 				r = cordon_rule_parse_device(lines.v[j], &d, err);
@@ -134,8 +135,8 @@ static int compile_seccomp(snapc *c, cordon_policy *p, const strv *names, const 
 	cordon_seccomp_source *src = xcalloc(texts->n, sizeof *src);
 	for (size_t i = 0; i < texts->n; i++)
 		src[i] = (cordon_seccomp_source){.name = names->v[i], .text = texts->v[i]};
-	int r = cordon_seccomp_compile(src, texts->n, c->confinement, &p->seccomp,
-				       &p->seccomp_len, err);
+	int r = cordon_seccomp_compile(src, texts->n, c->confinement, &p->seccomp, &p->seccomp_len,
+				       err);
 	free(src);
 	if (r < 0)
 		return r;
@@ -173,13 +174,13 @@ static void add_env_map(cordon_policy *p, const cordon_env_map *e)
 /* One label: an app (app != NULL) or a hook. */
 static int compile_label(snapc *c, const cordon_app *app, const cordon_hook *hook,
 			 const cordon_content_mount *mounts, size_t n_mounts, const char *ns_stamp,
-			 cordon_policy *p,
-			 char **apparmor_text, cordon_error **err)
+			 cordon_policy *p, char **apparmor_text, cordon_error **err)
 {
 	const cordon_snap_row *s = &c->ls->row;
 	const cordon_rev_row *rev = &c->ls->rev;
 	_cleanup_free_ char *hookapp = hook ? xasprintf("hook.%s", hook->name) : NULL;
-	p->label = app ? cordon_label_app(s->name, app->name) : cordon_label_hook(s->name, hook->name);
+	p->label =
+	    app ? cordon_label_app(s->name, app->name) : cordon_label_hook(s->name, hook->name);
 	p->snap_name = xstrdup(s->snap_name);
 	p->instance_name = xstrdup(s->name);
 	p->instance_key = xstrdup(s->instance_key);
@@ -198,16 +199,17 @@ static int compile_label(snapc *c, const cordon_app *app, const cordon_hook *hoo
 	const struct {
 		const char *name, *value;
 	} env[] = {
-		{"SNAP", c->ls->mount_dir},
-		{"SNAP_ARCH", cordon_host_arch()},
-		{"SNAP_COMMON", c->ls->common_dir},
-		{"SNAP_DATA", c->ls->data_dir},
-		{"SNAP_INSTANCE_KEY", s->instance_key},
-		{"SNAP_INSTANCE_NAME", s->name},
-		{"SNAP_LIBRARY_PATH", "/var/lib/snapd/lib/gl:/var/lib/snapd/lib/gl32:/var/lib/snapd/void"},
-		{"SNAP_NAME", s->snap_name},
-		{"SNAP_REVISION", s->current},
-		{"SNAP_VERSION", rev->version},
+	    {"SNAP", c->ls->mount_dir},
+	    {"SNAP_ARCH", cordon_host_arch()},
+	    {"SNAP_COMMON", c->ls->common_dir},
+	    {"SNAP_DATA", c->ls->data_dir},
+	    {"SNAP_INSTANCE_KEY", s->instance_key},
+	    {"SNAP_INSTANCE_NAME", s->name},
+	    {"SNAP_LIBRARY_PATH",
+	     "/var/lib/snapd/lib/gl:/var/lib/snapd/lib/gl32:/var/lib/snapd/void"},
+	    {"SNAP_NAME", s->snap_name},
+	    {"SNAP_REVISION", s->current},
+	    {"SNAP_VERSION", rev->version},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(env); i++)
 		cordon_policy_add_env(p, false, env[i].name, env[i].value);
@@ -251,10 +253,10 @@ static int compile_label(snapc *c, const cordon_app *app, const cordon_hook *hoo
 					       hook ? hook->name : NULL))
 				continue;
 			_cleanup_free_ char *origin = xasprintf(
-				"interface %s, %s:%s to %s:%s", e->def->name, e->row->plug_snap,
-				e->row->plug, e->row->slot_snap, e->row->slot);
-			r = apply_grant(c, p, side == 0 ? &e->def->plug : &e->def->slot, e,
-					origin, &sc_names, &sc_texts, &snippets, err);
+			    "interface %s, %s:%s to %s:%s", e->def->name, e->row->plug_snap,
+			    e->row->plug, e->row->slot_snap, e->row->slot);
+			r = apply_grant(c, p, side == 0 ? &e->def->plug : &e->def->slot, e, origin,
+					&sc_names, &sc_texts, &snippets, err);
 		}
 	}
 	if (r < 0)
@@ -287,7 +289,8 @@ int cordon_compile(const cordon_compile_input *in, const cordon_content_mount *m
 {
 	*out = NULL;
 	*n = 0;
-	snapc c = {.in = in, .ls = in->snap, .confinement = confinement_of(in->snap->row.confinement)};
+	snapc c = {
+	    .in = in, .ls = in->snap, .confinement = confinement_of(in->snap->row.confinement)};
 	const cordon_manifest *m = c.ls->m;
 	/* the snap's mount namespace holds the content mounts of all its
 	 * apps; its stamp changes with the revision and those mounts */

@@ -38,7 +38,7 @@ void cordon_content_mounts_triples(const cordon_content_mount *m, size_t n, strv
 /* One compiled label. */
 typedef struct cordon_compiled {
 	cordon_policy policy; /* policy.label names the label */
-	char *apparmor;       /* its AppArmor profile; NULL: classic, none */
+	char *apparmor;	      /* its AppArmor profile; NULL: classic, none */
 } cordon_compiled;
 
 /* Compile the given apps and hooks of in->snap (apps == hooks == NULL: every

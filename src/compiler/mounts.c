@@ -25,7 +25,7 @@ static void add_mount(cordon_content_mount **out, size_t *n, bool rw, const char
 {
 	*out = xreallocarray(*out, *n + 1, sizeof **out);
 	(*out)[(*n)++] = (cordon_content_mount){
-		.rw = rw, .source = xstrdup(source), .target = target, .source_snap = source_snap};
+	    .rw = rw, .source = xstrdup(source), .target = target, .source_snap = source_snap};
 }
 
 int cordon_compile_mounts(const cordon_compile_input *in, cordon_content_mount **out, size_t *n,
@@ -52,9 +52,9 @@ int cordon_compile_mounts(const cordon_compile_input *in, cordon_content_mount *
 				}
 				/* several sources (a list attribute): each under
 				 * the target, by its own name */
-				char *target = lines.n > 1 ? xasprintf("%s/%s", dst,
-								       strrchr(src, '/') + 1)
-							   : xstrdup(dst);
+				char *target = lines.n > 1
+						   ? xasprintf("%s/%s", dst, strrchr(src, '/') + 1)
+						   : xstrdup(dst);
 				/* Two entries on one mount point (a content slot
 				 * with both `read` and `write`, or two slots for
 				 * one target): the second would hide the first.

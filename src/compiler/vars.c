@@ -45,7 +45,7 @@ static int push_attr_value(const cordon_loaded_snap *owner, const char *text, st
 	/* a relative path in an attribute (content's read: [lib]) is inside
 	 * the declaring snap, as in snapd */
 	_cleanup_free_ char *abs =
-		text[0] != '/' && text[0] != '$' ? xasprintf("$SNAP/%s", text) : xstrdup(text);
+	    text[0] != '/' && text[0] != '$' ? xasprintf("$SNAP/%s", text) : xstrdup(text);
 	return cordon_rule_subst(abs, owner_lookup, (void *)owner, values, NULL);
 }
 

@@ -141,10 +141,13 @@ static const struct {
 	const char *name;
 	enum cordon_attr_type type;
 } attr_types[] = {
-	{"string", CORDON_ATTR_STRING},         {"bool", CORDON_ATTR_BOOL},
-	{"path", CORDON_ATTR_PATH},             {"paths", CORDON_ATTR_PATHS},
-	{"home-paths", CORDON_ATTR_HOME_PATHS}, {"snap-path", CORDON_ATTR_SNAP_PATH},
-	{"snap-paths", CORDON_ATTR_SNAP_PATHS},
+    {"string", CORDON_ATTR_STRING},
+    {"bool", CORDON_ATTR_BOOL},
+    {"path", CORDON_ATTR_PATH},
+    {"paths", CORDON_ATTR_PATHS},
+    {"home-paths", CORDON_ATTR_HOME_PATHS},
+    {"snap-path", CORDON_ATTR_SNAP_PATH},
+    {"snap-paths", CORDON_ATTR_SNAP_PATHS},
 };
 
 /* "TYPE[!] [~REGEX]": required with !, every string matching REGEX. */
@@ -164,7 +167,8 @@ static int load_attrs(loader *l, const ydoc_node *n, cordon_attr_spec **out, siz
 			rest++;
 		int type = -1;
 		for (size_t j = 0; j < ARRAY_SIZE(attr_types); j++)
-			if (strlen(attr_types[j].name) == tl && strncmp(attr_types[j].name, t, tl) == 0)
+			if (strlen(attr_types[j].name) == tl &&
+			    strncmp(attr_types[j].name, t, tl) == 0)
 				type = (int)attr_types[j].type;
 		if (type < 0 || (*rest && *rest != '~'))
 			return at(l, v,
@@ -176,7 +180,8 @@ static int load_attrs(loader *l, const ydoc_node *n, cordon_attr_spec **out, siz
 		if (*rest == '~') {
 			regex_t re;
 			if (regcomp(&re, rest + 1, REG_EXTENDED | REG_NOSUB) != 0)
-				return at(l, v, "attribute %s: invalid regular expression", k->text);
+				return at(l, v, "attribute %s: invalid regular expression",
+					  k->text);
 			regfree(&re);
 			pattern = xstrdup(rest + 1);
 		}

@@ -12,14 +12,14 @@
  * grants. Lines are kept as written: variables are substituted per label by
  * the compiler. */
 typedef struct cordon_grant {
-	strv files;        /* "<rights> <path>" */
-	strv devices;      /* "c 1:3", "/dev/ttyUSB*" */
-	strv network;      /* "tcp-connect", "tcp-bind" */
+	strv files;	   /* "<rights> <path>" */
+	strv devices;	   /* "c 1:3", "/dev/ttyUSB*" */
+	strv network;	   /* "tcp-connect", "tcp-bind" */
 	strv capabilities; /* "net_admin" */
-	strv mounts;       /* "ro|rw <source> <target>" (content) */
-	char *seccomp;     /* rule text, seccomp_compile.h syntax */
-	char *apparmor;    /* AppArmor snippet */
-	bool host_ipc;     /* `ipc: host`: the host's SysV IPC namespace */
+	strv mounts;	   /* "ro|rw <source> <target>" (content) */
+	char *seccomp;	   /* rule text, seccomp_compile.h syntax */
+	char *apparmor;	   /* AppArmor snippet */
+	bool host_ipc;	   /* `ipc: host`: the host's SysV IPC namespace */
 } cordon_grant;
 
 /* Attribute types. Paths never hold glob or AppArmor pattern characters
@@ -27,10 +27,10 @@ typedef struct cordon_grant {
 enum cordon_attr_type {
 	CORDON_ATTR_STRING,
 	CORDON_ATTR_BOOL,
-	CORDON_ATTR_PATH,       /* an absolute path */
-	CORDON_ATTR_PATHS,      /* a list of those */
+	CORDON_ATTR_PATH,	/* an absolute path */
+	CORDON_ATTR_PATHS,	/* a list of those */
 	CORDON_ATTR_HOME_PATHS, /* a list of "$HOME/..." (personal-files) */
-	CORDON_ATTR_SNAP_PATH,  /* inside the declaring snap: relative (to $SNAP), or
+	CORDON_ATTR_SNAP_PATH,	/* inside the declaring snap: relative (to $SNAP), or
 				   $SNAP/..., $SNAP_DATA/..., $SNAP_COMMON/... (content) */
 	CORDON_ATTR_SNAP_PATHS, /* a list of those */
 };
@@ -54,7 +54,7 @@ typedef struct cordon_def {
 	char *summary;
 	char *source; /* file path, for messages */
 	enum cordon_autoconnect auto_connect;
-	bool privileged; /* installable with --dangerous, never auto-connected */
+	bool privileged;    /* installable with --dangerous, never auto-connected */
 	bool implicit_slot; /* the system offers a slot (":name") */
 	cordon_grant plug, slot;
 	size_t n_plug_attrs, n_slot_attrs;

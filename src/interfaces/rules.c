@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const launch_vars[] = {"HOME",           "SNAP_USER_DATA",
-					  "SNAP_USER_COMMON", "XDG_RUNTIME_DIR",
-					  "SNAP_REAL_HOME", "USER_RUNTIME_DIR"};
+static const char *const launch_vars[] = {
+    "HOME",	      "SNAP_USER_DATA",	 "SNAP_USER_COMMON", "XDG_RUNTIME_DIR",
+    "SNAP_REAL_HOME", "USER_RUNTIME_DIR"};
 
 bool cordon_rule_is_launch_var(const char *name, size_t len)
 {
@@ -54,11 +54,11 @@ int cordon_rule_parse_file(const char *line, char **path, uint64_t *access, uint
 {
 	const char *sp = strchr(line, ' ');
 	if (sp == NULL)
-		return cordon_err_msg(err, EINVAL,
-				      "file rule \"%s\": expected \"<rights> <path>\"", line);
+		return cordon_err_msg(err, EINVAL, "file rule \"%s\": expected \"<rights> <path>\"",
+				      line);
 	if (cordon_rule_parse_rights(line, (size_t)(sp - line), access) < 0)
-		return cordon_err_msg(err, EINVAL,
-				      "file rule \"%s\": rights must be letters of \"rwxci\"", line);
+		return cordon_err_msg(
+		    err, EINVAL, "file rule \"%s\": rights must be letters of \"rwxci\"", line);
 	const char *p = sp + 1;
 	while (*p == ' ')
 		p++;
@@ -132,53 +132,53 @@ int cordon_rule_parse_network(const char *word, uint64_t *net_allowed, cordon_er
 	else if (strcmp(word, "tcp-bind") == 0)
 		*net_allowed |= LANDLOCK_ACCESS_NET_BIND_TCP;
 	else
-		return cordon_err_msg(err, EINVAL,
-				      "network rule \"%s\": expected tcp-connect or tcp-bind", word);
+		return cordon_err_msg(
+		    err, EINVAL, "network rule \"%s\": expected tcp-connect or tcp-bind", word);
 	return 0;
 }
 
 static const char *const cap_names[] = {
-	[CAP_CHOWN] = "chown",
-	[CAP_DAC_OVERRIDE] = "dac_override",
-	[CAP_DAC_READ_SEARCH] = "dac_read_search",
-	[CAP_FOWNER] = "fowner",
-	[CAP_FSETID] = "fsetid",
-	[CAP_KILL] = "kill",
-	[CAP_SETGID] = "setgid",
-	[CAP_SETUID] = "setuid",
-	[CAP_SETPCAP] = "setpcap",
-	[CAP_LINUX_IMMUTABLE] = "linux_immutable",
-	[CAP_NET_BIND_SERVICE] = "net_bind_service",
-	[CAP_NET_BROADCAST] = "net_broadcast",
-	[CAP_NET_ADMIN] = "net_admin",
-	[CAP_NET_RAW] = "net_raw",
-	[CAP_IPC_LOCK] = "ipc_lock",
-	[CAP_IPC_OWNER] = "ipc_owner",
-	[CAP_SYS_MODULE] = "sys_module",
-	[CAP_SYS_RAWIO] = "sys_rawio",
-	[CAP_SYS_CHROOT] = "sys_chroot",
-	[CAP_SYS_PTRACE] = "sys_ptrace",
-	[CAP_SYS_PACCT] = "sys_pacct",
-	[CAP_SYS_ADMIN] = "sys_admin",
-	[CAP_SYS_BOOT] = "sys_boot",
-	[CAP_SYS_NICE] = "sys_nice",
-	[CAP_SYS_RESOURCE] = "sys_resource",
-	[CAP_SYS_TIME] = "sys_time",
-	[CAP_SYS_TTY_CONFIG] = "sys_tty_config",
-	[CAP_MKNOD] = "mknod",
-	[CAP_LEASE] = "lease",
-	[CAP_AUDIT_WRITE] = "audit_write",
-	[CAP_AUDIT_CONTROL] = "audit_control",
-	[CAP_SETFCAP] = "setfcap",
-	[CAP_MAC_OVERRIDE] = "mac_override",
-	[CAP_MAC_ADMIN] = "mac_admin",
-	[CAP_SYSLOG] = "syslog",
-	[CAP_WAKE_ALARM] = "wake_alarm",
-	[CAP_BLOCK_SUSPEND] = "block_suspend",
-	[CAP_AUDIT_READ] = "audit_read",
-	[38] = "perfmon",
-	[39] = "bpf",
-	[40] = "checkpoint_restore",
+    [CAP_CHOWN] = "chown",
+    [CAP_DAC_OVERRIDE] = "dac_override",
+    [CAP_DAC_READ_SEARCH] = "dac_read_search",
+    [CAP_FOWNER] = "fowner",
+    [CAP_FSETID] = "fsetid",
+    [CAP_KILL] = "kill",
+    [CAP_SETGID] = "setgid",
+    [CAP_SETUID] = "setuid",
+    [CAP_SETPCAP] = "setpcap",
+    [CAP_LINUX_IMMUTABLE] = "linux_immutable",
+    [CAP_NET_BIND_SERVICE] = "net_bind_service",
+    [CAP_NET_BROADCAST] = "net_broadcast",
+    [CAP_NET_ADMIN] = "net_admin",
+    [CAP_NET_RAW] = "net_raw",
+    [CAP_IPC_LOCK] = "ipc_lock",
+    [CAP_IPC_OWNER] = "ipc_owner",
+    [CAP_SYS_MODULE] = "sys_module",
+    [CAP_SYS_RAWIO] = "sys_rawio",
+    [CAP_SYS_CHROOT] = "sys_chroot",
+    [CAP_SYS_PTRACE] = "sys_ptrace",
+    [CAP_SYS_PACCT] = "sys_pacct",
+    [CAP_SYS_ADMIN] = "sys_admin",
+    [CAP_SYS_BOOT] = "sys_boot",
+    [CAP_SYS_NICE] = "sys_nice",
+    [CAP_SYS_RESOURCE] = "sys_resource",
+    [CAP_SYS_TIME] = "sys_time",
+    [CAP_SYS_TTY_CONFIG] = "sys_tty_config",
+    [CAP_MKNOD] = "mknod",
+    [CAP_LEASE] = "lease",
+    [CAP_AUDIT_WRITE] = "audit_write",
+    [CAP_AUDIT_CONTROL] = "audit_control",
+    [CAP_SETFCAP] = "setfcap",
+    [CAP_MAC_OVERRIDE] = "mac_override",
+    [CAP_MAC_ADMIN] = "mac_admin",
+    [CAP_SYSLOG] = "syslog",
+    [CAP_WAKE_ALARM] = "wake_alarm",
+    [CAP_BLOCK_SUSPEND] = "block_suspend",
+    [CAP_AUDIT_READ] = "audit_read",
+    [38] = "perfmon",
+    [39] = "bpf",
+    [40] = "checkpoint_restore",
 };
 
 int cordon_rule_parse_capability(const char *name, int *cap, cordon_error **err)
@@ -241,8 +241,8 @@ static int subst(const char *in, cordon_var_lookup lookup, void *ctx, strv *out,
 			return cordon_err_msg(err, EINVAL, "unknown variable \"%s\" in \"%s\"", var,
 					      in);
 		for (size_t i = 0; i < values.n; i++) {
-			_cleanup_free_ char *s = xasprintf("%.*s%s%s", (int)(p - in), in,
-							   values.v[i], after);
+			_cleanup_free_ char *s =
+			    xasprintf("%.*s%s%s", (int)(p - in), in, values.v[i], after);
 			/* expand the rest of the string (further variables) */
 			r = subst(s, lookup, ctx, out, depth + 1, err);
 			if (r < 0)

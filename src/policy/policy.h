@@ -69,13 +69,13 @@ typedef struct cordon_env_var {
 
 typedef struct cordon_policy {
 	/* identity */
-	char *label;         /* snap.foo.bar */
+	char *label;	     /* snap.foo.bar */
 	char *snap_name;     /* foo */
 	char *instance_name; /* foo or foo_key */
 	char *instance_key;  /* "" without a key */
-	char *app;           /* bar (or hook.<name>) */
-	char *revision;      /* x1 */
-	char *version;       /* snap version */
+	char *app;	     /* bar (or hook.<name>) */
+	char *revision;	     /* x1 */
+	char *version;	     /* snap version */
 	uint32_t confinement;
 
 	/* the snap's revision mount */
@@ -115,7 +115,7 @@ typedef struct cordon_policy {
 	uint64_t net_handled; /* LANDLOCK_ACCESS_NET_* bits that stay denied */
 	uint64_t scoped;      /* LANDLOCK_SCOPE_* bits */
 	uint64_t caps_keep;   /* capabilities a root caller keeps (interfaces); 0 by default */
-	uint32_t flags;       /* CORDON_POLICY_* */
+	uint32_t flags;	      /* CORDON_POLICY_* */
 	char *apparmor_profile;
 } cordon_policy;
 

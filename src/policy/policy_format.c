@@ -113,7 +113,8 @@ void cordon_policy_add_env(cordon_policy *p, bool user, const char *name, const 
 void cordon_policy_add_fs(cordon_policy *p, const char *path, uint64_t access, uint32_t flags)
 {
 	p->fs = xreallocarray(p->fs, p->n_fs + 1, sizeof *p->fs);
-	p->fs[p->n_fs++] = (cordon_fs_rule){.path = xstrdup(path), .access = access, .flags = flags};
+	p->fs[p->n_fs++] =
+	    (cordon_fs_rule){.path = xstrdup(path), .access = access, .flags = flags};
 }
 
 void cordon_policy_add_dev(cordon_policy *p, char type, int32_t major, int32_t minor,
@@ -121,7 +122,7 @@ void cordon_policy_add_dev(cordon_policy *p, char type, int32_t major, int32_t m
 {
 	p->devices = xreallocarray(p->devices, p->n_devices + 1, sizeof *p->devices);
 	p->devices[p->n_devices++] = (cordon_dev_rule){
-		.type = type, .major = major, .minor = minor, .path = path ? xstrdup(path) : NULL};
+	    .type = type, .major = major, .minor = minor, .path = path ? xstrdup(path) : NULL};
 }
 
 void cordon_policy_add_mount(cordon_policy *p, const char *source, const char *target,
@@ -129,7 +130,7 @@ void cordon_policy_add_mount(cordon_policy *p, const char *source, const char *t
 {
 	p->mounts = xreallocarray(p->mounts, p->n_mounts + 1, sizeof *p->mounts);
 	p->mounts[p->n_mounts++] =
-		(cordon_mount){.source = xstrdup(source), .target = xstrdup(target), .flags = flags};
+	    (cordon_mount){.source = xstrdup(source), .target = xstrdup(target), .flags = flags};
 }
 
 /* ---- encoding ---- */
@@ -413,8 +414,7 @@ static bool decode_record(cordon_policy *p, uint16_t tag, cursor *c)
 	}
 	case T_SECCOMP:
 		/* struct sock_filter is 8 bytes; BPF_MAXINSNS is 4096 */
-		if (p->seccomp != NULL || c->left == 0 || c->left % 8 != 0 ||
-		    c->left > 4096 * 8)
+		if (p->seccomp != NULL || c->left == 0 || c->left % 8 != 0 || c->left > 4096 * 8)
 			return false;
 		p->seccomp_len = c->left;
 		p->seccomp = xmalloc(c->left);
@@ -453,19 +453,19 @@ int cordon_policy_decode(const void *data, size_t len, cordon_policy *p, cordon_
 		if (!get_u16(&c, &tag) || !get_u16(&c, &pad) || !get_u32(&c, &rlen) || pad != 0 ||
 		    rlen > c.left) {
 			cordon_policy_free(p);
-			return cordon_err_msg(err, EINVAL,
-					      "compiled policy truncated at byte %zu", offset);
+			return cordon_err_msg(err, EINVAL, "compiled policy truncated at byte %zu",
+					      offset);
 		}
 		cursor r = {.p = c.p, .left = rlen};
 		c.p += rlen;
 		c.left -= rlen;
 		if (tag == T_END) {
 			uint64_t want;
-			if (!get_u64(&r, &want) || r.left != 0 ||
-			    want != hash64(data, offset, 0) || c.left != 0) {
+			if (!get_u64(&r, &want) || r.left != 0 || want != hash64(data, offset, 0) ||
+			    c.left != 0) {
 				cordon_policy_free(p);
-				return cordon_err_msg(err, EINVAL,
-						      "compiled policy damaged (checksum mismatch)");
+				return cordon_err_msg(
+				    err, EINVAL, "compiled policy damaged (checksum mismatch)");
 			}
 			break;
 		}

@@ -101,8 +101,7 @@ static bool any_uid_zero(void)
 	return r == 0 || e == 0 || s == 0;
 }
 
-static int drop_bounding(int last, uint64_t keep, bool can_drop, uint64_t *bset,
-			 cordon_error **err)
+static int drop_bounding(int last, uint64_t keep, bool can_drop, uint64_t *bset, cordon_error **err)
 {
 	/* Dropping an already dropped capability succeeds, so no read is
 	 * needed before each drop (the launch path counts its syscalls). */

@@ -124,8 +124,9 @@ static void format_missing(const cordon_hostinfo *h, strv *out)
 		strv_push(out, "devices: the kernel cannot load cgroup device programs, "
 			       "device access not restricted");
 	if (h->no_view)
-		strv_push(out, "view: the kernel has no mount_setattr (Linux < 5.12), file metadata "
-			       "and path-name sockets not confined");
+		strv_push(out,
+			  "view: the kernel has no mount_setattr (Linux < 5.12), file metadata "
+			  "and path-name sockets not confined");
 }
 
 static void format_in_use(const cordon_hostinfo *h, strv *out)

@@ -139,8 +139,7 @@ static int add_target_rule(int ruleset, const cordon_target *t, uint64_t handled
 	return 0;
 }
 
-int cordon_landlock_apply(const cordon_policy *p, const cordon_targets *targets,
-			  cordon_error **err)
+int cordon_landlock_apply(const cordon_policy *p, const cordon_targets *targets, cordon_error **err)
 {
 	int abi = cordon_landlock_abi();
 	if (abi == 0)

@@ -24,7 +24,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define SNAP_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games:/usr/local/games"
+#define SNAP_PATH                                                                                  \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games:/usr/local/games"
 
 int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy *p,
 		       cordon_error **err)
@@ -69,7 +70,8 @@ int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy 
 		return cordon_err_prefix(err, "compiled policy %s/%s", policy_dir, label);
 	if (strcmp(p->label, label) != 0) {
 		cordon_policy_free(p);
-		return cordon_err_msg(err, EINVAL, "compiled policy %s is for another label", label);
+		return cordon_err_msg(err, EINVAL, "compiled policy %s is for another label",
+				      label);
 	}
 	return 0;
 }
@@ -81,11 +83,24 @@ int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy 
 bool cordon_env_passthrough(const char *name)
 {
 	static const char *const keep[] = {
-		"TERM",         "COLORTERM",       "LANG",        "LANGUAGE",
-		"TZ",           "DISPLAY",         "WAYLAND_DISPLAY",
-		"XDG_SESSION_TYPE", "XDG_CURRENT_DESKTOP", "XDG_SESSION_DESKTOP",
-		"DESKTOP_SESSION", "DBUS_SESSION_BUS_ADDRESS", "USER", "LOGNAME",
-		"SHELL",        "NO_COLOR",        "COLUMNS",     "LINES",
+	    "TERM",
+	    "COLORTERM",
+	    "LANG",
+	    "LANGUAGE",
+	    "TZ",
+	    "DISPLAY",
+	    "WAYLAND_DISPLAY",
+	    "XDG_SESSION_TYPE",
+	    "XDG_CURRENT_DESKTOP",
+	    "XDG_SESSION_DESKTOP",
+	    "DESKTOP_SESSION",
+	    "DBUS_SESSION_BUS_ADDRESS",
+	    "USER",
+	    "LOGNAME",
+	    "SHELL",
+	    "NO_COLOR",
+	    "COLUMNS",
+	    "LINES",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
 		if (strcmp(name, keep[i]) == 0)
@@ -109,11 +124,12 @@ void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a, cord
 	for (size_t i = 0; i < p->n_env_static; i++)
 		cordon_env_set(env, p->env_static[i].name, p->env_static[i].value);
 	_cleanup_free_ char *user_data =
-		xasprintf("%s/snap/%s/%s", a->home, p->instance_name, p->revision);
-	_cleanup_free_ char *user_common = xasprintf("%s/snap/%s/common", a->home, p->instance_name);
+	    xasprintf("%s/snap/%s/%s", a->home, p->instance_name, p->revision);
+	_cleanup_free_ char *user_common =
+	    xasprintf("%s/snap/%s/common", a->home, p->instance_name);
 	_cleanup_free_ char *uid = xasprintf("%u", (unsigned)a->uid);
-	_cleanup_free_ char *xdg = xasprintf("/run/user/%u/snap.%s", (unsigned)a->uid,
-					     p->instance_name);
+	_cleanup_free_ char *xdg =
+	    xasprintf("/run/user/%u/snap.%s", (unsigned)a->uid, p->instance_name);
 	cordon_env_set(env, "HOME", user_data);
 	cordon_env_set(env, "SNAP_USER_DATA", user_data);
 	cordon_env_set(env, "SNAP_USER_COMMON", user_common);
@@ -137,10 +153,11 @@ void cordon_launch_rule_vars(const cordon_policy *p, const cordon_launch_args *a
 	 * what a rule covers (SNAP_USER_DATA: /anywhere). $HOME in a rule is
 	 * the user's real home (the app's HOME is its SNAP_USER_DATA). */
 	_cleanup_free_ char *user_data =
-		xasprintf("%s/snap/%s/%s", a->home, p->instance_name, p->revision);
-	_cleanup_free_ char *user_common = xasprintf("%s/snap/%s/common", a->home, p->instance_name);
-	_cleanup_free_ char *xdg = xasprintf("/run/user/%u/snap.%s", (unsigned)a->uid,
-					     p->instance_name);
+	    xasprintf("%s/snap/%s/%s", a->home, p->instance_name, p->revision);
+	_cleanup_free_ char *user_common =
+	    xasprintf("%s/snap/%s/common", a->home, p->instance_name);
+	_cleanup_free_ char *xdg =
+	    xasprintf("/run/user/%u/snap.%s", (unsigned)a->uid, p->instance_name);
 	cordon_env_set(vars, "HOME", a->home);
 	cordon_env_set(vars, "SNAP_REAL_HOME", a->home);
 	cordon_env_set(vars, "SNAP_USER_DATA", user_data);
@@ -172,8 +189,7 @@ void cordon_launch_argv(const cordon_policy *p, const cordon_env *env, int argc,
 
 /* ~/snap/<instance>/{<rev>,common,current}, made as the user (the home is
  * theirs: acting as root there would follow whatever links they planted). */
-static int make_user_dirs(const cordon_launch_args *a, const cordon_policy *p,
-			  cordon_error **err)
+static int make_user_dirs(const cordon_launch_args *a, const cordon_policy *p, cordon_error **err)
 {
 	int old_uid = setfsuid(a->uid);
 	int old_gid = setfsgid(a->gid);
@@ -195,7 +211,8 @@ static int make_user_dirs(const cordon_launch_args *a, const cordon_policy *p,
 			r = cordon_err(err, errno, "create %s/snap/%s", a->home, p->instance_name);
 			break;
 		}
-		int next = openat(dir, steps[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int next =
+		    openat(dir, steps[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0)
 			r = cordon_err(err, errno, "open %s/snap/%s", a->home, p->instance_name);
 		close(dir);
@@ -256,8 +273,7 @@ static int raise_effective(cordon_error **err)
 	return 0;
 }
 
-static int drop_to_caller(const cordon_launch_args *a, const cordon_policy *p,
-			  cordon_error **err)
+static int drop_to_caller(const cordon_launch_args *a, const cordon_policy *p, cordon_error **err)
 {
 	uint64_t keep = p->caps_keep;
 	if (a->uid == 0 && a->gid == 0 && p->confinement != CORDON_STRICT)
@@ -374,8 +390,7 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 			goto out;
 		/* 3, 4. the snap's mount namespace with its private /tmp, and
 		 * its IPC namespace */
-		r = cordon_mountns_enter(&paths, &p,
-					 cordon_cgroup_parent(&a->cgroup),
+		r = cordon_mountns_enter(&paths, &p, cordon_cgroup_parent(&a->cgroup),
 					 a->lock_timeout_ms, &ns, err);
 		if (r < 0)
 			goto out;

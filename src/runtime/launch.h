@@ -13,15 +13,15 @@
 typedef struct cordon_launch_args {
 	const char *label;
 	int argc;
-	char **argv;             /* the user's arguments for the command */
-	const char *root;        /* root prefix (root callers only), or NULL */
-	const char *home;        /* the user's home (passwd, or a root test override) */
-	uid_t uid;               /* the caller: real ids */
+	char **argv;	  /* the user's arguments for the command */
+	const char *root; /* root prefix (root callers only), or NULL */
+	const char *home; /* the user's home (passwd, or a root test override) */
+	uid_t uid;	  /* the caller: real ids */
 	gid_t gid;
 	char **caller_env;
 	cordon_cgroup_cfg cgroup;
-	int lock_timeout_ms;   /* wait for the snap's lock (mountns.h) */
-	cordon_shield shield;  /* raised by the front end; lowered before the drop */
+	int lock_timeout_ms;  /* wait for the snap's lock (mountns.h) */
+	cordon_shield shield; /* raised by the front end; lowered before the drop */
 } cordon_launch_args;
 
 /* Returns only on failure. */

@@ -49,8 +49,7 @@ static bool in_snap_cgroup(const char *pid, const char *needle)
 	return strstr(text, needle) != NULL;
 }
 
-bool cordon_snap_ns_in_use(const char *cgroup_parent, const char *instance, dev_t dev,
-			   ino_t ino)
+bool cordon_snap_ns_in_use(const char *cgroup_parent, const char *instance, dev_t dev, ino_t ino)
 {
 	DIR *d = opendir("/proc");
 	if (d == NULL)
@@ -123,8 +122,8 @@ static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd
 		return cordon_err(err, errno, "mount private /dev/shm");
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		const cordon_mount *m = &p->mounts[i];
-		int r = cordon_bind_nofollow(m->source, m->target, (m->flags & CORDON_MOUNT_RO) != 0,
-					     err);
+		int r = cordon_bind_nofollow(m->source, m->target,
+					     (m->flags & CORDON_MOUNT_RO) != 0, err);
 		if (r < 0)
 			return r;
 	}
@@ -166,8 +165,7 @@ static int create_ns(const cordon_paths *paths, int dirfd, const char *mntname,
  * (open_tree(OPEN_TREE_CLONE): mount(2) refuses a bind source from another
  * namespace), is attached there; its parent being shared in the snap's
  * namespace, the running commands' namespaces receive it too. */
-static int join_ns(int nsfd, const char *mntname, const char *revision_dir,
-		   cordon_error **err)
+static int join_ns(int nsfd, const char *mntname, const char *revision_dir, cordon_error **err)
 {
 	_cleanup_close_ int tree = -1;
 	if (revision_dir != NULL) {
@@ -184,8 +182,8 @@ static int join_ns(int nsfd, const char *mntname, const char *revision_dir,
 	int r = fs_is_mountpoint_at(AT_FDCWD, revision_dir, &mounted, err);
 	if (r < 0)
 		return r;
-	if (!mounted && syscall(SYS_move_mount, tree, "", AT_FDCWD, revision_dir,
-				MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	if (!mounted &&
+	    syscall(SYS_move_mount, tree, "", AT_FDCWD, revision_dir, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return cordon_err(err, errno, "bring %s into the snap's namespace", revision_dir);
 	return 0;
 }
@@ -222,8 +220,8 @@ static int join_or_create(const cordon_paths *paths, const cordon_policy *p,
 		if (fstat(nsfd, &st) < 0)
 			return cordon_err(err, errno, "stat %s", mntname);
 		_cleanup_free_ char *stamp = NULL;
-		bool current = read_stamp(dirfd, stampname, &stamp) == 0 &&
-			       strcmp(stamp, want) == 0;
+		bool current =
+		    read_stamp(dirfd, stampname, &stamp) == 0 && strcmp(stamp, want) == 0;
 		if (current)
 			return join_ns(nsfd, mntname, NULL, err);
 		if (cordon_snap_ns_in_use(cgroup_parent, p->instance_name, st.st_dev, st.st_ino)) {
@@ -321,8 +319,7 @@ int cordon_snap_ns_discard(int dirfd, const char *instance, bool all, cordon_err
 	return r;
 }
 
-int cordon_runtime_discard_snap(const cordon_paths *paths, const char *instance,
-				cordon_error **err)
+int cordon_runtime_discard_snap(const cordon_paths *paths, const char *instance, cordon_error **err)
 {
 	_cleanup_close_ int dirfd = fs_open_dir(paths->ns_dir, O_RDONLY, NULL);
 	if (dirfd >= 0) {

@@ -29,8 +29,7 @@ int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
  * (its commands run in namespaces of their own made from the snap's, so
  * comparing namespaces alone misses them)? The calling process is not
  * counted. */
-bool cordon_snap_ns_in_use(const char *cgroup_parent, const char *instance, dev_t dev,
-			   ino_t ino);
+bool cordon_snap_ns_in_use(const char *cgroup_parent, const char *instance, dev_t dev, ino_t ino);
 
 /* Discard the snap's preserved mount namespace and, as they were made from
  * it, its views (the next launch makes new ones); `all` (the snap is gone):

@@ -59,8 +59,8 @@ int cordon_nsdir_open(const cordon_paths *paths, int *dirfd, cordon_error **err)
 	if (r < 0)
 		return r;
 	if (!mounted) {
-		_cleanup_close_ int lock = openat(parent, "ns.lock",
-						  O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		_cleanup_close_ int lock =
+		    openat(parent, "ns.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (lock < 0)
 			return cordon_err(err, errno, "open %s/ns.lock", paths->run_dir);
 		while (flock(lock, LOCK_EX) < 0)
@@ -167,7 +167,7 @@ int cordon_ns_lock(int dirfd, const char *instance, int timeout_ms, cordon_error
 {
 	_cleanup_free_ char *lockname = xasprintf("%s.lock", instance);
 	_cleanup_close_ int lock =
-		openat(dirfd, lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	    openat(dirfd, lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lock < 0)
 		return cordon_err(err, errno, "open %s", lockname);
 	if (timeout_ms < 0) {
@@ -188,13 +188,14 @@ int cordon_ns_lock(int dirfd, const char *instance, int timeout_ms, cordon_error
 		if (errno != EWOULDBLOCK)
 			return cordon_err(err, errno, "lock %s", lockname);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		long waited_ms = (now.tv_sec - start.tv_sec) * 1000 +
-				 (now.tv_nsec - start.tv_nsec) / 1000000;
+		long waited_ms =
+		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (waited_ms >= timeout_ms)
-			return cordon_err_msg(err, ETIMEDOUT,
-					      "snap %s is busy: another launch or change has held its "
-					      "namespace lock for %d.%03d s; try again later",
-					      instance, timeout_ms / 1000, timeout_ms % 1000);
+			return cordon_err_msg(
+			    err, ETIMEDOUT,
+			    "snap %s is busy: another launch or change has held its "
+			    "namespace lock for %d.%03d s; try again later",
+			    instance, timeout_ms / 1000, timeout_ms % 1000);
 		struct timespec ts = {0, delay_us * 1000};
 		nanosleep(&ts, NULL);
 		if (delay_us < 20000)
@@ -233,8 +234,7 @@ int cordon_ns_unbind(int dirfd, const char *name, bool remove, cordon_error **er
 	_cleanup_free_ char *dir = proc_fd(dirfd);
 	_cleanup_free_ char *target = xasprintf("%s/%s", dir, name);
 	/* lazily: a process inside keeps the namespace until it leaves */
-	if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
-	    errno != ENOENT)
+	if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
 		return cordon_err(err, errno, "discard the namespace %s", name);
 	if (remove && unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
 		return cordon_err(err, errno, "remove %s", name);
@@ -247,7 +247,7 @@ int cordon_ns_preserve(int dirfd, const char *name, const char *nsfile, cordon_e
 	if (r < 0)
 		return r;
 	_cleanup_close_ int f =
-		openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0000);
+	    openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0000);
 	if (f < 0)
 		return cordon_err(err, errno, "create %s", name);
 	_cleanup_free_ char *dst = proc_fd(f);

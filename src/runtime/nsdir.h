@@ -25,10 +25,10 @@ int cordon_ns_lock(int dirfd, const char *instance, int timeout_ms, cordon_error
 /* A launch inside the snap's namespaces, from joining them to leaving the
  * privileged steps: what the view needs to build and preserve. */
 typedef struct cordon_ns_session {
-	int dirfd;        /* the directory, in the host's namespace */
-	int host_ns;      /* the host's mount namespace */
-	int lock;         /* the snap's lock, held */
-	char *stage;      /* where a view is put together before it becomes a root */
+	int dirfd;	  /* the directory, in the host's namespace */
+	int host_ns;	  /* the host's mount namespace */
+	int lock;	  /* the snap's lock, held */
+	char *stage;	  /* where a view is put together before it becomes a root */
 	uint64_t snap_ns; /* inode of the snap's mount namespace */
 } cordon_ns_session;
 void cordon_ns_session_end(cordon_ns_session *s); /* releases the lock */

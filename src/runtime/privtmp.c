@@ -68,7 +68,8 @@ int cordon_privtmp_prepare(const cordon_paths *paths, const char *instance, cord
 	_cleanup_close_ int base = ensure_level(run, paths->run_dir, "tmp", 0700, instance, err);
 	if (base < 0)
 		return base;
-	_cleanup_close_ int snap = ensure_level(base, paths->tmp_dir, instance, 0700, instance, err);
+	_cleanup_close_ int snap =
+	    ensure_level(base, paths->tmp_dir, instance, 0700, instance, err);
 	if (snap < 0)
 		return snap;
 	_cleanup_free_ char *snapdir = xasprintf("%s/%s", paths->tmp_dir, instance);

@@ -110,8 +110,8 @@ int cordon_snap_mount(enum cordon_source_kind kind, const char *source, const ch
 	return 0;
 }
 
-int cordon_snap_ensure_mounted(enum cordon_source_kind kind, const char *source,
-			       const char *target, cordon_error **err)
+int cordon_snap_ensure_mounted(enum cordon_source_kind kind, const char *source, const char *target,
+			       cordon_error **err)
 {
 	bool mounted = false;
 	int r = fs_is_mountpoint_at(AT_FDCWD, target, &mounted, err);
@@ -152,7 +152,8 @@ int cordon_bind_nofollow(const char *source, const char *target, bool ro, cordon
 	if (mfd < 0)
 		return mfd;
 	_cleanup_free_ char *m = fd_path(mfd);
-	if (mount("none", m, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+	if (mount("none", m, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) <
+	    0)
 		return cordon_err(err, errno, "remount %s read-only", target);
 	return 0;
 }

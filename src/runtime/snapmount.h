@@ -13,8 +13,8 @@ int cordon_snap_mount(enum cordon_source_kind kind, const char *source, const ch
 		      cordon_error **err);
 
 /* Mount unless target is already a mount point. */
-int cordon_snap_ensure_mounted(enum cordon_source_kind kind, const char *source,
-			       const char *target, cordon_error **err);
+int cordon_snap_ensure_mounted(enum cordon_source_kind kind, const char *source, const char *target,
+			       cordon_error **err);
 
 /* Unmount target if it is a mount point (its loop device, set to autoclear,
  * goes away with it). */

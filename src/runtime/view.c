@@ -21,7 +21,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-
 #define STAMP_MAX (4u << 20)
 
 /* Paths in the stamp are escaped: a name the user chose (a match of a

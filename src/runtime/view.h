@@ -31,7 +31,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-
 /* Enter the preserved view of `label` for the caller if its stamp matches
  * these targets: 0, in the view (root and working directory at its root);
  * -ESTALE (err untouched) when there is none or it does not match. Called in

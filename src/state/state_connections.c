@@ -10,8 +10,9 @@
 
 #define PORT_COLS "snap, kind, name, interface, content"
 
-static void read_port(sqlite3_stmt *st, cordon_port_row *r)
+static void read_port(sqlite3_stmt *st, void *row)
 {
+	cordon_port_row *r = row;
 	r->snap = state_col_str(st, 0);
 	const unsigned char *kind = sqlite3_column_text(st, 1);
 	/* the schema admits 'plug' and 'slot' only */
@@ -22,24 +23,18 @@ static void read_port(sqlite3_stmt *st, cordon_port_row *r)
 	r->content = state_col_str(st, 4);
 }
 
+static void free_port(void *row)
+{
+	cordon_port_row_free(row);
+}
+
 /* Step a query of PORT_COLS to its end, then finalize it. */
 static int step_ports(cordon_state *s, sqlite3_stmt *st, const char *what, cordon_port_row **rows,
 		      size_t *n, cordon_error **err)
 {
-	*rows = NULL;
-	*n = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
-		read_port(st, &(*rows)[(*n)++]);
-	}
-	int r = rc == SQLITE_DONE ? 0 : state_db_err(s, err, what);
-	sqlite3_finalize(st);
-	if (r < 0) {
-		cordon_port_rows_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-	}
+	void *v;
+	int r = state_step_rows(s, st, what, sizeof **rows, read_port, free_port, &v, n, err);
+	*rows = v;
 	return r;
 }
 
@@ -57,24 +52,23 @@ static void read_conn(sqlite3_stmt *st, int first, cordon_conn_row *r)
 	r->undesired = sqlite3_column_int(st, first + 6) != 0;
 }
 
+static void read_conn_row(sqlite3_stmt *st, void *row)
+{
+	read_conn(st, 0, row);
+}
+
+static void free_conn(void *row)
+{
+	cordon_conn_row_free(row);
+}
+
 /* Step a query of CONN_COLS to its end, then finalize it. */
 static int step_conns(cordon_state *s, sqlite3_stmt *st, const char *what, cordon_conn_row **rows,
 		      size_t *n, cordon_error **err)
 {
-	*rows = NULL;
-	*n = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
-		read_conn(st, 0, &(*rows)[(*n)++]);
-	}
-	int r = rc == SQLITE_DONE ? 0 : state_db_err(s, err, what);
-	sqlite3_finalize(st);
-	if (r < 0) {
-		cordon_conn_rows_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-	}
+	void *v;
+	int r = state_step_rows(s, st, what, sizeof **rows, read_conn_row, free_conn, &v, n, err);
+	*rows = v;
 	return r;
 }
 
@@ -376,6 +370,20 @@ int cordon_state_slot_connections(cordon_state *s, const char *snap, const char 
 	return step_conns(s, st, "list connections", rows, n, err);
 }
 
+static void read_listing(sqlite3_stmt *st, void *row)
+{
+	cordon_conn_listing_row *l = row;
+	read_conn(st, 0, &l->conn);
+	l->content = state_col_str(st, 7);
+}
+
+static void free_listing(void *row)
+{
+	cordon_conn_listing_row *l = row;
+	cordon_conn_row_free(&l->conn);
+	free(l->content);
+}
+
 int cordon_state_connections_involving(cordon_state *s, const char *snap,
 				       cordon_conn_listing_row **rows, size_t *n,
 				       cordon_error **err)
@@ -395,24 +403,10 @@ int cordon_state_connections_involving(cordon_state *s, const char *snap,
 	if (r < 0)
 		return r;
 	state_bind_opt(st, 1, snap);
-	if (r < 0)
-		return r;
-	*rows = NULL;
-	*n = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
-		cordon_conn_listing_row *l = &(*rows)[(*n)++];
-		read_conn(st, 0, &l->conn);
-		l->content = state_col_str(st, 7);
-	}
-	r = rc == SQLITE_DONE ? 0 : state_db_err(s, err, "list connections");
-	sqlite3_finalize(st);
-	if (r < 0) {
-		cordon_conn_listing_rows_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-	}
+	void *v;
+	r = state_step_rows(s, st, "list connections", sizeof **rows, read_listing, free_listing,
+			    &v, n, err);
+	*rows = v;
 	return r;
 }
 

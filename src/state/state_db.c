@@ -2,6 +2,8 @@
 #include "state_db.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 int state_db_err(struct cordon_state *s, cordon_error **err, const char *what)
 {
@@ -60,6 +62,49 @@ int state_step_exists(struct cordon_state *s, sqlite3_stmt *st, const char *what
 	*yes = rc == SQLITE_ROW;
 	int r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : state_db_err(s, err, what);
 	sqlite3_finalize(st);
+	return r;
+}
+
+int state_step_one(struct cordon_state *s, sqlite3_stmt *st, const char *what, state_row_read read,
+		   void *row, cordon_error **err)
+{
+	int rc = sqlite3_step(st);
+	int r = 0;
+	if (rc == SQLITE_ROW)
+		read(st, row);
+	else if (rc == SQLITE_DONE)
+		r = -ENOENT;
+	else
+		r = state_db_err(s, err, what);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int state_step_rows(struct cordon_state *s, sqlite3_stmt *st, const char *what, size_t size,
+		    state_row_read read, state_row_free free_row, void **rows, size_t *n,
+		    cordon_error **err)
+{
+	char *v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xreallocarray(v, count + 1, size);
+		memset(v + count * size, 0, size);
+		read(st, v + count * size);
+		count++;
+	}
+	/* the error message is SQLite's until the statement is finalized */
+	int r = rc == SQLITE_DONE ? 0 : state_db_err(s, err, what);
+	sqlite3_finalize(st);
+	if (r < 0) {
+		for (size_t i = 0; i < count; i++)
+			free_row(v + i * size);
+		free(v);
+		v = NULL;
+		count = 0;
+	}
+	*rows = v;
+	*n = count;
 	return r;
 }
 

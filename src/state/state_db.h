@@ -31,6 +31,22 @@ int state_step_done(struct cordon_state *s, sqlite3_stmt *st, const char *what, 
 /* Step a query, *yes when it returns a row, then finalize it. */
 int state_step_exists(struct cordon_state *s, sqlite3_stmt *st, const char *what, bool *yes,
 		      cordon_error **err);
+/* Reading a row into a row struct, and freeing one. */
+typedef void (*state_row_read)(sqlite3_stmt *st, void *row);
+typedef void (*state_row_free)(void *row);
+
+/* Step a query for its one row, read into *row: 0, -ENOENT (no row; err
+ * untouched) or the error. Then finalize it. */
+int state_step_one(struct cordon_state *s, sqlite3_stmt *st, const char *what, state_row_read read,
+		   void *row, cordon_error **err);
+
+/* Step a query to its end, each row read into a new element (`size` bytes,
+ * zeroed first) of a malloc'd array; on failure the rows read are freed
+ * (free_row) and none returned. Then finalize it. */
+int state_step_rows(struct cordon_state *s, sqlite3_stmt *st, const char *what, size_t size,
+		    state_row_read read, state_row_free free_row, void **rows, size_t *n,
+		    cordon_error **err);
+
 /* Step a query, appending the first column of every row to out (only once
  * the whole query succeeded), then finalize it. */
 int state_step_names(struct cordon_state *s, sqlite3_stmt *st, const char *what, strv *out,

@@ -22,6 +22,20 @@ int cordon_state_add_pending(cordon_state *s, const char *op, const char *snap,
 	return r;
 }
 
+static void read_pending(sqlite3_stmt *st, void *row)
+{
+	cordon_pending_row *p = row;
+	p->id = sqlite3_column_int64(st, 0);
+	p->op = state_col_str(st, 1);
+	p->snap = state_col_str(st, 2);
+	p->revision = state_col_str(st, 3);
+}
+
+static void free_pending(void *row)
+{
+	cordon_pending_row_free(row);
+}
+
 int cordon_state_list_pending(cordon_state *s, cordon_pending_row **rows, size_t *n,
 			      cordon_error **err)
 {
@@ -30,25 +44,11 @@ int cordon_state_list_pending(cordon_state *s, cordon_pending_row **rows, size_t
 	    state_prepare(s, "SELECT id, op, snap, revision FROM pending ORDER BY id", &st, err);
 	if (r < 0)
 		return r;
-	*rows = NULL;
-	*n = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
-		cordon_pending_row *p = &(*rows)[(*n)++];
-		p->id = sqlite3_column_int64(st, 0);
-		p->op = state_col_str(st, 1);
-		p->snap = state_col_str(st, 2);
-		p->revision = state_col_str(st, 3);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		cordon_pending_rows_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-		return state_db_err(s, err, "list journal");
-	}
-	return 0;
+	void *v;
+	r = state_step_rows(s, st, "list journal", sizeof **rows, read_pending, free_pending, &v, n,
+			    err);
+	*rows = v;
+	return r;
 }
 
 int cordon_state_delete_pending(cordon_state *s, int64_t id, cordon_error **err)

@@ -7,8 +7,9 @@
 
 #define SNAP_COLS "name, snap_name, instance_key, current, next_seq, confinement, disabled"
 
-static void read_snap(sqlite3_stmt *st, cordon_snap_row *r)
+static void read_snap(sqlite3_stmt *st, void *row)
 {
+	cordon_snap_row *r = row;
 	r->name = state_col_str(st, 0);
 	r->snap_name = state_col_str(st, 1);
 	r->instance_key = state_col_str(st, 2);
@@ -26,17 +27,12 @@ int cordon_state_get_snap(cordon_state *s, const char *name, cordon_snap_row *ou
 	if (r < 0)
 		return r;
 	state_bind_str(st, 1, name);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		read_snap(st, out);
-		r = 0;
-	} else if (rc == SQLITE_DONE) {
-		r = -ENOENT;
-	} else {
-		r = state_db_err(s, err, "read snap");
-	}
-	sqlite3_finalize(st);
-	return r;
+	return state_step_one(s, st, "read snap", read_snap, out, err);
+}
+
+static void free_snap(void *row)
+{
+	cordon_snap_row_free(row);
 }
 
 int cordon_state_list_snaps(cordon_state *s, cordon_snap_row **rows, size_t *n, cordon_error **err)
@@ -45,21 +41,10 @@ int cordon_state_list_snaps(cordon_state *s, cordon_snap_row **rows, size_t *n, 
 	int r = state_prepare(s, "SELECT " SNAP_COLS " FROM snaps ORDER BY name", &st, err);
 	if (r < 0)
 		return r;
-	*rows = NULL;
-	*n = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
-		read_snap(st, &(*rows)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		cordon_snap_rows_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-		return state_db_err(s, err, "list snaps");
-	}
-	return 0;
+	void *v;
+	r = state_step_rows(s, st, "list snaps", sizeof **rows, read_snap, free_snap, &v, n, err);
+	*rows = v;
+	return r;
 }
 
 int cordon_state_put_snap(cordon_state *s, const cordon_snap_row *row, cordon_error **err)
@@ -96,8 +81,9 @@ int cordon_state_delete_snap(cordon_state *s, const char *name, cordon_error **e
 
 #define REV_COLS "snap, revision, seq, version, source_kind, source_path, manifest, installed_at"
 
-static void read_rev(sqlite3_stmt *st, cordon_rev_row *r)
+static void read_rev(sqlite3_stmt *st, void *row)
 {
+	cordon_rev_row *r = row;
 	r->snap = state_col_str(st, 0);
 	r->revision = state_col_str(st, 1);
 	r->seq = sqlite3_column_int64(st, 2);
@@ -118,17 +104,12 @@ int cordon_state_get_revision(cordon_state *s, const char *snap, const char *rev
 		return r;
 	state_bind_str(st, 1, snap);
 	state_bind_str(st, 2, rev);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		read_rev(st, out);
-		r = 0;
-	} else if (rc == SQLITE_DONE) {
-		r = -ENOENT;
-	} else {
-		r = state_db_err(s, err, "read revision");
-	}
-	sqlite3_finalize(st);
-	return r;
+	return state_step_one(s, st, "read revision", read_rev, out, err);
+}
+
+static void free_rev(void *row)
+{
+	cordon_rev_row_free(row);
 }
 
 int cordon_state_list_revisions(cordon_state *s, const char *snap, cordon_rev_row **rows, size_t *n,
@@ -140,21 +121,10 @@ int cordon_state_list_revisions(cordon_state *s, const char *snap, cordon_rev_ro
 	if (r < 0)
 		return r;
 	state_bind_str(st, 1, snap);
-	*rows = NULL;
-	*n = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
-		read_rev(st, &(*rows)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		cordon_rev_rows_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-		return state_db_err(s, err, "list revisions");
-	}
-	return 0;
+	void *v;
+	r = state_step_rows(s, st, "list revisions", sizeof **rows, read_rev, free_rev, &v, n, err);
+	*rows = v;
+	return r;
 }
 
 int cordon_state_put_revision(cordon_state *s, const cordon_rev_row *row, cordon_error **err)

@@ -5,18 +5,15 @@
 #include "apply.h"
 #include "fsutil.h"
 #include "hostinfo.h"
+#include "run_program.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* Load an AppArmor profile where the kernel has AppArmor. */
 static int apparmor_load(const char *path, cordon_error **err)
@@ -24,17 +21,11 @@ static int apparmor_load(const char *path, cordon_error **err)
 	if (!cordon_apparmor_enabled())
 		return 0;
 	const char *argv[] = {"apparmor_parser", "--replace", "--quiet", path, NULL};
-	pid_t pid;
-	int r = posix_spawnp(&pid, "apparmor_parser", NULL, NULL, (char **)argv, environ);
-	if (r != 0)
-		return cordon_err(err, r, "run apparmor_parser");
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return cordon_err(err, errno, "wait for apparmor_parser");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return cordon_err_msg(err, EINVAL, "apparmor_parser refused %s", path);
-	return 0;
+	bool ok;
+	int r = cordon_run(argv, false, "package apparmor", &ok, err);
+	if (r == 0 && !ok)
+		r = cordon_err_msg(err, EINVAL, "apparmor_parser refused %s", path);
+	return r;
 }
 
 static int write_label(cordon_ctx *ctx, int dir, int adir, const cordon_policy *p,
@@ -75,7 +66,7 @@ int cordon_apply_labels(cordon_ctx *ctx, const cordon_compiled *c, size_t n, cor
 
 /* Remove files of the snap's labels not in `keep` (NULL: all of them). */
 int cordon_apply_remove_labels(cordon_ctx *ctx, const char *instance, const strv *keep,
-			 cordon_error **err)
+			       cordon_error **err)
 {
 	_cleanup_free_ char *prefix = xasprintf("snap.%s.", instance);
 	const char *dirs[] = {ctx->paths.policy_dir, ctx->paths.apparmor_dir};
@@ -127,8 +118,7 @@ static int real_dir(const char *path)
  * `write` one under the slot's $SNAP_DATA or $SNAP_COMMON is made when
  * missing (snapd does so). Never through a symlink: the slot snap may have
  * replaced one with a link elsewhere. */
-static int ensure_source(const cordon_loaded_snap *s, bool rw, const char *src,
-			 cordon_error **err)
+static int ensure_source(const cordon_loaded_snap *s, bool rw, const char *src, cordon_error **err)
 {
 	int r = real_dir(src);
 	if (r == 0)
@@ -170,8 +160,8 @@ static int ensure_target(const cordon_loaded_snap *s, const char *target, cordon
 	return cordon_err_msg(err, ENOENT, "mount point %s does not exist in the snap", target);
 }
 
-int cordon_apply_mount_dirs(const cordon_loaded_snap *snap, const cordon_content_mount *m,
-			    size_t n, cordon_error **err)
+int cordon_apply_mount_dirs(const cordon_loaded_snap *snap, const cordon_content_mount *m, size_t n,
+			    cordon_error **err)
 {
 	for (size_t i = 0; i < n; i++) {
 		int r = ensure_source(m[i].source_snap, m[i].rw, m[i].source, err);

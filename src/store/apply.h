@@ -16,5 +16,5 @@ int cordon_apply_remove_labels(cordon_ctx *ctx, const char *instance, const strv
  * slot snap (a `write` one under its $SNAP_DATA or $SNAP_COMMON made when
  * missing, as snapd does), each mount point a real directory (made when
  * under the snap's own writable directories). Never through a symlink. */
-int cordon_apply_mount_dirs(const cordon_loaded_snap *snap, const cordon_content_mount *m,
-			    size_t n, cordon_error **err);
+int cordon_apply_mount_dirs(const cordon_loaded_snap *snap, const cordon_content_mount *m, size_t n,
+			    cordon_error **err);

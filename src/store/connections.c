@@ -183,8 +183,8 @@ static void recompile_all(cordon_txn *t, const strv *snaps)
 	}
 }
 
-int cordon_connections_on_install(cordon_txn *t, const char *instance, bool refresh,
-				  bool dangerous, cordon_error **err)
+int cordon_connections_on_install(cordon_txn *t, const char *instance, bool refresh, bool dangerous,
+				  cordon_error **err)
 {
 	cordon_ctx *ctx = t->ctx;
 	const cordon_catalog *cat;
@@ -289,8 +289,8 @@ static int snap_or_fail(cordon_ctx *ctx, const char *name, const cordon_loaded_s
  * to its plug, and to its slot. A connection that mounts something (content)
  * changes the snap's namespace stamp, which every label of the snap carries:
  * then the whole plug snap. */
-static int recompile_ends(cordon_txn *t, const cordon_def *def, const char *psnap,
-			  const char *plug, const char *ssnap, const char *slot, cordon_error **err)
+static int recompile_ends(cordon_txn *t, const cordon_def *def, const char *psnap, const char *plug,
+			  const char *ssnap, const char *slot, cordon_error **err)
 {
 	for (int side = 0; side < 2; side++) {
 		const char *snap = side == 0 ? psnap : ssnap;

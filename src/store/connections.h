@@ -15,8 +15,8 @@
  * refresh keep existing connections, drop those whose plug or slot is gone
  * and automatic ones that rule forbids, and never re-create one the admin
  * disconnected. Other snaps whose policy changes are recompiled (t). */
-int cordon_connections_on_install(cordon_txn *t, const char *instance, bool refresh,
-				  bool dangerous, cordon_error **err);
+int cordon_connections_on_install(cordon_txn *t, const char *instance, bool refresh, bool dangerous,
+				  cordon_error **err);
 
 /* The other snaps a change that installs, refreshes or removes `instance`
  * (incoming: the new manifest, or NULL) may recompile: what its transaction

@@ -33,9 +33,9 @@ static int make_layout(const cordon_paths *p, cordon_error **err)
 		const char *path;
 		mode_t mode;
 	} dirs[] = {
-		{p->snap_mount, 0755},  {p->var_snap, 0755},     {p->state_dir, 0755},
-		{p->blobs_dir, 0700},   {p->policy_dir, 0755},   {p->apparmor_dir, 0755},
-		{p->scratch_dir, 0700}, {p->run_dir, 0755},
+	    {p->snap_mount, 0755},  {p->var_snap, 0755},   {p->state_dir, 0755},
+	    {p->blobs_dir, 0700},   {p->policy_dir, 0755}, {p->apparmor_dir, 0755},
+	    {p->scratch_dir, 0700}, {p->run_dir, 0755},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		int fd = fs_mkdir_p(dirs[i].path, dirs[i].mode, 0, 0, err);
@@ -54,9 +54,9 @@ int cordon_ctx_open(cordon_ctx *ctx, const char *root, const char *datadir, bool
 	if (cordon_paths_init(&ctx->paths, root) < 0)
 		return cordon_err_msg(err, EINVAL, "CORDON_ROOT must be an absolute path");
 	ctx->datadir = xstrdup(datadir ? datadir : CORDON_DATADIR);
-	ctx->site_interfaces_dir =
-		root && root[0] ? xasprintf("%s/etc/cordon/interfaces", ctx->paths.root)
-				: xstrdup(CORDON_SITE_INTERFACES_DIR);
+	ctx->site_interfaces_dir = root && root[0]
+				       ? xasprintf("%s/etc/cordon/interfaces", ctx->paths.root)
+				       : xstrdup(CORDON_SITE_INTERFACES_DIR);
 	ctx->writable = writable;
 	/* the same cgroup parent the launcher uses (a test may set its own) */
 	const char *cg = getenv("CORDON_CGROUP_PARENT");
@@ -70,8 +70,7 @@ int cordon_ctx_open(cordon_ctx *ctx, const char *root, const char *datadir, bool
 	if (r < 0)
 		return r;
 	/* One state-changing command at a time; others wait here. */
-	ctx->lock_fd = open(ctx->paths.lock_path,
-			    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	ctx->lock_fd = open(ctx->paths.lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (ctx->lock_fd < 0)
 		return cordon_err(err, errno, "open %s", ctx->paths.lock_path);
 	while (flock(ctx->lock_fd, LOCK_EX) < 0)
@@ -83,8 +82,8 @@ int cordon_ctx_open(cordon_ctx *ctx, const char *root, const char *datadir, bool
 int cordon_ctx_catalog(cordon_ctx *ctx, const cordon_catalog **out, cordon_error **err)
 {
 	if (ctx->catalog == NULL) {
-		int r = cordon_catalog_load(ctx->datadir, ctx->site_interfaces_dir, &ctx->catalog,
-					    err);
+		int r =
+		    cordon_catalog_load(ctx->datadir, ctx->site_interfaces_dir, &ctx->catalog, err);
 		if (r < 0)
 			return cordon_err_prefix(err, "interface catalogue");
 	}
@@ -96,8 +95,8 @@ int cordon_ctx_defaults(cordon_ctx *ctx, const cordon_def **def, const char **se
 			cordon_error **err)
 {
 	if (ctx->defaults == NULL) {
-		int r = cordon_defaults_load(ctx->datadir, &ctx->defaults, &ctx->seccomp_template,
-					     err);
+		int r =
+		    cordon_defaults_load(ctx->datadir, &ctx->defaults, &ctx->seccomp_template, err);
 		if (r < 0)
 			return r;
 	}

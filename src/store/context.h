@@ -14,14 +14,14 @@
 typedef struct cordon_ctx {
 	cordon_paths paths;
 	cordon_state *state;
-	char *datadir;   /* interfaces, seccomp template, policy templates */
+	char *datadir; /* interfaces, seccomp template, policy templates */
 	char *site_interfaces_dir;
 	bool writable;
 	int lock_fd;
 	cordon_cgroup_cfg cgroup; /* where the launcher puts label cgroups */
-	cordon_catalog *catalog;   /* interface definitions, loaded on demand */
-	cordon_def *defaults;	   /* the default policy, loaded on demand */
-	char *seccomp_template;	   /* its seccomp template */
+	cordon_catalog *catalog;  /* interface definitions, loaded on demand */
+	cordon_def *defaults;	  /* the default policy, loaded on demand */
+	char *seccomp_template;	  /* its seccomp template */
 	size_t n_loaded;
 	cordon_loaded_snap **loaded; /* manifests read so far */
 } cordon_ctx;

@@ -72,7 +72,7 @@ int cordon_defaults_load(const char *data_dir, cordon_def **def, char **seccomp_
 		r = cordon_err_msg(err, EINVAL, "%s: missing seccomp-file", path);
 	if (r == 0) {
 		_cleanup_free_ char *sc =
-			xasprintf("%s/seccomp/%s", data_dir, (*def)->seccomp_file);
+		    xasprintf("%s/seccomp/%s", data_dir, (*def)->seccomp_file);
 		r = fs_read_path(sc, DATA_FILE_MAX, seccomp_template, &len, err);
 		if (r < 0)
 			cordon_err_prefix(err, "seccomp template");

@@ -44,7 +44,8 @@ static int own_mounts(strv *out)
 		_cleanup_buf_ buf b = {0};
 		for (const char *p = tok; *p; p++) {
 			if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] && p[3]) {
-				buf_addc(&b, (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0')));
+				buf_addc(&b, (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 +
+						    (p[3] - '0')));
 				p += 3;
 			} else {
 				buf_addc(&b, *p);

@@ -1,17 +1,14 @@
 #include "pack.h"
 #include "package.h"
+#include "run_program.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 char *cordon_pack_filename(const cordon_manifest *m, const char *host_arch)
 {
@@ -35,7 +32,7 @@ int cordon_pack(const char *dir, const char *target_dir, char **out_path, cordon
 	}
 	_cleanup_free_ char *name = cordon_pack_filename(pkg.manifest, cordon_host_arch());
 	_cleanup_free_ char *out =
-		xasprintf("%s/%s", target_dir && target_dir[0] ? target_dir : ".", name);
+	    xasprintf("%s/%s", target_dir && target_dir[0] ? target_dir : ".", name);
 	_cleanup_free_ char *src = xstrdup(pkg.path);
 	cordon_package_close(&pkg);
 	_cleanup_free_ char *tmp = xasprintf("%s.partial", out);
@@ -44,22 +41,26 @@ int cordon_pack(const char *dir, const char *target_dir, char **out_path, cordon
 	/* -all-root: files in a snap belong to root whoever packed it;
 	 * -no-xattrs: no security labels smuggled in. The output may sit
 	 * inside the directory: exclude it (-e is relative to the source). */
-	const char *argv[] = {"mksquashfs", src, tmp, "-noappend", "-comp", "xz", "-no-fragments",
-			      "-no-progress", "-all-root", "-no-xattrs", "-quiet", "-e", name,
-			      partial, NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	pid_t pid;
-	r = posix_spawnp(&pid, "mksquashfs", &fa, NULL, (char **)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return cordon_err(err, r, "run mksquashfs (package squashfs-tools)");
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return cordon_err(err, errno, "wait for mksquashfs");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	const char *argv[] = {"mksquashfs",
+			      src,
+			      tmp,
+			      "-noappend",
+			      "-comp",
+			      "xz",
+			      "-no-fragments",
+			      "-no-progress",
+			      "-all-root",
+			      "-no-xattrs",
+			      "-quiet",
+			      "-e",
+			      name,
+			      partial,
+			      NULL};
+	bool ok;
+	r = cordon_run(argv, true, "package squashfs-tools", &ok, err);
+	if (r < 0)
+		return r;
+	if (!ok) {
 		(void)unlink(tmp);
 		return cordon_err_msg(err, EIO, "mksquashfs failed building %s", out);
 	}

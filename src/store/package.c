@@ -1,30 +1,27 @@
 #include "package.h"
 #include "fsutil.h"
 #include "snapmount.h"
+#include "run_program.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_YAML (1u << 20)
 #define MAX_SYMLINK_HOPS 40
 
-extern char **environ;
-
 static int read_manifest(cordon_package *pkg, cordon_error **err)
 {
 	if (pkg->kind != CORDON_PKG_YAML) {
 		_cleanup_close_ int meta =
-			openat(pkg->rootfd, "meta", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		    openat(pkg->rootfd, "meta", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (meta < 0) {
 			if (errno == ELOOP || errno == ENOTDIR)
 				return cordon_err_msg(err, EINVAL, "meta is not a directory");
@@ -141,9 +138,8 @@ static int check_executable(int rootfd, const char *what, const char *rel, cordo
 	if (r == -EINVAL && err && *err)
 		return cordon_err_prefix(err, "%s", what);
 	if (r < 0)
-		return cordon_err_msg(err, ENOENT, "%s \"%s\" not found in the snap%s%s", what,
-				      rel, r == -ENOENT ? "" : ": ",
-				      r == -ENOENT ? "" : strerror(-r));
+		return cordon_err_msg(err, ENOENT, "%s \"%s\" not found in the snap%s%s", what, rel,
+				      r == -ENOENT ? "" : ": ", r == -ENOENT ? "" : strerror(-r));
 	if (external)
 		return 0;
 	if (!S_ISREG(st.st_mode))
@@ -213,23 +209,13 @@ int cordon_package_check_content(const cordon_manifest *m, int rootfd, cordon_er
 
 static int run_unsquashfs(const char *file, const char *dest, cordon_error **err)
 {
-	const char *argv[] = {"unsquashfs", "-no-progress", "-no-xattrs", "-quiet", "-d", dest,
-			      file, NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	pid_t pid;
-	int r = posix_spawnp(&pid, "unsquashfs", &fa, NULL, (char **)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return cordon_err(err, r, "run unsquashfs (package squashfs-tools)");
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return cordon_err(err, errno, "wait for unsquashfs");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return cordon_err_msg(err, EINVAL, "%s is not a valid squashfs image", file);
-	return 0;
+	const char *argv[] = {"unsquashfs", "-no-progress", "-no-xattrs", "-quiet",
+			      "-d",	    dest,	    file,	  NULL};
+	bool ok;
+	int r = cordon_run(argv, true, "package squashfs-tools", &ok, err);
+	if (r == 0 && !ok)
+		r = cordon_err_msg(err, EINVAL, "%s is not a valid squashfs image", file);
+	return r;
 }
 
 static int copy_into(const char *src, int dstdir, const char *name, cordon_error **err)
@@ -243,7 +229,7 @@ static int copy_into(const char *src, int dstdir, const char *name, cordon_error
 	if (!S_ISREG(st.st_mode))
 		return cordon_err_msg(err, EINVAL, "%s is not a regular file", src);
 	_cleanup_close_ int out =
-		openat(dstdir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	    openat(dstdir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return cordon_err(err, errno, "create %s", name);
 	char chunk[1 << 16];
@@ -276,8 +262,8 @@ static int open_snapfile(cordon_package *pkg, const char *scratch_dir, cordon_er
 	if (scratch_dir == NULL) {
 		/* Unprivileged: extract into a private temporary directory. */
 		const char *tmp = getenv("TMPDIR");
-		_cleanup_free_ char *templ = xasprintf("%s/cordon-validate.XXXXXX",
-						       tmp && tmp[0] == '/' ? tmp : "/tmp");
+		_cleanup_free_ char *templ =
+		    xasprintf("%s/cordon-validate.XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
 		if (mkdtemp(templ) == NULL)
 			return cordon_err(err, errno, "create temporary directory");
 		pkg->extract_dir = steal_ptr(templ);

@@ -15,15 +15,15 @@ enum cordon_package_kind {
 
 typedef struct cordon_package {
 	enum cordon_package_kind kind;
-	char *path;       /* absolute path of what was given */
-	int rootfd;       /* the package tree (O_RDONLY dir), -1 for a bare snap.yaml */
-	char *yaml;       /* meta/snap.yaml text */
+	char *path; /* absolute path of what was given */
+	int rootfd; /* the package tree (O_RDONLY dir), -1 for a bare snap.yaml */
+	char *yaml; /* meta/snap.yaml text */
 	size_t yaml_len;
 	cordon_manifest *manifest;
 	/* .snap handling */
-	char *copy_path;  /* root: private copy of the .snap the mount was made from */
-	char *stage_dir;  /* root: where the copy is mounted while it is read */
-	char *extract_dir;/* non-root: unsquashfs extraction */
+	char *copy_path;   /* root: private copy of the .snap the mount was made from */
+	char *stage_dir;   /* root: where the copy is mounted while it is read */
+	char *extract_dir; /* non-root: unsquashfs extraction */
 } cordon_package;
 
 /* Open, parse and validate a package, and check that every command and

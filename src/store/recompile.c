@@ -57,9 +57,9 @@ static int input_load(cordon_ctx *ctx, const char *instance, input *x, cordon_er
 		r = cordon_ctx_catalog(ctx, &cat, err);
 	for (int side = 0; r == 0 && side < 2; side++) {
 		r = side == 0 ? cordon_state_connections_from_plugs(ctx->state, instance,
-								     &x->rows[0], &x->n_rows[0], err)
+								    &x->rows[0], &x->n_rows[0], err)
 			      : cordon_state_connections_to_slots(ctx->state, instance, &x->rows[1],
-								   &x->n_rows[1], err);
+								  &x->n_rows[1], err);
 		x->ends[side] = xcalloc(x->n_rows[side] + 1, sizeof *x->ends[side]);
 		size_t n = 0;
 		for (size_t i = 0; r == 0 && i < x->n_rows[side]; i++) {

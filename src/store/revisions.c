@@ -94,7 +94,8 @@ int cordon_revision_remove_files(cordon_ctx *ctx, const char *name, const char *
 }
 
 /* Point /snap/<name>/current and /var/snap/<name>/current at rev. */
-int cordon_revision_set_current(cordon_ctx *ctx, const char *name, const char *rev, cordon_error **err)
+int cordon_revision_set_current(cordon_ctx *ctx, const char *name, const char *rev,
+				cordon_error **err)
 {
 	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
 	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
@@ -191,8 +192,7 @@ static int remove_cgroups(cordon_ctx *ctx, const char *name, cordon_error **err)
 		if (roots[i] == NULL)
 			continue;
 		_cleanup_free_ char *dir =
-		    xasprintf("%s/%s", roots[i],
-			      cordon_cgroup_parent(&ctx->cgroup));
+		    xasprintf("%s/%s", roots[i], cordon_cgroup_parent(&ctx->cgroup));
 		DIR *d = opendir(dir);
 		if (d == NULL)
 			continue;
@@ -243,8 +243,7 @@ int cordon_snap_purge(cordon_ctx *ctx, const char *name, cordon_error **err)
 }
 
 int cordon_revision_make_data_dirs(cordon_ctx *ctx, const char *name, const char *prev,
-				   const char *rev,
-			  cordon_error **err)
+				   const char *rev, cordon_error **err)
 {
 	_cleanup_free_ char *vardir = xasprintf("%s/%s", ctx->paths.var_snap, name);
 	_cleanup_close_ int vfd = fs_mkdir_p(vardir, 0755, 0, 0, err);

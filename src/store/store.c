@@ -363,8 +363,9 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 		if (r == 0) {
 			r = cordon_state_put_snap(ctx->state, &snap, err);
 			if (r == 0)
-				r = cordon_state_add_pending(ctx->state, CORDON_JOURNAL_ROLL_FORWARD,
-							     name, target, NULL, err);
+				r = cordon_state_add_pending(ctx->state,
+							     CORDON_JOURNAL_ROLL_FORWARD, name,
+							     target, NULL, err);
 			if (r == 0)
 				cordon_txn_recompile(&t, name, NULL, NULL);
 			r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);

@@ -15,7 +15,7 @@ typedef struct cordon_install_opts {
 } cordon_install_opts;
 
 typedef struct cordon_install_result {
-	char *name;     /* instance name */
+	char *name;	/* instance name */
 	char *revision; /* x1 */
 	char *version;
 	bool refreshed;

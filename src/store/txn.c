@@ -108,10 +108,11 @@ int cordon_txn_commit(cordon_txn *t, cordon_error **err)
 		if (!strv_contains(&t->journaled, it->snap)) {
 			/* a rewrite no journal entry covers could not be
 			 * undone after a kill: refuse it */
-			r = cordon_err_msg(err, EINVAL,
-					   "internal error: %s would recompile %s, which it did not "
-					   "journal",
-					   t->what, it->snap);
+			r = cordon_err_msg(
+			    err, EINVAL,
+			    "internal error: %s would recompile %s, which it did not "
+			    "journal",
+			    t->what, it->snap);
 			break;
 		}
 		/* a snap removed by this change has no policy to write (its

@@ -24,14 +24,14 @@ typedef struct cordon_txn_item {
 
 typedef struct cordon_txn {
 	cordon_ctx *ctx;
-	char *what;	    /* "install", "connect"...: names the fault point */
-	strv journaled;	    /* snaps whose rewrite a journal entry covers */
-	strv ids;	    /* this change's own entries, deleted at commit */
+	char *what;	       /* "install", "connect"...: names the fault point */
+	strv journaled;	       /* snaps whose rewrite a journal entry covers */
+	strv ids;	       /* this change's own entries, deleted at commit */
 	cordon_txn_item *todo; /* what to recompile before the commit */
 	size_t n_todo;
-	strv ns_dirty;	  /* snaps whose namespace to bring up to date after */
-	bool begun;	  /* the state transaction is open */
-	bool wrote;	  /* policy files were (maybe) rewritten */
+	strv ns_dirty; /* snaps whose namespace to bring up to date after */
+	bool begun;    /* the state transaction is open */
+	bool wrote;    /* policy files were (maybe) rewritten */
 } cordon_txn;
 
 /* Journal a `finish` entry for each snap of `touches` (committed on its

@@ -1,7 +1,7 @@
 /* Landlock against the real kernel (root). Each case runs an operation in a
- * child restricted by cordon_landlock_apply (from cordon_targets_resolve) and asserts the exact errno; the
- * control is the same operation in an unrestricted child (or with the rule
- * that grants it), so no case passes with Landlock switched off. */
+ * child restricted by cordon_landlock_apply (from cordon_targets_resolve) and asserts the exact
+ * errno; the control is the same operation in an unrestricted child (or with the rule that grants
+ * it), so no case passes with Landlock switched off. */
 #include "caps.h"
 #include "landlock.h"
 #include "landlock_defs.h"

@@ -19,7 +19,7 @@ static int check_failures, check_count;
 	do {                                                                                       \
 		const char *_a = (a), *_b = (b);                                                   \
 		check_count++;                                                                     \
-		if (_a == NULL || _b == NULL ? _a != _b : strcmp(_a, _b) != 0) {                  \
+		if (_a == NULL || _b == NULL ? _a != _b : strcmp(_a, _b) != 0) {                   \
 			check_failures++;                                                          \
 			fprintf(stderr, "%s:%d: CHECK_STR failed:\n  got:  %s\n  want: %s\n",      \
 				__FILE__, __LINE__, _a ? _a : "(null)", _b ? _b : "(null)");       \

@@ -103,7 +103,8 @@ static void test_subst(void)
 	CHECK_STR(out.v[0], "rx /snap/a/x1/lib");
 	strv_free(&out);
 	/* a list gives one rule per element; launch-time variables stay */
-	CHECK_INT(cordon_rule_subst("ro ${slot:read} $SNAP_USER_DATA/t", lookup, NULL, &out, &err), 0);
+	CHECK_INT(cordon_rule_subst("ro ${slot:read} $SNAP_USER_DATA/t", lookup, NULL, &out, &err),
+		  0);
 	CHECK_INT(out.n, 2);
 	CHECK_STR(out.v[0], "ro /x $SNAP_USER_DATA/t");
 	CHECK_STR(out.v[1], "ro /y $SNAP_USER_DATA/t");

@@ -265,12 +265,23 @@ int cordon_connections_on_install(cordon_txn *t, const char *instance, bool refr
 
 int cordon_connections_on_remove(cordon_txn *t, const char *instance, cordon_error **err)
 {
-	_cleanup_strv_ strv plugs = {0};
-	int r = cordon_state_plug_snaps_recorded_on(t->ctx->state, instance, &plugs, err);
+	/* the snaps at the other end of its connections lose what those
+	 * granted them: the plug snaps on its slots, and the slot snaps of
+	 * its plugs (their slot side); its own plugs' rows go with the snap */
+	_cleanup_strv_ strv others = {0};
+	int r = cordon_state_plug_snaps_recorded_on(t->ctx->state, instance, &others, err);
+	cordon_conn_row *rows = NULL;
+	size_t n = 0;
+	if (r == 0)
+		r = cordon_state_connections_from_plugs(t->ctx->state, instance, &rows, &n, err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (strcmp(rows[i].slot_snap, instance) != 0)
+			mark(&others, rows[i].slot_snap);
+	cordon_conn_rows_free(rows, n);
 	if (r == 0)
 		r = cordon_state_delete_connections_to(t->ctx->state, instance, err);
 	if (r == 0)
-		recompile_all(t, &plugs);
+		recompile_all(t, &others);
 	return r;
 }
 

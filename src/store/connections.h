@@ -24,8 +24,9 @@ int cordon_connections_on_install(cordon_txn *t, const char *instance, bool refr
 int cordon_connections_neighbours(cordon_ctx *ctx, const char *instance,
 				  const cordon_manifest *incoming, strv *snaps, cordon_error **err);
 
-/* Inside the remove transaction: drop connections to the snap's slots and
- * recompile the plug side. */
+/* Inside the remove transaction, before the snap's row goes: drop the
+ * connections to its slots, and recompile the snaps at the other end of
+ * each of its connections. */
 int cordon_connections_on_remove(cordon_txn *t, const char *instance, cordon_error **err);
 
 /* cordon connect SNAP:PLUG [SNAP[:SLOT]]. slot_snap NULL: the system (or the

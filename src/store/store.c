@@ -310,12 +310,12 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 	cordon_txn t;
 	r = cordon_txn_begin(ctx, "remove", &neighbours, NULL, &t, err);
 	if (r == 0) {
-		r = cordon_state_delete_snap(ctx->state, name, err);
+		r = cordon_connections_on_remove(&t, name, err);
+		if (r == 0)
+			r = cordon_state_delete_snap(ctx->state, name, err);
 		if (r == 0)
 			r = cordon_state_add_pending(ctx->state, CORDON_JOURNAL_PURGE, name, "",
 						     NULL, err);
-		if (r == 0)
-			r = cordon_connections_on_remove(&t, name, err);
 		r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);
 	}
 	if (r == 0) {

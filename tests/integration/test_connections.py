@@ -904,6 +904,37 @@ class AtomicityTests(ConnTestCase):
         self.assertEqual(self.probe("cons", "read", f"{target}/f.txt"), "ENOENT")
 
 
+    def test_remove_of_a_plug_snap_takes_back_its_slot_side(self):
+        # A connection's slot side is part of the slot snap's policy (here
+        # audio-playback's: capabilities, devices, the sound server's
+        # sockets). When the plug snap goes, so does the connection, and
+        # the slot snap is recompiled in the remove transaction: its policy
+        # is what it was before the connection, byte for byte.
+        srv = snap("srv", """
+            slots:
+              sound:
+                interface: audio-playback
+            """)
+        self.install_dir("srv", srv)
+        self.install_dir("cli", snap("cli", """
+            plugs:
+              audio-playback:
+            """))
+        srv_files = lambda p: {k: v[2] for k, v in p.items() if ".srv." in k}
+        before = srv_files(self.policy())
+        self.cordon("connect", "cli:audio-playback", "srv:sound")
+        self.assertIn(["audio-playback", "cli:audio-playback", "srv:sound", "manual"],
+                      [l.split() for l in self.conn_out("srv").splitlines()])
+        connected = srv_files(self.policy())
+        self.assertNotEqual(connected, before, "the connection grants the slot snap nothing?")
+        self.assertIn("interface audio-playback, cli:audio-playback to srv:sound",
+                      self.profile("snap.srv.srv"))
+        self.cordon("remove", "cli")
+        self.assertEqual(self.conn_out("srv"), conns(("audio-playback", "-", "srv:sound", "-")))
+        self.assertEqual(srv_files(self.policy()), before)
+        self.assertNotIn("cli:audio-playback", self.profile("snap.srv.srv"))
+
+
 class ContentTests(ConnTestCase):
     def setUp(self):
         super().setUp()

@@ -4,6 +4,7 @@
 #include "nsdir.h"
 #include "view.h"
 #include "util.h"
+#include "mount_api.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,16 +16,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
 
 /* The kernel hands out namespace ids in per-CPU batches of 4096. */
 #define NS_ID_BATCH 4096

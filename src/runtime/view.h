@@ -77,16 +77,3 @@ void cordon_view_cwd_free(cordon_cwd *c);
  * keeps the working directory too). Called in the command's namespace,
  * privileged. */
 int cordon_view_stand_in(const cordon_cwd *c, cordon_error **err);
-
-/* Can this kernel build views (mount_setattr, Linux 5.12)? Without it the
- * launcher goes on without one, and `cordon debug confinement` says so. */
-bool cordon_view_supported(void);
-
-/* Forget the preserved views of a snap instance (every label and user), as
- * when its namespace is discarded: each holds mounts of that namespace. */
-int cordon_views_discard(int ns_dirfd, const char *instance, cordon_error **err);
-
-/* The stamp of a view built from these targets for this caller in the snap
- * namespace with inode snap_ns: the targets, and the identity and time of
- * each directory whose entries the view copies as placeholders (stat). */
-char *cordon_view_stamp(const cordon_targets *t, const cordon_caller *c, uint64_t snap_ns);

@@ -1,6 +1,7 @@
 /* The tree a view is made of: see view_tree.h and view.h. */
 #include "view_tree.h"
 #include "fsutil.h"
+#include "mount_api.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,16 +14,6 @@
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
 
 vnode *vnode_new(const char *name, enum vkind kind)
 {

@@ -1,7 +1,7 @@
 /* A classic BPF interpreter for seccomp programs, enough for what libseccomp
  * emits (and what cordon's linker adds: BPF_JA). The fuzzers run compiled
- * filters with it to compare their answer with the rules' meaning.
- * (tests/seccomp/test_seccomp_compile.c has its own, for its unit cases.) */
+ * filters with it to compare their answer with the rules' meaning, and the
+ * compiler's unit test (tests/seccomp/test_seccomp_compile.c) runs its cases. */
 #pragma once
 #include <linux/filter.h>
 #include <linux/seccomp.h>

@@ -260,6 +260,16 @@ static int op_setpriority(char **a)
 	return 0;
 }
 
+/* What the kernel now says the target's policy is. */
+static void report_policy(pid_t pid)
+{
+	long r = syscall(SYS_sched_getscheduler, pid);
+	if (r < 0)
+		fail("sched_getscheduler");
+	else
+		ok("%s", policy_name((int)r & ~SCHED_RESET_ON_FORK));
+}
+
 static int op_sched_setscheduler(char **a)
 {
 	int policy = (int)lookup(policies, N_ELEM(policies), a[1], "policy");
@@ -269,11 +279,7 @@ static int op_sched_setscheduler(char **a)
 	if (syscall(SYS_sched_setscheduler, pid, policy, &sp) < 0) {
 		fail("sched_setscheduler");
 	} else {
-		long r = syscall(SYS_sched_getscheduler, pid);
-		if (r < 0)
-			fail("sched_getscheduler");
-		else
-			ok("%s", policy_name((int)r & ~SCHED_RESET_ON_FORK));
+		report_policy(pid);
 	}
 	target_close(&t);
 	return 0;
@@ -317,11 +323,7 @@ static int op_sched_setattr(char **a)
 	if (syscall(SYS_sched_setattr, pid, &attr, 0) < 0) {
 		fail("sched_setattr");
 	} else {
-		long r = syscall(SYS_sched_getscheduler, pid);
-		if (r < 0)
-			fail("sched_getscheduler");
-		else
-			ok("%s", policy_name((int)r & ~SCHED_RESET_ON_FORK));
+		report_policy(pid);
 	}
 	target_close(&t);
 	return 0;

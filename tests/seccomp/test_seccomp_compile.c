@@ -3,6 +3,7 @@
  * before the allowlist, lifted denials, low-32-bit comparisons, foreign ABIs,
  * devmode) are checked without loading anything into the kernel. */
 #include "check.h"
+#include "../fuzz/bpf_run.h"
 #include "seccomp_compile.h"
 #include "seccomp_load.h"
 #include "util.h"
@@ -27,101 +28,12 @@
 #define SYS_fchmodat2 452
 #endif
 
-/* ---- a classic BPF interpreter, enough for libseccomp's output ---- */
+/* ---- the compiled BPF, run by the fuzzers' interpreter ---- */
 
 static uint32_t run(const uint8_t *bpf, size_t len, uint32_t arch, int nr, const uint64_t *args)
 {
-	struct seccomp_data d = {.nr = nr, .arch = arch};
-	for (int i = 0; i < 6; i++)
-		d.args[i] = args ? args[i] : 0;
-	const struct sock_filter *p = (const struct sock_filter *)bpf;
-	size_t n = len / sizeof *p;
-	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0};
-	for (size_t pc = 0; pc < n; pc++) {
-		const struct sock_filter *f = &p[pc];
-		uint32_t src = BPF_SRC(f->code) == BPF_X ? X : f->k;
-		switch (BPF_CLASS(f->code)) {
-		case BPF_LD:
-			if (BPF_MODE(f->code) == BPF_ABS && f->k + 4 <= sizeof d)
-				memcpy(&A, (const char *)&d + f->k, 4);
-			else if (BPF_MODE(f->code) == BPF_IMM)
-				A = f->k;
-			else if (BPF_MODE(f->code) == BPF_MEM && f->k < BPF_MEMWORDS)
-				A = M[f->k];
-			else
-				return 0xdead;
-			break;
-		case BPF_LDX:
-			X = BPF_MODE(f->code) == BPF_MEM && f->k < BPF_MEMWORDS ? M[f->k] : f->k;
-			break;
-		case BPF_ST:
-		case BPF_STX:
-			if (f->k >= BPF_MEMWORDS)
-				return 0xdead;
-			M[f->k] = BPF_CLASS(f->code) == BPF_ST ? A : X;
-			break;
-		case BPF_ALU:
-			switch (BPF_OP(f->code)) {
-			case BPF_AND:
-				A &= src;
-				break;
-			case BPF_OR:
-				A |= src;
-				break;
-			case BPF_ADD:
-				A += src;
-				break;
-			case BPF_SUB:
-				A -= src;
-				break;
-			case BPF_RSH:
-				A >>= src;
-				break;
-			case BPF_LSH:
-				A <<= src;
-				break;
-			default:
-				return 0xdead;
-			}
-			break;
-		case BPF_JMP: {
-			bool t;
-			if (BPF_OP(f->code) == BPF_JA) {
-				pc += f->k;
-				continue;
-			}
-			switch (BPF_OP(f->code)) {
-			case BPF_JEQ:
-				t = A == src;
-				break;
-			case BPF_JGT:
-				t = A > src;
-				break;
-			case BPF_JGE:
-				t = A >= src;
-				break;
-			case BPF_JSET:
-				t = (A & src) != 0;
-				break;
-			default:
-				return 0xdead;
-			}
-			pc += t ? f->jt : f->jf;
-			break;
-		}
-		case BPF_RET:
-			return BPF_RVAL(f->code) == BPF_K ? f->k : A;
-		case BPF_MISC:
-			if (BPF_MISCOP(f->code) == BPF_TAX)
-				X = A;
-			else
-				A = X;
-			break;
-		default:
-			return 0xdead;
-		}
-	}
-	return 0xdead; /* fell off the end */
+	static const uint64_t none[6];
+	return bpf_run(bpf, len, arch, nr, args ? args : none);
 }
 
 #define ALLOW SECCOMP_RET_ALLOW

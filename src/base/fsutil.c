@@ -293,7 +293,11 @@ static int write_all(int fd, const void *data, size_t len)
 int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		       cordon_error **err)
 {
-	_cleanup_free_ char *tmp = xasprintf(".%s.tmp.%d", name, (int)getpid());
+	/* One temporary name per file, not per writer: every writer of a file
+	 * holds the lock that guards it (the store's, a snap's namespace
+	 * lock), and a writer killed before the rename leaves a file the next
+	 * write of the same name replaces instead of one more left behind. */
+	_cleanup_free_ char *tmp = xasprintf(".%s.tmp", name);
 	(void)unlinkat(dirfd, tmp, 0);
 	_cleanup_close_ int fd =
 	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);

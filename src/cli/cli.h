@@ -25,6 +25,10 @@ int cmd_interface(int argc, char **argv, cordon_error **err);
  * writable contexts require root. `what` names the command for messages. */
 int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **err);
 
+/* Close it, first telling the user what it left to the next command
+ * (ctx->warnings). */
+void cli_close(cordon_ctx *ctx);
+
 /* Write all of s to stdout. */
 void cli_out(const char *s);
 

@@ -66,7 +66,7 @@ int cmd_connections(int argc, char **argv, cordon_error **err)
 		table_free(&t);
 	}
 	cordon_conn_views_free(rows, n);
-	cordon_ctx_close(&ctx);
+	cli_close(&ctx);
 	return r;
 }
 
@@ -84,7 +84,7 @@ int cmd_connect(int argc, char **argv, cordon_error **err)
 	r = cli_open(&ctx, true, "connect", err);
 	if (r == 0)
 		r = cordon_connect(&ctx, psnap, plug, ssnap, slot, err);
-	cordon_ctx_close(&ctx);
+	cli_close(&ctx);
 	return r;
 }
 
@@ -117,7 +117,7 @@ int cmd_disconnect(int argc, char **argv, cordon_error **err)
 	r = cli_open(&ctx, true, "disconnect", err);
 	if (r == 0)
 		r = cordon_disconnect(&ctx, snap, name, ssnap, slot, forget, &count, err);
-	cordon_ctx_close(&ctx);
+	cli_close(&ctx);
 	if (r == 0 && count == 0 && !forget)
 		printf("No connections to disconnect\n");
 	return r;
@@ -159,7 +159,7 @@ int cmd_interfaces(int argc, char **argv, cordon_error **err)
 	if (r == 0)
 		print_pairs("Slot", "Plug", &cells);
 	cordon_conn_views_free(rows, n);
-	cordon_ctx_close(&ctx);
+	cli_close(&ctx);
 	return r;
 }
 
@@ -206,6 +206,6 @@ int cmd_interface(int argc, char **argv, cordon_error **err)
 			cli_out(text);
 	}
 	cordon_conn_views_free(rows, n);
-	cordon_ctx_close(&ctx);
+	cli_close(&ctx);
 	return r;
 }

@@ -55,7 +55,7 @@ int cmd_install(int argc, char **argv, cordon_error **err)
 		return r;
 	cordon_install_result res = {0};
 	r = cordon_store_install(&ctx, path, &o, &res, err);
-	cordon_ctx_close(&ctx);
+	cli_close(&ctx);
 	if (r < 0)
 		return cordon_err_prefix(err, "cannot install \"%s\"", path);
 	if (res.warning)
@@ -76,7 +76,7 @@ int cmd_remove(int argc, char **argv, cordon_error **err)
 		return r;
 	if (r == 0)
 		r = cordon_store_remove(&ctx, argv[1], err);
-	cordon_ctx_close(&ctx);
+	cli_close(&ctx);
 	if (r < 0)
 		return cordon_err_prefix(err, "cannot remove \"%s\"", argv[1]);
 	printf("%s removed\n", argv[1]);
@@ -98,7 +98,7 @@ int cmd_revert(int argc, char **argv, cordon_error **err)
 	cordon_rev_row row = {0};
 	if (r == 0)
 		r = cordon_state_get_revision(ctx.state, argv[1], rev, &row, err);
-	cordon_ctx_close(&ctx);
+	cli_close(&ctx);
 	if (r < 0)
 		return cordon_err_prefix(err, "cannot revert \"%s\"", argv[1]);
 	printf("%s reverted to %s\n", argv[1], row.version);
@@ -159,7 +159,7 @@ int cmd_list(int argc, char **argv, cordon_error **err)
 	}
 	table_free(&t);
 	cordon_snap_rows_free(snaps, n);
-	cordon_ctx_close(&ctx);
+	cli_close(&ctx);
 	return r;
 }
 
@@ -259,7 +259,7 @@ int cmd_info(int argc, char **argv, cordon_error **err)
 		cordon_manifest_free(m);
 	cordon_rev_row_free(&rev);
 	cordon_snap_row_free(&s);
-	cordon_ctx_close(&ctx);
+	cli_close(&ctx);
 	return r;
 }
 
@@ -291,7 +291,7 @@ int cmd_validate(int argc, char **argv, cordon_error **err)
 	}
 	cordon_package_close(&pkg);
 	if (have_ctx)
-		cordon_ctx_close(&ctx);
+		cli_close(&ctx);
 	if (r < 0)
 		return cordon_err_prefix(err, "invalid snap \"%s\"", argv[1]);
 	return 0;

@@ -44,6 +44,13 @@ void cli_print_table(const table *t)
 	cli_out(out.p ? out.p : "");
 }
 
+void cli_close(cordon_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->warnings.n; i++)
+		fprintf(stderr, "Warning: %s\n", ctx->warnings.v[i]);
+	cordon_ctx_close(ctx);
+}
+
 int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **err)
 {
 	/* a context that could not open is still safe to close */
@@ -70,7 +77,7 @@ int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **er
 	r = cordon_store_open(ctx, root, datadir, true, err);
 	if (r < 0)
 		return r;
-	cordon_ctx_close(ctx);
+	cli_close(ctx);
 	return cordon_store_open(ctx, root, datadir, false, err);
 }
 

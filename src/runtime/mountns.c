@@ -1,10 +1,10 @@
 #include "mountns.h"
+#include "nssync.h"
 #include "snapmount.h"
 #include "fsutil.h"
 #include "nsdir.h"
 #include "view.h"
 #include "util.h"
-#include "mount_api.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The kernel hands out namespace ids in per-CPU batches of 4096. */
@@ -128,10 +127,13 @@ static int create_ns(const cordon_paths *paths, int dirfd, const char *mntname,
 	_cleanup_close_ int host = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (host < 0)
 		return cordon_err(err, errno, "open own mount namespace");
+	int r = cordon_ns_record_binds(dirfd, p->instance_name, p->mounts, p->n_mounts, err);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int newns = cordon_unshare_mntns_newer(host, err);
 	if (newns < 0)
 		return newns;
-	int r = populate(paths, p, tmpfd, err);
+	r = populate(paths, p, tmpfd, err);
 	if (r < 0) {
 		(void)setns(host, CLONE_NEWNS);
 		return r;
@@ -145,37 +147,6 @@ static int create_ns(const cordon_paths *paths, int dirfd, const char *mntname,
 		return r;
 	if (setns(newns, CLONE_NEWNS) < 0)
 		return cordon_err(err, errno, "enter the new mount namespace");
-	return 0;
-}
-
-/* Join a preserved namespace. A stale one (made for an older revision) may
- * lack the mount of the revision being launched: the host's / is not always
- * a shared mount (no systemd here), so a revision mounted after the
- * namespace was made does not propagate into it. Then a copy of the host's
- * revision mount, taken before leaving the host's namespace
- * (open_tree(OPEN_TREE_CLONE): mount(2) refuses a bind source from another
- * namespace), is attached there; its parent being shared in the snap's
- * namespace, the running commands' namespaces receive it too. */
-static int join_ns(int nsfd, const char *mntname, const char *revision_dir, cordon_error **err)
-{
-	_cleanup_close_ int tree = -1;
-	if (revision_dir != NULL) {
-		tree = (int)syscall(SYS_open_tree, AT_FDCWD, revision_dir,
-				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
-		if (tree < 0)
-			return cordon_err(err, errno, "clone the mount of %s", revision_dir);
-	}
-	if (setns(nsfd, CLONE_NEWNS) < 0)
-		return cordon_err(err, errno, "join %s", mntname);
-	if (tree < 0)
-		return 0;
-	bool mounted = false;
-	int r = fs_is_mountpoint_at(AT_FDCWD, revision_dir, &mounted, err);
-	if (r < 0)
-		return r;
-	if (!mounted &&
-	    syscall(SYS_move_mount, tree, "", AT_FDCWD, revision_dir, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return cordon_err(err, errno, "bring %s into the snap's namespace", revision_dir);
 	return 0;
 }
 
@@ -199,6 +170,38 @@ static int enter_ipc_ns(int dirfd, const char *instance, cordon_error **err)
 	return cordon_ns_preserve(dirfd, name, "/proc/self/ns/ipc", err);
 }
 
+/* Join the stale namespace nsfd and bring it up to date. When that fails,
+ * this process goes back to the host's namespace and -EAGAIN says so: the
+ * namespace is then replaced by a new one (its running commands keep the
+ * old until they exit), never joined half-updated. */
+/* The stamp of a namespace brought up to date in place (sync_stale): it
+ * serves the policy `want`, but still holds what its older policies mounted
+ * (the old revision, while the host's / is not shared), so it is rebuilt
+ * once no process uses it. */
+#define SYNCED_SUFFIX " synced"
+
+/* Join the stale namespace nsfd and bring it up to date. When that fails,
+ * this process goes back to the host's namespace and -EAGAIN says so: the
+ * namespace is then replaced by a new one (its running commands keep the
+ * old until they exit), never joined half-updated. */
+static int sync_stale(int dirfd, int nsfd, const cordon_policy *p, const char *want,
+		      cordon_error **err)
+{
+	_cleanup_close_ int host = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (host < 0)
+		return cordon_err(err, errno, "open own mount namespace");
+	cordon_ns_want w;
+	cordon_ns_want_from_policy(p, &w);
+	cordon_error *why = NULL;
+	int r = cordon_ns_sync(nsfd, dirfd, p->instance_name, &w, &why);
+	cordon_error_free(&why);
+	if (r == 0)
+		return cordon_ns_stamp_synced(dirfd, p->instance_name, want, err);
+	if (setns(host, CLONE_NEWNS) < 0)
+		return cordon_err(err, errno, "return to the host mount namespace");
+	return -EAGAIN;
+}
+
 static int join_or_create(const cordon_paths *paths, const cordon_policy *p,
 			  const char *cgroup_parent, int dirfd, cordon_error **err)
 {
@@ -211,14 +214,29 @@ static int join_or_create(const cordon_paths *paths, const cordon_policy *p,
 		if (fstat(nsfd, &st) < 0)
 			return cordon_err(err, errno, "stat %s", mntname);
 		_cleanup_free_ char *stamp = NULL;
-		bool current =
-		    read_stamp(dirfd, stampname, &stamp) == 0 && strcmp(stamp, want) == 0;
-		if (current)
-			return join_ns(nsfd, mntname, NULL, err);
+		bool have = read_stamp(dirfd, stampname, &stamp) == 0;
+		bool current = have && strcmp(stamp, want) == 0;
+		bool synced = have && cordon_ns_stamp_is_synced(stamp, want);
+		if (current) {
+			if (setns(nsfd, CLONE_NEWNS) < 0)
+				return cordon_err(err, errno, "join %s", mntname);
+			return 0;
+		}
 		if (cordon_snap_ns_in_use(cgroup_parent, p->instance_name, st.st_dev, st.st_ino)) {
-			/* A stale namespace still in use is kept until its
-			 * last process leaves (as snapd does). */
-			return join_ns(nsfd, mntname, p->mount_dir, err);
+			/* A stale namespace still in use is kept (as snapd
+			 * does) and brought up to date in place: a change the
+			 * store could not finish (killed, or its update
+			 * failed) is finished by the next launch, and running
+			 * commands see it too (their namespaces are slaves of
+			 * this one). */
+			if (synced) {
+				if (setns(nsfd, CLONE_NEWNS) < 0)
+					return cordon_err(err, errno, "join %s", mntname);
+				return 0;
+			}
+			int r = sync_stale(dirfd, nsfd, p, want, err);
+			if (r != -EAGAIN)
+				return r;
 		}
 		int r = cordon_snap_ns_discard(dirfd, p->instance_name, false, err);
 		if (r < 0)
@@ -294,9 +312,14 @@ int cordon_snap_ns_discard(int dirfd, const char *instance, bool all, cordon_err
 {
 	_cleanup_free_ char *mntname = xasprintf("%s.mnt", instance);
 	_cleanup_free_ char *stampname = xasprintf("%s.stamp", instance);
+	_cleanup_free_ char *stamptmp = xasprintf(".%s.tmp", stampname);
 	int r = cordon_ns_unbind(dirfd, mntname, all, err);
 	if (r == 0 && unlinkat(dirfd, stampname, 0) < 0 && errno != ENOENT)
 		r = cordon_err(err, errno, "remove %s", stampname);
+	if (r == 0 && unlinkat(dirfd, stamptmp, 0) < 0 && errno != ENOENT)
+		r = cordon_err(err, errno, "remove %s", stamptmp);
+	if (r == 0)
+		r = cordon_ns_forget_binds(dirfd, instance, err);
 	/* the views were made from it: they go with it */
 	if (r == 0)
 		r = cordon_views_discard(dirfd, instance, err);

@@ -340,10 +340,16 @@ int cordon_views_discard(int ns_dirfd, const char *instance, cordon_error **err)
 	int r = 0;
 	struct dirent *de;
 	while (r == 0 && (de = readdir(d)) != NULL) {
-		if (!str_has_prefix(de->d_name, prefix))
+		/* ".<name>.tmp": a stamp whose writer was killed (fsutil.h) */
+		const char *name = de->d_name[0] == '.' ? de->d_name + 1 : de->d_name;
+		if (!str_has_prefix(name, prefix))
 			continue;
-		if (str_has_suffix(de->d_name, ".view") || str_has_suffix(de->d_name, ".vstamp"))
+		if (name != de->d_name && str_has_suffix(name, ".vstamp.tmp")) {
+			if (unlinkat(ns_dirfd, de->d_name, 0) < 0 && errno != ENOENT)
+				r = cordon_err(err, errno, "remove %s", de->d_name);
+		} else if (str_has_suffix(name, ".view") || str_has_suffix(name, ".vstamp")) {
 			r = cordon_ns_unbind(ns_dirfd, de->d_name, true, err);
+		}
 	}
 	closedir(d);
 	return r;

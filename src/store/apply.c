@@ -83,10 +83,15 @@ int cordon_apply_remove_labels(cordon_ctx *ctx, const char *instance, const strv
 		}
 		_cleanup_strv_ strv gone = {0};
 		struct dirent *de;
-		while ((de = readdir(d)) != NULL)
-			if (str_has_prefix(de->d_name, prefix) &&
-			    (keep == NULL || !strv_contains(keep, de->d_name)))
+		while ((de = readdir(d)) != NULL) {
+			/* ".<label>.tmp": a write killed before its rename
+			 * (fs_write_atomic_at), never a label */
+			bool tmp = de->d_name[0] == '.' && str_has_prefix(de->d_name + 1, prefix) &&
+				   str_has_suffix(de->d_name, ".tmp");
+			if (tmp || (str_has_prefix(de->d_name, prefix) &&
+				    (keep == NULL || !strv_contains(keep, de->d_name))))
 				strv_push(&gone, de->d_name);
+		}
 		closedir(d);
 		for (size_t j = 0; j < gone.n; j++)
 			if (unlinkat(dfd, gone.v[j], 0) < 0 && errno != ENOENT)

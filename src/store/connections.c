@@ -512,7 +512,7 @@ int cordon_connect(cordon_ctx *ctx, const char *psnap, const char *plug, const c
 			r = recompile_ends(&t, def, psnap, plug, ssnap, sslot, err);
 		r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);
 		if (r == 0)
-			r = cordon_txn_settle(&t, err);
+			cordon_txn_settle(&t);
 	}
 	cordon_txn_free(&t);
 	return r;
@@ -600,7 +600,7 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 		r = cordon_txn_commit(&t, err);
 	if (r == 0) {
 		*count = connected;
-		r = cordon_txn_settle(&t, err);
+		cordon_txn_settle(&t);
 	}
 	cordon_txn_free(&t);
 	return r;

@@ -180,6 +180,7 @@ void cordon_ctx_close(cordon_ctx *ctx)
 		close(ctx->lock_fd);
 	ctx->lock_fd = -1;
 	cordon_paths_free(&ctx->paths);
+	strv_free(&ctx->warnings);
 	free(ctx->datadir);
 	free(ctx->site_interfaces_dir);
 	ctx->datadir = ctx->site_interfaces_dir = NULL;

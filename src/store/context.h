@@ -24,6 +24,9 @@ typedef struct cordon_ctx {
 	char *seccomp_template;	  /* its seccomp template */
 	size_t n_loaded;
 	cordon_loaded_snap **loaded; /* manifests read so far */
+	/* What a committed change could not finish and left to the next
+	 * command or launch, for the user: the change itself stands. */
+	strv warnings;
 } cordon_ctx;
 
 /* The interface catalogue (shipped + site-local definitions). */

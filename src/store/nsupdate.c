@@ -7,6 +7,7 @@
 #include "cgroup.h"
 #include "fsutil.h"
 #include "mountns.h"
+#include "nssync.h"
 #include "recompile.h"
 #include "snapmount.h"
 #include "util.h"
@@ -21,87 +22,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static bool beneath(const char *path, const char *dir)
+/* Bring the snap's namespace (nsfd) to `w`, from a child that enters it
+ * (this process stays in the host's). */
+static int live_update(const char *instance, const cordon_ns_want *w, int nsfd, int dirfd,
+		       cordon_error **err)
 {
-	size_t n = strlen(dir);
-	return strncmp(path, dir, n) == 0 && path[n] == '/';
-}
-
-/* Mount points (mountinfo field 5, octal escapes decoded) of this namespace. */
-static int own_mounts(strv *out)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (f == NULL)
-		return -errno;
-	char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0) {
-		char *save = NULL, *tok = strtok_r(line, " ", &save);
-		for (int i = 0; tok && i < 4; i++)
-			tok = strtok_r(NULL, " ", &save);
-		if (tok == NULL)
-			continue;
-		_cleanup_buf_ buf b = {0};
-		for (const char *p = tok; *p; p++) {
-			if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] && p[3]) {
-				buf_addc(&b, (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 +
-						    (p[3] - '0')));
-				p += 3;
-			} else {
-				buf_addc(&b, *p);
-			}
-		}
-		strv_push(out, b.p ? b.p : "");
-	}
-	free(line);
-	fclose(f);
-	return 0;
-}
-
-/* In the child, inside the snap's namespace. */
-static int update_in_ns(const cordon_loaded_snap *ls, const cordon_content_mount *wanted,
-			size_t n_wanted, buf *msg)
-{
-	_cleanup_strv_ strv present = {0};
-	int r = own_mounts(&present);
-	if (r < 0) {
-		buf_printf(msg, "read mountinfo: %s", strerror(-r));
-		return r;
-	}
-	const char *dirs[] = {ls->data_dir, ls->common_dir, ls->mount_dir};
-	for (size_t i = present.n; i-- > 0;) {
-		const char *mp = present.v[i];
-		bool ours = false;
-		for (size_t d = 0; d < ARRAY_SIZE(dirs); d++)
-			ours |= beneath(mp, dirs[d]);
-		bool keep = false;
-		for (size_t w = 0; w < n_wanted; w++)
-			keep |= strcmp(wanted[w].target, mp) == 0;
-		if (ours && !keep && umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
-			buf_printf(msg, "unmount %s: %s", mp, strerror(errno));
-			return -errno;
-		}
-	}
-	for (size_t w = 0; w < n_wanted; w++) {
-		if (strv_contains(&present, wanted[w].target))
-			continue;
-		cordon_error *e = NULL;
-		r = cordon_bind_nofollow(wanted[w].source, wanted[w].target, !wanted[w].rw, &e);
-		if (r < 0) {
-			buf_adds(msg, e->msg);
-			cordon_error_free(&e);
-			return r;
-		}
-	}
-	return 0;
-}
-
-/* Bring the bind mounts of the snap's namespace (nsfd) to `wanted`, from a
- * child that enters it (this process stays in the host's). */
-static int live_update(const cordon_loaded_snap *ls, const cordon_content_mount *wanted,
-		       size_t n_wanted, int nsfd, cordon_error **err)
-{
-	const char *instance = ls->row.name;
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return cordon_err(err, errno, "pipe");
@@ -113,16 +38,10 @@ static int live_update(const cordon_loaded_snap *ls, const cordon_content_mount 
 	}
 	if (pid == 0) {
 		close(pfd[0]);
-		_cleanup_buf_ buf msg = {0};
-		int ret;
-		if (setns(nsfd, CLONE_NEWNS) < 0) {
-			buf_printf(&msg, "enter the namespace: %s", strerror(errno));
-			ret = 1;
-		} else {
-			ret = update_in_ns(ls, wanted, n_wanted, &msg) < 0;
-		}
-		if (msg.len)
-			(void)!write(pfd[1], msg.p, msg.len);
+		cordon_error *e = NULL;
+		int ret = cordon_ns_sync(nsfd, dirfd, instance, w, &e) < 0;
+		if (e)
+			(void)!write(pfd[1], e->msg, strlen(e->msg));
 		_exit(ret);
 	}
 	close(pfd[1]);
@@ -141,13 +60,35 @@ static int live_update(const cordon_loaded_snap *ls, const cordon_content_mount 
 	return 0;
 }
 
-int cordon_ns_refresh(cordon_ctx *ctx, const char *instance, cordon_error **err)
+static int update_in_place(cordon_ctx *ctx, const char *instance, int nsfd, int dirfd, char **stamp,
+			   cordon_error **err)
+{
+	const cordon_loaded_snap *ls;
+	cordon_content_mount *cm = NULL;
+	size_t n = 0;
+	int r = cordon_ctx_snap(ctx, instance, &ls, err);
+	if (r == 0)
+		r = cordon_snap_mounts(ctx, instance, &cm, &n, stamp, err);
+	if (r < 0)
+		return r;
+	cordon_mount *m = xcalloc(n ? n : 1, sizeof *m);
+	for (size_t i = 0; i < n; i++)
+		m[i] = (cordon_mount){.source = cm[i].source,
+				      .target = cm[i].target,
+				      .flags = cm[i].rw ? 0 : CORDON_MOUNT_RO};
+	cordon_ns_want w = {.revision_dir = ls->mount_dir, .mounts = m, .n_mounts = n};
+	r = live_update(instance, &w, nsfd, dirfd, err);
+	free(m);
+	cordon_content_mounts_free(cm, n);
+	return r;
+}
+
+int cordon_ns_refresh(cordon_ctx *ctx, const char *instance, char **warning, cordon_error **err)
 {
 	_cleanup_close_ int dirfd = fs_open_dir(ctx->paths.ns_dir, O_RDONLY, NULL);
 	if (dirfd < 0)
 		return 0; /* no namespace was ever made */
 	_cleanup_free_ char *mntname = xasprintf("%s.mnt", instance);
-	_cleanup_free_ char *stampname = xasprintf("%s.stamp", instance);
 	/* the launcher's lock: no launch builds or joins it meanwhile */
 	_cleanup_close_ int lock = cordon_ns_lock(dirfd, instance, -1, err);
 	if (lock < 0)
@@ -160,21 +101,28 @@ int cordon_ns_refresh(cordon_ctx *ctx, const char *instance, cordon_error **err)
 	struct stat st;
 	if (fstat(nsfd, &st) < 0)
 		return cordon_err(err, errno, "stat %s", mntname);
+	const cordon_loaded_snap *ls;
+	int r = cordon_ctx_snap(ctx, instance, &ls, err);
+	if (r == -ENOENT)
+		return 0; /* removed: its purge discards the namespace */
+	if (r < 0)
+		return r;
 	if (!cordon_snap_ns_in_use(cordon_cgroup_parent(&ctx->cgroup), instance, st.st_dev,
 				   st.st_ino))
 		return cordon_snap_ns_discard(dirfd, instance, false, err);
-	const cordon_loaded_snap *ls;
-	cordon_content_mount *wanted = NULL;
-	size_t n = 0;
 	_cleanup_free_ char *stamp = NULL;
-	int r = cordon_ctx_snap(ctx, instance, &ls, err);
+	cordon_error *why = NULL;
+	r = update_in_place(ctx, instance, nsfd, dirfd, &stamp, &why);
 	if (r == 0)
-		r = cordon_snap_mounts(ctx, instance, &wanted, &n, &stamp, err);
+		r = cordon_ns_stamp_synced(dirfd, instance, stamp, &why);
 	if (r == 0)
-		r = live_update(ls, wanted, n, nsfd, err);
-	cordon_content_mounts_free(wanted, n);
-	/* the namespace now matches the compiled policy: give it its stamp */
-	if (r == 0)
-		r = fs_write_atomic_at(dirfd, stampname, stamp, strlen(stamp), 0644, err);
-	return r;
+		return 0;
+	/* Not updated: replaced instead. The next launch makes a new one from
+	 * the policy just committed; the running commands keep the old view
+	 * until they exit. */
+	*warning = xasprintf("the running commands of %s keep their old view of the file system "
+			     "until they exit (%s); new ones get the new view",
+			     instance, why ? why->msg : "update failed");
+	cordon_error_free(&why);
+	return cordon_snap_ns_discard(dirfd, instance, false, err);
 }

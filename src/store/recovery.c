@@ -13,8 +13,11 @@
  *                          the revisions state no longer lists (its policy
  *                          was written before the commit, so it stands)
  *   purge <snap>           committed with a remove: every file of the snap
+ *   namespace <snap>       committed with a change: the snap's preserved
+ *                          namespace brought up to date (or replaced)
  */
 #include "recovery.h"
+#include "nsupdate.h"
 #include "recompile.h"
 #include "revisions.h"
 #include "util.h"
@@ -100,6 +103,11 @@ int cordon_store_recover(cordon_ctx *ctx, cordon_error **err)
 			r = settle_snap(ctx, p->snap, false, err);
 		} else if (strcmp(p->op, CORDON_JOURNAL_PURGE) == 0) {
 			r = cordon_snap_purge(ctx, p->snap, err);
+		} else if (strcmp(p->op, CORDON_JOURNAL_NAMESPACE) == 0) {
+			char *warning = NULL;
+			r = cordon_ns_refresh(ctx, p->snap, &warning, err);
+			if (warning)
+				strv_push_own(&ctx->warnings, warning);
 		} else {
 			r = cordon_err_msg(err, EINVAL, "unknown journal entry \"%s\"", p->op);
 		}

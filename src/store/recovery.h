@@ -7,6 +7,7 @@
 #define CORDON_JOURNAL_RECOMPILE "finish"
 #define CORDON_JOURNAL_ROLL_FORWARD "links"
 #define CORDON_JOURNAL_PURGE "purge"
+#define CORDON_JOURNAL_NAMESPACE "namespace"
 
 /* Finish or undo what every journal entry says, oldest first; clean the
  * scratch directory of what dead commands left. */

@@ -4,6 +4,7 @@
 #include "store.h"
 #include "connections.h"
 #include "fsutil.h"
+#include "manifest.h"
 #include "manifest_names.h"
 #include "package.h"
 #include "recovery.h"
@@ -261,15 +262,18 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		goto out; /* undone */
 	cordon_fault("install-commit");
 
-	/* 6. roll forward: current symlinks, old revisions removed */
-	r = cordon_snap_roll_forward(ctx, instance, err);
+	/* 6. roll forward: current symlinks, old revisions removed. The
+	 * install is done: what fails from here on is a warning, and the
+	 * journal makes the next command finish it. */
+	cordon_error *late = NULL;
+	r = cordon_snap_roll_forward(ctx, instance, &late);
 	cordon_fault("install-finish");
 	if (r == 0)
-		r = cordon_state_delete_pending_op(ctx->state, CORDON_JOURNAL_ROLL_FORWARD, err);
-	if (r == 0)
-		r = cordon_txn_settle(&t, err);
+		r = cordon_state_delete_pending_op(ctx->state, CORDON_JOURNAL_ROLL_FORWARD, &late);
 	if (r < 0)
-		goto out; /* committed: the next command finishes it */
+		cordon_txn_warn(&t, &late);
+	cordon_txn_settle(&t);
+	r = 0;
 	res->name = steal_ptr(instance);
 	res->revision = steal_ptr(rev);
 	res->refreshed = existing;
@@ -320,10 +324,11 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 	}
 	if (r == 0) {
 		cordon_fault("remove-commit");
-		r = cordon_store_recover(ctx, err); /* the purge */
+		cordon_error *late = NULL;
+		if (cordon_store_recover(ctx, &late) < 0) /* the purge */
+			cordon_txn_warn(&t, &late);
+		cordon_txn_settle(&t);
 	}
-	if (r == 0)
-		r = cordon_txn_settle(&t, err);
 	cordon_txn_free(&t);
 	return r;
 }
@@ -339,7 +344,7 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 	cordon_rev_row *revs = NULL;
 	size_t n = 0;
 	r = cordon_state_list_revisions(ctx->state, name, &revs, &n, err);
-	const char *target = NULL;
+	const cordon_rev_row *target = NULL;
 	int64_t cur_seq = 0;
 	for (size_t i = 0; r == 0 && i < n; i++)
 		if (strcmp(revs[i].revision, snap.current) == 0)
@@ -347,25 +352,37 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 	/* the newest revision older than the current one, as snap revert */
 	for (size_t i = 0; r == 0 && i < n; i++)
 		if (revs[i].seq < cur_seq)
-			target = revs[i].revision;
+			target = &revs[i];
 	if (r == 0 && target == NULL)
 		r = cordon_err_msg(err, ENOENT, "no revision to revert to for \"%s\"", name);
+	/* A revert is a refresh to an older revision: the snaps connected to
+	 * either revision's slots or plugs may be recompiled (content plugs
+	 * follow the slot snap to the revision it now runs), journaled first
+	 * with the snap itself, so a kill anywhere before the commit
+	 * recompiles them all from the state that stayed. */
+	cordon_manifest *older = NULL;
+	_cleanup_strv_ strv touches = {0};
+	if (r == 0)
+		r = cordon_manifest_parse(target->manifest, strlen(target->manifest),
+					  "meta/snap.yaml", &older, err);
+	if (r == 0)
+		r = cordon_connections_neighbours(ctx, name, older, &touches, err);
 	cordon_txn t = {0};
 	if (r == 0) {
-		/* the snap's own files are rewritten in the transaction:
-		 * journaled first, so a kill there recompiles them from the
-		 * state that stayed */
+		strv_push(&touches, name);
 		free(snap.current);
-		snap.current = xstrdup(target);
-		_cleanup_strv_ strv self = {0};
-		strv_push(&self, name);
-		r = cordon_txn_begin(ctx, "revert", &self, NULL, &t, err);
+		snap.current = xstrdup(target->revision);
+		r = cordon_txn_begin(ctx, "revert", &touches, NULL, &t, err);
 		if (r == 0) {
 			r = cordon_state_put_snap(ctx->state, &snap, err);
 			if (r == 0)
 				r = cordon_state_add_pending(ctx->state,
 							     CORDON_JOURNAL_ROLL_FORWARD, name,
-							     target, NULL, err);
+							     target->revision, NULL, err);
+			/* that revision was installed once: its plugs passed
+			 * the privileged-interface check then */
+			if (r == 0)
+				r = cordon_connections_on_install(&t, name, true, true, err);
 			if (r == 0)
 				cordon_txn_recompile(&t, name, NULL, NULL);
 			r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);
@@ -373,10 +390,14 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 	}
 	if (r == 0) {
 		cordon_fault("revert-commit");
-		r = cordon_store_recover(ctx, err); /* the links */
+		*new_rev = xstrdup(target->revision);
+		cordon_error *late = NULL;
+		if (cordon_store_recover(ctx, &late) < 0) /* the links */
+			cordon_txn_warn(&t, &late);
+		cordon_txn_settle(&t);
 	}
-	if (r == 0)
-		*new_rev = xstrdup(target);
+	if (older)
+		cordon_manifest_free(older);
 	cordon_txn_free(&t);
 	cordon_rev_rows_free(revs, n);
 	cordon_snap_row_free(&snap);

@@ -128,6 +128,16 @@ int cordon_txn_commit(cordon_txn *t, cordon_error **err)
 			r = cordon_recompile(t->ctx, it->snap, it->whole ? NULL : &it->apps,
 					     it->whole ? NULL : &it->hooks, err);
 	}
+	/* the namespaces to bring up to date, journaled with the change: a
+	 * kill after the commit leaves them to the next command (the next
+	 * launch of each snap does it too, see mountns.c) */
+	for (size_t i = 0; r == 0 && i < t->ns_dirty.n; i++) {
+		int64_t id = 0;
+		r = cordon_state_add_pending(t->ctx->state, CORDON_JOURNAL_NAMESPACE,
+					     t->ns_dirty.v[i], "", &id, err);
+		if (r == 0)
+			strv_push_own(&t->ns_ids, xasprintf("%lld", (long long)id));
+	}
 	_cleanup_free_ char *fault = xasprintf("%s-compile", t->what);
 	cordon_fault(fault);
 	if (r == 0)
@@ -144,6 +154,7 @@ int cordon_txn_abort(cordon_txn *t, int r, cordon_error **err)
 		cordon_state_rollback(t->ctx->state);
 	t->begun = false;
 	strv_free(&t->ns_dirty); /* nothing changed: no namespace to refresh */
+	strv_free(&t->ns_ids);
 	cordon_error *undo = NULL;
 	int u = 0;
 	if (!t->wrote) {
@@ -162,13 +173,35 @@ int cordon_txn_abort(cordon_txn *t, int r, cordon_error **err)
 	return r;
 }
 
-int cordon_txn_settle(cordon_txn *t, cordon_error **err)
+void cordon_txn_warn(cordon_txn *t, cordon_error **e)
 {
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < t->ns_dirty.n; i++)
-		r = cordon_ns_refresh(t->ctx, t->ns_dirty.v[i], err);
+	strv_push_own(&t->ctx->warnings,
+		      xasprintf("the %s is done, but finishing it failed: %s; the next cordon "
+				"command finishes it",
+				t->what, *e ? (*e)->msg : "unknown error"));
+	cordon_error_free(e);
+}
+
+void cordon_txn_settle(cordon_txn *t)
+{
+	if (t->ns_dirty.n) {
+		_cleanup_free_ char *fault = xasprintf("%s-settle", t->what);
+		cordon_fault(fault);
+	}
+	for (size_t i = 0; i < t->ns_dirty.n; i++) {
+		cordon_error *e = NULL;
+		char *warning = NULL;
+		int r = cordon_ns_refresh(t->ctx, t->ns_dirty.v[i], &warning, &e);
+		if (warning)
+			strv_push_own(&t->ctx->warnings, warning);
+		if (r == 0)
+			r = cordon_state_delete_pending(t->ctx->state,
+							strtoll(t->ns_ids.v[i], NULL, 10), &e);
+		if (r < 0)
+			cordon_txn_warn(t, &e);
+	}
 	strv_free(&t->ns_dirty);
-	return r;
+	strv_free(&t->ns_ids);
 }
 
 void cordon_txn_free(cordon_txn *t)
@@ -186,4 +219,5 @@ void cordon_txn_free(cordon_txn *t)
 	strv_free(&t->journaled);
 	strv_free(&t->ids);
 	strv_free(&t->ns_dirty);
+	strv_free(&t->ns_ids);
 }

@@ -30,6 +30,7 @@ typedef struct cordon_txn {
 	cordon_txn_item *todo; /* what to recompile before the commit */
 	size_t n_todo;
 	strv ns_dirty; /* snaps whose namespace to bring up to date after */
+	strv ns_ids;   /* their journal entries, committed with the change */
 	bool begun;    /* the state transaction is open */
 	bool wrote;    /* policy files were (maybe) rewritten */
 } cordon_txn;
@@ -57,7 +58,13 @@ int cordon_txn_commit(cordon_txn *t, cordon_error **err);
  * never dropped. */
 int cordon_txn_abort(cordon_txn *t, int r, cordon_error **err);
 
-/* After the commit: bring the namespaces asked for up to date. */
-int cordon_txn_settle(cordon_txn *t, cordon_error **err);
+/* After the commit: bring the namespaces asked for up to date. What cannot
+ * be done becomes a warning (ctx->warnings): the change stands, and the
+ * journal entries left make the next command finish it. */
+void cordon_txn_settle(cordon_txn *t);
+
+/* After the commit, a step that failed (*e, freed): a warning that the
+ * change is done and the next command finishes it. */
+void cordon_txn_warn(cordon_txn *t, cordon_error **e);
 
 void cordon_txn_free(cordon_txn *t);

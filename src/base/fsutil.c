@@ -173,6 +173,30 @@ int fs_glob(const char *pattern, strv *out, cordon_error **err)
 	return cordon_err_msg(err, EIO, "glob %s failed", pattern);
 }
 
+int fs_list_dir_at(int dirfd, strv *out, cordon_error **err)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return cordon_err(err, e, "list a directory");
+	}
+	struct dirent *de;
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			strv_push(out, de->d_name);
+		errno = 0;
+	}
+	int e = errno;
+	closedir(d);
+	if (e != 0)
+		return cordon_err(err, e, "list a directory");
+	return 0;
+}
+
 int fs_open_dir_root_owned(const char *abs_path, cordon_error **err)
 {
 	return walk(abs_path, &(walk_opts){.flags = O_RDONLY, .root_owned = true}, err);
@@ -288,6 +312,14 @@ static int write_all(int fd, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+bool fs_still_names(const char *dir, const char *name, dev_t dev, ino_t ino)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+	struct stat st;
+	return fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == dev &&
+	       st.st_ino == ino;
 }
 
 int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

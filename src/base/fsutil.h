@@ -23,6 +23,10 @@ int fs_open_path_nofollow(const char *abs_path);
  * an unreadable directory on the way matches nothing, as a missing one. */
 int fs_glob(const char *pattern, strv *out, cordon_error **err);
 
+/* The names in directory dirfd (not "." and ".."), appended to out; dirfd
+ * itself stays open and unmoved. */
+int fs_list_dir_at(int dirfd, strv *out, cordon_error **err);
+
 /* Like fs_open_dir, but every component (including the last) must be owned
  * by root and not writable by group or others. Used for compiled policy and
  * state, so a user can never substitute what the launcher reads. */
@@ -50,6 +54,11 @@ int fs_read_path(const char *path, size_t max, char **data, size_t *len, cordon_
  * buffer, as they grow with the system (/proc/<pid>/status with the
  * supplementary groups, up to 65536 of them; mountinfo with the mounts). */
 #define FS_KERNEL_TEXT_MAX ((size_t)64 << 20)
+
+/* Does dir/name (not followed if a symlink) still name the file dev:ino? A
+ * file read earlier and replaced since (written anew by rename) or removed
+ * no longer is. */
+bool fs_still_names(const char *dir, const char *name, dev_t dev, ino_t ino);
 
 /* Write atomically: a temporary file in the same directory, fsync, rename,
  * fsync of the directory. */

@@ -1,6 +1,7 @@
 /* cordon: install snaps and run their apps confined. */
 #include "cli.h"
 #include "config.h"
+#include "recovery.h"
 #include "store.h"
 #include "table.h"
 #include "util.h"
@@ -67,11 +68,9 @@ int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **er
 	/* "The next command finishes or rolls back": a read-only command run
 	 * by root after an interrupted one does the recovery first (waiting
 	 * for the lock if the operation is in fact still running). */
-	cordon_pending_row *rows = NULL;
-	size_t n = 0;
-	r = cordon_state_list_pending(ctx->state, &rows, &n, err);
-	cordon_pending_rows_free(rows, n);
-	if (r < 0 || n == 0)
+	bool needed = false;
+	r = cordon_store_needs_recovery(ctx, &needed, err);
+	if (r < 0 || !needed)
 		return r;
 	cordon_ctx_close(ctx);
 	r = cordon_store_open(ctx, root, datadir, true, err);

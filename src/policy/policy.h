@@ -117,6 +117,10 @@ typedef struct cordon_policy {
 	uint64_t caps_keep;   /* capabilities a root caller keeps (interfaces); 0 by default */
 	uint32_t flags;	      /* CORDON_POLICY_* */
 	char *apparmor_profile;
+
+	/* not encoded: the file it was loaded from (cordon_policy_load), so a
+	 * launch can tell the snap changed under it */
+	uint64_t file_dev, file_ino;
 } cordon_policy;
 
 void cordon_policy_free(cordon_policy *p);

@@ -73,6 +73,8 @@ int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy 
 		return cordon_err_msg(err, EINVAL, "compiled policy %s is for another label",
 				      label);
 	}
+	p->file_dev = st.st_dev;
+	p->file_ino = st.st_ino;
 	return 0;
 }
 
@@ -338,7 +340,9 @@ static int enter_apparmor(const cordon_policy *p, cordon_error **err)
 	return 0;
 }
 
-int cordon_launch(const cordon_launch_args *a, cordon_error **err)
+/* One attempt; *restart: it failed because the snap changed under it while
+ * this process was still in the host's namespaces (see cordon_launch). */
+static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error **err)
 {
 	/* every cleanup variable before the first goto: none is skipped */
 	_cleanup_policy_ cordon_policy p = {0};
@@ -351,6 +355,7 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 	/* getcwd allocates: a working directory of any length is kept */
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	bool have_cwd = cwd != NULL;
+	bool in_host = true; /* not yet in the snap's namespaces */
 	cordon_paths paths;
 	if (cordon_paths_init(&paths, a->root) < 0)
 		return cordon_err_msg(err, EINVAL, "invalid root prefix");
@@ -394,6 +399,7 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 					 a->lock_timeout_ms, &ns, err);
 		if (r < 0)
 			goto out;
+		in_host = false;
 		/* the command's file system view (view.h): what its policy
 		 * grants and nothing else, resolved as the caller */
 		if (p.confinement == CORDON_STRICT && have_cwd)
@@ -463,8 +469,32 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 	execve(argv.v[0], argv.v, env.kv.v);
 	r = cordon_err(err, errno, "cannot run %s", argv.v[0]);
 out:
+	/* Failed before leaving the host's namespaces while the snap changed
+	 * (its revision pruned, its cgroup set up by a launch of the new
+	 * policy, its namespace refused to the old one): start again. */
+	if (r < 0 && in_host && p.label)
+		*restart = !fs_still_names(paths.policy_dir, p.label, (dev_t)p.file_dev,
+					   (ino_t)p.file_ino);
 	cordon_view_cwd_free(&cwd_dirs);
 	cordon_ns_session_end(&ns);
 	cordon_paths_free(&paths);
 	return r;
+}
+
+/* A launch that read the policy of a revision a refresh replaced (or a
+ * remove removed) before it took the snap's lock starts again from the
+ * policy now installed: it never runs a pruned revision nor builds a
+ * namespace for a snap that is gone (the store prunes and purges under the
+ * same lock). A few attempts: a snap changed that often is refused. */
+#define LAUNCH_ATTEMPTS 3
+
+int cordon_launch(const cordon_launch_args *a, cordon_error **err)
+{
+	for (int attempt = 1;; attempt++) {
+		bool restart = false;
+		int r = launch_once(a, &restart, err);
+		if (!restart || attempt == LAUNCH_ATTEMPTS)
+			return r;
+		cordon_error_free(err);
+	}
 }

@@ -272,6 +272,14 @@ int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,
 		r = s->lock;
 		goto fail;
 	}
+	/* A refresh or remove that committed while this launch started
+	 * replaced or removed its policy, and may be pruning the revision it
+	 * names (under this lock): never build or join a namespace for it. */
+	if (!fs_still_names(paths->policy_dir, p->label, (dev_t)p->file_dev, (ino_t)p->file_ino)) {
+		r = cordon_err_msg(err, ESTALE, "the snap %s changed while %s was starting",
+				   p->instance_name, p->label);
+		goto fail;
+	}
 	if (!(p->flags & CORDON_POLICY_HOST_IPC)) {
 		r = enter_ipc_ns(s->dirfd, p->instance_name, err);
 		if (r < 0)

@@ -163,9 +163,13 @@ int cordon_unshare_mntns_newer(int host, cordon_error **err)
 	return ret;
 }
 
-int cordon_ns_lock(int dirfd, const char *instance, int timeout_ms, cordon_error **err)
+/* Take the lock file as it is now named: one a change unlinked while this
+ * process waited for it (a remove discards the snap's lock file while
+ * holding it) is let go and the new one taken, or two holders would each
+ * hold a lock of their own. */
+static int lock_once(int dirfd, const char *lockname, const char *instance, int timeout_ms,
+		     cordon_error **err)
 {
-	_cleanup_free_ char *lockname = xasprintf("%s.lock", instance);
 	_cleanup_close_ int lock =
 	    openat(dirfd, lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lock < 0)
@@ -202,6 +206,26 @@ int cordon_ns_lock(int dirfd, const char *instance, int timeout_ms, cordon_error
 			delay_us *= 2;
 	}
 	return steal_fd(lock);
+}
+
+int cordon_ns_lock(int dirfd, const char *instance, int timeout_ms, cordon_error **err)
+{
+	_cleanup_free_ char *lockname = xasprintf("%s.lock", instance);
+	for (;;) {
+		int lock = lock_once(dirfd, lockname, instance, timeout_ms, err);
+		if (lock < 0)
+			return lock;
+		struct stat held, named;
+		if (fstat(lock, &held) < 0) {
+			int e = errno;
+			close(lock);
+			return cordon_err(err, e, "stat %s", lockname);
+		}
+		if (fstatat(dirfd, lockname, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    named.st_dev == held.st_dev && named.st_ino == held.st_ino)
+			return lock;
+		close(lock); /* unlinked meanwhile: take the one named now */
+	}
 }
 
 void cordon_ns_session_end(cordon_ns_session *s)

@@ -17,21 +17,22 @@
  *                          namespace brought up to date (or replaced)
  */
 #include "recovery.h"
+#include "fsutil.h"
 #include "nsupdate.h"
 #include "recompile.h"
 #include "revisions.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <signal.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 /* Bring the snap's files in line with state: gone from state, purged; else
- * its current links and revisions, and its policy when `recompile`. */
+ * its current links and revisions, and its policy when `recompile`. 1: all
+ * but the old revisions, kept while a command of the snap runs. */
 static int settle_snap(cordon_ctx *ctx, const char *name, bool recompile, cordon_error **err)
 {
 	cordon_snap_row snap = {0};
@@ -41,12 +42,11 @@ static int settle_snap(cordon_ctx *ctx, const char *name, bool recompile, cordon
 	if (r < 0)
 		return r;
 	r = cordon_revision_set_current(ctx, name, snap.current, err);
-	if (r == 0)
-		r = cordon_revisions_prune(ctx, name, err);
-	if (r == 0 && recompile)
+	int pruned = r == 0 ? cordon_revisions_prune(ctx, name, err) : r;
+	if (pruned >= 0 && recompile)
 		r = cordon_recompile(ctx, name, NULL, NULL, err);
 	cordon_snap_row_free(&snap);
-	return r;
+	return r < 0 ? r : pruned; /* 1: the old revisions stay while it runs */
 }
 
 int cordon_snap_roll_forward(cordon_ctx *ctx, const char *name, cordon_error **err)
@@ -54,39 +54,69 @@ int cordon_snap_roll_forward(cordon_ctx *ctx, const char *name, cordon_error **e
 	return settle_snap(ctx, name, false, err);
 }
 
-/* Clean the scratch directory of what dead commands left (staging mounts,
- * private copies). Names carry the pid of their command. */
-static void clean_scratch(cordon_ctx *ctx)
+/* Is `name` something a command stages in the scratch directory? */
+static bool staged(const char *name)
 {
-	DIR *d = opendir(ctx->paths.scratch_dir);
-	if (d == NULL)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		const char *dot = strchr(de->d_name, '.');
-		if (dot == NULL || (!str_has_prefix(de->d_name, "stage.") &&
-				    !str_has_prefix(de->d_name, "incoming.")))
+	return str_has_prefix(name, "stage.") || str_has_prefix(name, "incoming.");
+}
+
+/* Clean the scratch directory of what dead commands left (a .snap's private
+ * copy and its staging mount, whose loop device goes with the unmount). Only
+ * a command holding the global lock stages there (an install, a root
+ * validate), and recovery runs under that lock before this command stages
+ * anything: whatever is there is a dead command's, whatever pid its name
+ * carries (the pid may have been reused since). */
+static int clean_scratch(cordon_ctx *ctx, cordon_error **err)
+{
+	_cleanup_close_ int dfd = fs_open_dir(ctx->paths.scratch_dir, O_RDONLY, NULL);
+	if (dfd < 0)
+		return 0;
+	_cleanup_strv_ strv names = {0};
+	int r = fs_list_dir_at(dfd, &names, err);
+	for (size_t i = 0; r == 0 && i < names.n; i++) {
+		const char *name = names.v[i];
+		if (!staged(name))
 			continue;
-		long pid = strtol(dot + 1, NULL, 10);
-		if (pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
-			continue;
-		_cleanup_free_ char *p = xasprintf("%s/%s", ctx->paths.scratch_dir, de->d_name);
-		if (str_has_prefix(de->d_name, "stage.")) {
-			(void)umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW);
-			(void)rmdir(p);
-		} else {
-			(void)unlink(p);
+		_cleanup_free_ char *p = xasprintf("/proc/self/fd/%d/%s", dfd, name);
+		if (str_has_prefix(name, "stage.")) {
+			if (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+			    errno != ENOENT)
+				r = cordon_err(err, errno, "unmount %s/%s", ctx->paths.scratch_dir,
+					       name);
+			if (r == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+				r = cordon_err(err, errno, "remove %s/%s", ctx->paths.scratch_dir,
+					       name);
+		} else if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
+			r = cordon_err(err, errno, "remove %s/%s", ctx->paths.scratch_dir, name);
 		}
 	}
-	closedir(d);
+	return r;
+}
+
+int cordon_store_needs_recovery(cordon_ctx *ctx, bool *yes, cordon_error **err)
+{
+	cordon_pending_row *rows = NULL;
+	size_t n = 0;
+	int r = cordon_state_list_pending(ctx->state, &rows, &n, err);
+	cordon_pending_rows_free(rows, n);
+	if (r < 0)
+		return r;
+	*yes = n > 0;
+	_cleanup_close_ int dfd = fs_open_dir(ctx->paths.scratch_dir, O_RDONLY, NULL);
+	_cleanup_strv_ strv names = {0};
+	if (!*yes && dfd >= 0 && fs_list_dir_at(dfd, &names, NULL) == 0)
+		for (size_t i = 0; i < names.n && !*yes; i++)
+			*yes = staged(names.v[i]);
+	return 0;
 }
 
 int cordon_store_recover(cordon_ctx *ctx, cordon_error **err)
 {
-	clean_scratch(ctx);
 	cordon_pending_row *rows = NULL;
 	size_t n = 0;
-	int r = cordon_state_list_pending(ctx->state, &rows, &n, err);
+	int r = clean_scratch(ctx, err);
+	if (r == 0)
+		r = cordon_state_list_pending(ctx->state, &rows, &n, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -110,6 +140,17 @@ int cordon_store_recover(cordon_ctx *ctx, cordon_error **err)
 				strv_push_own(&ctx->warnings, warning);
 		} else {
 			r = cordon_err_msg(err, EINVAL, "unknown journal entry \"%s\"", p->op);
+		}
+		if (r == 1) {
+			/* done but for the old revisions, which a command of
+			 * the snap still runs: a `links` entry stays for the
+			 * next command */
+			r = strcmp(p->op, CORDON_JOURNAL_ROLL_FORWARD) == 0
+				? 0
+				: cordon_state_add_pending(ctx->state, CORDON_JOURNAL_ROLL_FORWARD,
+							   p->snap, "", NULL, err);
+			if (r == 0 && strcmp(p->op, CORDON_JOURNAL_ROLL_FORWARD) == 0)
+				continue;
 		}
 		if (r == 0)
 			r = cordon_state_delete_pending(ctx->state, p->id, err);

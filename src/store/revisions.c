@@ -6,6 +6,7 @@
 #include "cgroup.h"
 #include "fsutil.h"
 #include "mountns.h"
+#include "nsdir.h"
 #include "snapmount.h"
 #include "util.h"
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Remove ~/snap/<name>/<what> (what NULL: ~/snap/<name> itself) in every
@@ -130,8 +132,36 @@ static bool looks_like_rev(const char *s)
 	return true;
 }
 
-/* Remove every revision of `name` present on disk that state does not list. */
-int cordon_revisions_prune(cordon_ctx *ctx, const char *name, cordon_error **err)
+/* The snap's launch lock (nsdir.h): while it is held no launch builds or
+ * joins the snap's namespace, and one that read a policy replaced since
+ * starts again (launch.c). -ENOENT (err untouched): no launch ever made the
+ * namespace directory, so none can be using a revision either. */
+static int lock_snap(cordon_ctx *ctx, const char *name, int *dirfd, cordon_error **err)
+{
+	*dirfd = fs_open_dir(ctx->paths.ns_dir, O_RDONLY, NULL);
+	if (*dirfd < 0)
+		return -ENOENT;
+	int lock = cordon_ns_lock(*dirfd, name, -1, err);
+	if (lock < 0) {
+		close(*dirfd);
+		*dirfd = -1;
+	}
+	return lock;
+}
+
+/* Does a process of the snap run (lock held)? */
+static bool snap_running(cordon_ctx *ctx, int dirfd, const char *name)
+{
+	_cleanup_free_ char *mntname = xasprintf("%s.mnt", name);
+	_cleanup_close_ int nsfd = cordon_ns_open_preserved(dirfd, mntname);
+	struct stat st = {0};
+	if (nsfd >= 0 && fstat(nsfd, &st) < 0)
+		return true; /* cannot tell: assume it does */
+	return cordon_snap_ns_in_use(cordon_cgroup_parent(&ctx->cgroup), name, st.st_dev,
+				     st.st_ino);
+}
+
+static int prune_locked(cordon_ctx *ctx, const char *name, cordon_error **err)
 {
 	cordon_rev_row *revs = NULL;
 	size_t n = 0;
@@ -177,6 +207,23 @@ int cordon_revisions_prune(cordon_ctx *ctx, const char *name, cordon_error **err
 	return 0;
 }
 
+int cordon_revisions_prune(cordon_ctx *ctx, const char *name, cordon_error **err)
+{
+	int dirfd = -1;
+	int lock = lock_snap(ctx, name, &dirfd, err);
+	if (lock < 0 && lock != -ENOENT)
+		return lock;
+	/* A running command keeps its revision until it exits (snapd keeps
+	 * the old revision mounted): its $SNAP and $SNAP_DATA stay, and
+	 * where the host's / is shared an unmount here would reach it. */
+	int r = lock >= 0 && snap_running(ctx, dirfd, name) ? 1 : prune_locked(ctx, name, err);
+	if (lock >= 0)
+		close(lock);
+	if (dirfd >= 0)
+		close(dirfd);
+	return r;
+}
+
 /* Remove the label cgroups of the snap (the launcher makes one per label, in
  * each hierarchy it uses); one still in use stays until it empties. */
 static int remove_cgroups(cordon_ctx *ctx, const char *name, cordon_error **err)
@@ -214,18 +261,21 @@ static int remove_cgroups(cordon_ctx *ctx, const char *name, cordon_error **err)
 
 /* Remove everything a snap has on disk: policy, mounts, data, blobs, the
  * preserved namespace and private /tmp. */
-int cordon_snap_purge(cordon_ctx *ctx, const char *name, cordon_error **err)
+static int purge_locked(cordon_ctx *ctx, const char *name, cordon_error **err)
 {
 	int r = cordon_apply_remove_labels(ctx, name, NULL, err);
 	if (r < 0)
 		return r;
+	/* its preserved namespaces and lock file go too: the lock is held
+	 * meanwhile, and a launch waiting for it takes the next one (nsdir.c)
+	 * and finds no policy */
 	r = cordon_runtime_discard_snap(&ctx->paths, name, err);
 	if (r < 0)
 		return r;
 	r = remove_cgroups(ctx, name, err);
 	if (r < 0)
 		return r;
-	r = cordon_revisions_prune(ctx, name, err); /* state knows no revision now */
+	r = prune_locked(ctx, name, err); /* state knows no revision now */
 	if (r < 0)
 		return r;
 	const char *bases[] = {ctx->paths.snap_mount, ctx->paths.var_snap};
@@ -240,6 +290,20 @@ int cordon_snap_purge(cordon_ctx *ctx, const char *name, cordon_error **err)
 	/* the users' data of the snap too (snapd's remove deletes it) */
 	remove_user_data(ctx, name, NULL);
 	return 0;
+}
+
+int cordon_snap_purge(cordon_ctx *ctx, const char *name, cordon_error **err)
+{
+	int dirfd = -1;
+	int lock = lock_snap(ctx, name, &dirfd, err);
+	if (lock < 0 && lock != -ENOENT)
+		return lock;
+	int r = purge_locked(ctx, name, err);
+	if (lock >= 0)
+		close(lock);
+	if (dirfd >= 0)
+		close(dirfd);
+	return r;
 }
 
 int cordon_revision_make_data_dirs(cordon_ctx *ctx, const char *name, const char *prev,

@@ -14,7 +14,10 @@ int cordon_revision_remove_files(cordon_ctx *ctx, const char *name, const char *
 int cordon_revision_set_current(cordon_ctx *ctx, const char *name, const char *rev,
 				cordon_error **err);
 
-/* Remove every revision of the snap on disk that state does not list. */
+/* Remove every revision of the snap on disk that state does not list, under
+ * the snap's launch lock. 1: not now, a command of the snap runs (it keeps
+ * its revision until it exits; the caller keeps its journal entry so a
+ * later command prunes). */
 int cordon_revisions_prune(cordon_ctx *ctx, const char *name, cordon_error **err);
 
 /* /var/snap/<name>/{common,<rev>}: SNAP_DATA of rev starts as a copy of

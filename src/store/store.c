@@ -268,7 +268,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	cordon_error *late = NULL;
 	r = cordon_snap_roll_forward(ctx, instance, &late);
 	cordon_fault("install-finish");
-	if (r == 0)
+	if (r == 0) /* else (1) the entry stays: the old revision runs */
 		r = cordon_state_delete_pending_op(ctx->state, CORDON_JOURNAL_ROLL_FORWARD, &late);
 	if (r < 0)
 		cordon_txn_warn(&t, &late);

@@ -6,6 +6,9 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -53,6 +56,205 @@ static int check_root_owned(int fd, const char *what, cordon_error **err)
 	return 0;
 }
 
+/* Directories are never published half-made.
+ *
+ * The old pattern (mkdir with mode 0000, then fchown, then fchmod, under the
+ * final name) left a directory of mode 0000 behind whenever its maker died in
+ * between: a user may SIGKILL their own setuid launch at any point, and every
+ * later run then refused (or silently kept) that directory. Now a directory
+ * is made under a temporary name in the same parent, given its owner and mode
+ * through the fd, and only then renamed into place with RENAME_NOREPLACE, so
+ * the final name is either missing or finished. What a dead maker leaves is
+ * an empty temporary directory, which the next maker in that parent removes.
+ *
+ * The temporary name is MKDIR_TMP_PREFIX<pid>.<counter>. A temporary is
+ * removed only when its pid is gone (kill(pid, 0): ESRCH), it is an empty
+ * directory (rmdir refuses anything else, and a mount point) and it is
+ * root's (or whoever runs this code: nobody else can have made it in the
+ * parents this runs in). The pid test is not what makes this safe, it only
+ * keeps concurrent makers (several launches of different snaps make their
+ * directories in the same parent) from removing each other's temporaries:
+ *  - a reused pid keeps a dead maker's temporary until that pid is gone too
+ *    (a leftover, harmless: mode 0000 or never named where it is used);
+ *  - a maker in another pid namespace may look dead and lose its temporary:
+ *    its rename then fails with ENOENT and it starts over with a new name.
+ * A temporary is never trusted by name: its maker holds an fd of it, checks
+ * after mkdir that it opened what it made (its owner, mode 0000), and after
+ * the rename that the final name is that same inode. So a parent writable by
+ * others (a snap's own SNAP_DATA subdirectory) cannot get someone else's
+ * directory published under our name either. */
+#define MKDIR_TMP_PREFIX ".cordon-mkdir."
+#define MKDIR_TRIES 8
+
+static bool same_inode(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Is `name` a temporary of a dead maker? */
+static bool stale_tmp(int dirfd, const char *name)
+{
+	const char *p = name + strlen(MKDIR_TMP_PREFIX);
+	char *end;
+	errno = 0;
+	long pid = strtol(p, &end, 10);
+	if (errno != 0 || end == p || *end != '.' || pid <= 0 || pid > INT_MAX)
+		return false;
+	if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		return false;
+	struct stat st;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_uid == geteuid();
+}
+
+/* Remove the temporaries dead makers left in dirfd (best effort: one that
+ * stays is only clutter, see above). */
+static void sweep_stale_tmps(int dirfd)
+{
+	int lfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lfd < 0)
+		return;
+	DIR *d = fdopendir(lfd);
+	if (d == NULL) {
+		close(lfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		if (str_has_prefix(de->d_name, MKDIR_TMP_PREFIX) && stale_tmp(dirfd, de->d_name))
+			(void)unlinkat(dirfd, de->d_name, AT_REMOVEDIR);
+	closedir(d);
+}
+
+/* Make `name` in dirfd, finished (uid:gid, mode) before it has that name.
+ * Returns an O_RDONLY fd of it, -EEXIST (err untouched) when the name is
+ * taken (by a concurrent maker, or anything else: the caller opens and checks
+ * it), or the error. */
+static int make_dir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
+		       cordon_error **err)
+{
+	static unsigned counter;
+	sweep_stale_tmps(dirfd);
+	for (int tries = 0; tries < MKDIR_TRIES; tries++) {
+		char tmp[sizeof MKDIR_TMP_PREFIX + 32];
+		snprintf(tmp, sizeof tmp, MKDIR_TMP_PREFIX "%d.%u", (int)getpid(),
+			 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+		if (mkdirat(dirfd, tmp, 0000) < 0) {
+			if (errno == EEXIST)
+				continue; /* a dead maker's, of the same pid */
+			return cordon_err(err, errno, "mkdir %s", name);
+		}
+		_cleanup_close_ int fd =
+		    openat(dirfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue; /* swept by a maker that took us for dead */
+			return cordon_err(err, errno, "open %s (made as %s)", name, tmp);
+		}
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			return cordon_err(err, errno, "stat %s (made as %s)", name, tmp);
+		if (st.st_uid != geteuid() || (st.st_mode & 07777) != 0)
+			/* not what mkdir made: someone who can write the
+			 * parent swapped it; theirs is left alone */
+			return cordon_err_msg(err, EPERM, "%s: %s was replaced while being made",
+					      name, tmp);
+		if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0) {
+			int e = errno;
+			(void)unlinkat(dirfd, tmp, AT_REMOVEDIR);
+			return cordon_err(err, e, "set owner and mode of %s", name);
+		}
+		if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) < 0) {
+			int e = errno;
+			if (e == ENOENT)
+				continue;
+			(void)unlinkat(dirfd, tmp, AT_REMOVEDIR);
+			if (e == EEXIST)
+				return -EEXIST;
+			return cordon_err(err, e, "rename %s to %s", tmp, name);
+		}
+		struct stat now;
+		if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
+			return cordon_err(err, errno, "stat %s", name);
+		if (!same_inode(&st, &now))
+			return cordon_err_msg(err, EPERM, "%s was replaced while being made", name);
+		return steal_fd(fd);
+	}
+	return cordon_err_msg(err, EAGAIN, "mkdir %s: no temporary name left after %d tries", name,
+			      MKDIR_TRIES);
+}
+
+/* A directory made by the old pattern and left half-made: mode 0000, ours
+ * (root's), empty, in a parent that is ours and not writable by group or
+ * others. Only we can have made it there, and nobody sets mode 0000 on an
+ * empty directory of ours but that pattern, so finishing it is finishing our
+ * own work; a directory someone else made (another owner), one that holds
+ * anything, or one in a parent others can write is not this, and is left to
+ * the caller's checks (and refused). */
+static bool legacy_half_made(int dirfd, int fd, const struct stat *st)
+{
+	if (!S_ISDIR(st->st_mode) || st->st_uid != geteuid() || (st->st_mode & 07777) != 0)
+		return false;
+	struct stat pst;
+	if (fstat(dirfd, &pst) < 0 || pst.st_uid != geteuid() ||
+	    (pst.st_mode & (S_IWGRP | S_IWOTH)))
+		return false;
+	int lfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lfd < 0)
+		return false;
+	DIR *d = fdopendir(lfd);
+	if (d == NULL) {
+		close(lfd);
+		return false;
+	}
+	bool empty = true;
+	struct dirent *de;
+	while (empty && (de = readdir(d)) != NULL)
+		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+/* Open `name` in dirfd as a directory (flags: O_RDONLY or O_PATH, with
+ * O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC added), making it when missing. *st is
+ * what it is now; *made says it was made or finished here (it has uid:gid and
+ * mode), else the caller judges it. The warm path is one openat and one
+ * fstat. */
+static int open_or_make_dir(int dirfd, const char *name, int flags, mode_t mode, uid_t uid,
+			    gid_t gid, struct stat *st, bool *made, cordon_error **err)
+{
+	*made = false;
+	for (int tries = 0; tries < MKDIR_TRIES; tries++) {
+		_cleanup_close_ int fd =
+		    openat(dirfd, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno != ENOENT)
+			return cordon_err(err, errno, "open %s", name);
+		if (fd < 0) {
+			int r = make_dir_at(dirfd, name, mode, uid, gid, err);
+			if (r == -EEXIST)
+				continue; /* made meanwhile by someone: open and judge it */
+			if (r < 0)
+				return r;
+			fd = r;
+			if (fstat(fd, st) < 0)
+				return cordon_err(err, errno, "stat %s", name);
+			*made = true;
+			return steal_fd(fd);
+		}
+		if (fstat(fd, st) < 0)
+			return cordon_err(err, errno, "stat %s", name);
+		bool wanted =
+		    st->st_uid == uid && st->st_gid == gid && (st->st_mode & 07777) == mode;
+		if (!wanted && (flags & O_PATH) == 0 && legacy_half_made(dirfd, fd, st)) {
+			if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0 || fstat(fd, st) < 0)
+				return cordon_err(err, errno, "finish the half-made %s", name);
+			*made = true;
+		}
+		return steal_fd(fd);
+	}
+	return cordon_err_msg(err, EAGAIN, "open %s: it keeps appearing and going", name);
+}
+
 /* The one walk from / down an absolute path, a component at a time with
  * O_NOFOLLOW: a symlink anywhere on the way is refused (ELOOP/ENOTDIR), so
  * nobody who can write a directory on the way redirects a privileged open. */
@@ -86,31 +288,32 @@ static int walk(const char *abs_path, const walk_opts *o, cordon_error **err)
 		if (r == 0)
 			break;
 		r = 0;
-		bool created = false;
+		bool last = (*p == '\0' || strspn(p, "/") == strlen(p));
+		int flags = last ? o->flags : step_flags;
+		int nfd;
 		if (o->create) {
-			/* 0000 until it has its owner and mode: nobody
-			 * uses it half-made (snap-confine's pattern) */
-			if (mkdirat(fd, name, 0000) == 0)
-				created = true;
-			else if (errno != EEXIST) {
-				r = cordon_err(err, errno, "mkdir %s (at %s)", abs_path, name);
+			struct stat st;
+			bool made;
+			nfd = open_or_make_dir(fd, name, flags, o->mode, o->uid, o->gid, &st, &made,
+					       err);
+			close(fd);
+			fd = nfd;
+			if (fd < 0) {
+				r = fd;
+				(void)cordon_err_prefix(err, "walk %s", abs_path);
+				break;
+			}
+		} else {
+			nfd = openat(fd, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int e = errno;
+			close(fd);
+			fd = nfd;
+			if (fd < 0) {
+				r = cordon_err(err, e, "open %s (at %s)", abs_path, name);
 				break;
 			}
 		}
-		bool last = (*p == '\0' || strspn(p, "/") == strlen(p));
-		int nfd =
-		    openat(fd, name,
-			   (last ? o->flags : step_flags) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int e = errno;
-		close(fd);
-		fd = nfd;
-		if (fd < 0) {
-			r = cordon_err(err, e, "open %s (at %s)", abs_path, name);
-			break;
-		}
-		if (created && (fchown(fd, o->uid, o->gid) < 0 || fchmod(fd, o->mode) < 0))
-			r = cordon_err(err, errno, "set owner and mode of %s", abs_path);
-		else if (o->root_owned)
+		if (o->root_owned)
 			r = check_root_owned(fd, abs_path, err);
 	}
 	if (r == 0 && (o->flags & O_PATH) == 0 && strcmp(abs_path, "/") == 0) {
@@ -205,39 +408,19 @@ int fs_open_dir_root_owned(const char *abs_path, cordon_error **err)
 int fs_ensure_dir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
 		     cordon_error **err)
 {
-	/* Create with mode 0000 so nobody can use it before it has its final
-	 * owner and mode (snap-confine's pattern). */
-	bool created = false;
-	if (mkdirat(dirfd, name, 0000) == 0)
-		created = true;
-	else if (errno != EEXIST)
-		return cordon_err(err, errno, "mkdir %s", name);
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return cordon_err(err, errno, "open %s", name);
-	if (created) {
-		if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0) {
-			int e = errno;
-			close(fd);
-			return cordon_err(err, e, "set owner and mode of %s", name);
-		}
-		return fd;
-	}
 	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return cordon_err(err, e, "stat %s", name);
-	}
-	if (st.st_uid != uid || st.st_gid != gid || (st.st_mode & 07777) != mode) {
-		close(fd);
+	bool made;
+	_cleanup_close_ int fd =
+	    open_or_make_dir(dirfd, name, O_RDONLY, mode, uid, gid, &st, &made, err);
+	if (fd < 0)
+		return fd;
+	if (!made && (st.st_uid != uid || st.st_gid != gid || (st.st_mode & 07777) != mode))
 		return cordon_err_msg(err, EPERM,
 				      "%s exists with owner %u:%u mode %04o, expected %u:%u %04o; "
 				      "refusing to use it",
 				      name, st.st_uid, st.st_gid, st.st_mode & 07777, uid, gid,
 				      mode);
-	}
-	return fd;
+	return steal_fd(fd);
 }
 
 int fs_mkdir_p(const char *abs_path, mode_t mode, uid_t uid, gid_t gid, cordon_error **err)

@@ -33,14 +33,20 @@ int fs_list_dir_at(int dirfd, strv *out, cordon_error **err);
 int fs_open_dir_root_owned(const char *abs_path, cordon_error **err);
 
 /* mkdir -p, fd-based. Missing components are created with `mode`, owned by
- * uid:gid (created 0000 first, then chowned, then chmodded, so no window exists
- * in which someone else could open them). Existing components must be real
- * directories. Returns an O_RDONLY|O_DIRECTORY fd of the last one. */
+ * uid:gid, under a temporary name that gets the final one only once they have
+ * that owner and mode (a maker killed half-way leaves no half-made directory
+ * under the real name; fsutil.c says how its temporaries are cleaned up).
+ * Existing components must be real directories; one left half-made by the old
+ * create-then-chmod pattern (ours, mode 0000, empty, in a parent of ours not
+ * writable by group or others) is finished. Returns an O_RDONLY|O_DIRECTORY
+ * fd of the last one. */
 int fs_mkdir_p(const char *abs_path, mode_t mode, uid_t uid, gid_t gid, cordon_error **err);
 
 /* Ensure `name` in dirfd is a directory with exactly this owner and mode
- * (created if missing; an existing one with another owner, or a symlink, is an
- * error, never used). Returns an fd of it. */
+ * (made as fs_mkdir_p makes one when missing, a half-made one of ours
+ * finished as there; an existing one with another owner or mode, or a
+ * symlink, is an error, never used: CVE-2021-44731, CVE-2022-3328). Returns
+ * an fd of it. */
 int fs_ensure_dir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
 		     cordon_error **err);
 

@@ -367,36 +367,6 @@ static int for_each_hierarchy(int (*fn)(int root, const char *where, const void 
 	return 0;
 }
 
-typedef struct label_arg {
-	const char *parent, *label;
-} label_arg;
-
-static int remove_label_in(int root, const char *where, const void *arg, cordon_error **err)
-{
-	const label_arg *a = arg;
-	_cleanup_close_ int pfd =
-	    openat(root, a->parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (pfd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return cordon_err(err, errno, "open %s/%s", where, a->parent);
-	}
-	/* EBUSY: another process of the label still runs; it is removed by
-	 * a later call, and reused meanwhile. */
-	if (unlinkat(pfd, a->label, AT_REMOVEDIR) < 0 && errno != ENOENT && errno != EBUSY)
-		return cordon_err(err, errno, "rmdir %s/%s/%s", where, a->parent, a->label);
-	return 0;
-}
-
-int cordon_cgroup_remove_label(const cordon_cgroup_cfg *cfg, const char *label, cordon_error **err)
-{
-	label_arg a = {cordon_cgroup_parent(cfg), label};
-	int ret = check_names(a.parent, label, err);
-	if (ret < 0)
-		return ret;
-	return for_each_hierarchy(remove_label_in, &a, err);
-}
-
 /* rmdir with patience: a process that just exited and was reaped may keep
  * its cgroup busy for a moment while the kernel finishes releasing it. */
 static int rmdir_settle(int dirfd, const char *name)
@@ -412,9 +382,22 @@ static int rmdir_settle(int dirfd, const char *name)
 	return -EBUSY;
 }
 
+/* Is the cgroup empty of processes (cgroup.procs reads empty)? */
+static bool no_procs(int atfd, const char *name)
+{
+	_cleanup_close_ int fd =
+	    openat(atfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *procs = NULL;
+	return fd >= 0 && read_all_at(fd, "cgroup.procs", &procs, NULL) == 0 && procs[0] == '\0';
+}
+
 /* Remove a cgroup directory and the cgroups below it (cgroupfs holds only
- * directories we can rmdir and files that go with them). */
-static int remove_tree(int atfd, const char *name, const char *where, int depth, cordon_error **err)
+ * directories we can rmdir and files that go with them). With busy_ok, a
+ * cgroup a process still runs in stays with its parents (EBUSY is no error:
+ * returns 1, left for a later sweep), and only one whose last process is
+ * exiting is waited for. */
+static int remove_tree(int atfd, const char *name, const char *where, int depth, bool busy_ok,
+		       cordon_error **err)
 {
 	if (depth > 32)
 		return cordon_err_msg(err, ELOOP, "%s/%s: too deep", where, name);
@@ -432,27 +415,73 @@ static int remove_tree(int atfd, const char *name, const char *where, int depth,
 	}
 	_cleanup_free_ char *here = xasprintf("%s/%s", where, name);
 	int ret = 0;
+	bool left = false;
 	struct dirent *de;
-	while (ret == 0 && (errno = 0, de = readdir(d)) != NULL) {
+	while (ret >= 0 && (errno = 0, de = readdir(d)) != NULL) {
 		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		ret = remove_tree(dirfd(d), de->d_name, here, depth + 1, err);
+		ret = remove_tree(dirfd(d), de->d_name, here, depth + 1, busy_ok, err);
+		left |= ret > 0;
 	}
-	if (ret == 0 && de == NULL && errno != 0)
+	if (ret >= 0 && de == NULL && errno != 0)
 		ret = cordon_err(err, errno, "readdir %s", here);
 	closedir(d);
 	if (ret < 0)
 		return ret;
+	if (left)
+		return 1;
+	if (busy_ok) {
+		if (unlinkat(atfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return cordon_err(err, errno, "rmdir %s", here);
+		if (!no_procs(atfd, name))
+			return 1; /* in use: a later sweep's */
+	}
 	ret = rmdir_settle(atfd, name);
+	if (ret == -EBUSY && busy_ok)
+		return 1;
 	if (ret < 0)
 		return cordon_err(err, -ret, "rmdir %s", here);
 	return 0;
 }
 
+typedef struct label_arg {
+	const char *parent, *label;
+} label_arg;
+
+static int remove_label_in(int root, const char *where, const void *arg, cordon_error **err)
+{
+	const label_arg *a = arg;
+	_cleanup_close_ int pfd =
+	    openat(root, a->parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return cordon_err(err, errno, "open %s/%s", where, a->parent);
+	}
+	/* The cgroups a process of the label made below it go first (rmdir
+	 * refuses a cgroup with children). One still in use stays: another
+	 * process of the label runs; the store sweeps the label's cgroups of
+	 * removed snaps again at its next change, by then empty. */
+	_cleanup_free_ char *pwhere = xasprintf("%s/%s", where, a->parent);
+	int r = remove_tree(pfd, a->label, pwhere, 0, true, err);
+	return r < 0 ? r : 0;
+}
+
+int cordon_cgroup_remove_label(const cordon_cgroup_cfg *cfg, const char *label, cordon_error **err)
+{
+	label_arg a = {cordon_cgroup_parent(cfg), label};
+	int ret = check_names(a.parent, label, err);
+	if (ret < 0)
+		return ret;
+	return for_each_hierarchy(remove_label_in, &a, err);
+}
+
 static int remove_parent_in(int root, const char *where, const void *arg, cordon_error **err)
 {
-	return remove_tree(root, arg, where, 0, err);
+	return remove_tree(root, arg, where, 0, false, err);
 }
 
 int cordon_cgroup_remove_parent(const cordon_cgroup_cfg *cfg, cordon_error **err)

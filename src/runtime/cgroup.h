@@ -64,8 +64,9 @@ int cordon_cgroup_enter(const cordon_cgroup_cfg *cfg, const cordon_policy *p, pi
  * negative errno when neither is usable. */
 int cordon_cgroup_mode_effective(const cordon_cgroup_cfg *cfg, const cordon_cgroup_mounts *m);
 
-/* rmdir the label's cgroup in every hierarchy; a cgroup still in use (EBUSY)
- * or already gone is fine. */
+/* rmdir the label's cgroup (and any below it) in every hierarchy; one still
+ * in use (a process of the label runs: EBUSY) stays, and one already gone is
+ * fine. A cgroup whose last process is exiting is waited for. */
 int cordon_cgroup_remove_label(const cordon_cgroup_cfg *cfg, const char *label, cordon_error **err);
 
 /* Remove every label cgroup under the parent, then the parent, in every

@@ -58,9 +58,16 @@ static const char schema[] =
     "  snap TEXT NOT NULL,"
     "  revision TEXT NOT NULL DEFAULT '');";
 
-int cordon_state_open(const cordon_paths *p, bool writable, cordon_state **out, cordon_error **err)
+/* One open; -EAGAIN (err untouched) when a reader should close and open
+ * again after the wait (state_db.h): while it holds the -shm file, a reader
+ * keeps other readers attached to an index only a writer can rebuild, and a
+ * writer that died before rebuilding it leaves nobody to; one that opens
+ * while no other connection does reads around it. */
+static int open_once(const cordon_paths *p, bool writable, unsigned *waited, cordon_state **out,
+		     cordon_error **err)
 {
 	cordon_state *s = xcalloc(1, sizeof *s);
+	s->readonly = !writable;
 	int flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
 	flags |= SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
 	if (writable) {
@@ -110,15 +117,20 @@ int cordon_state_open(const cordon_paths *p, bool writable, cordon_state **out, 
 		}
 	}
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &st,
-			       NULL) != SQLITE_OK) {
-		int r = state_db_err(s, err, "read schema version");
+	int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='schema_version'", -1,
+				    &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		/* the first read of a reader: where a writer's recovery shows */
+		int r = state_recovery_pending(s) && state_backoff(waited)
+			    ? -EAGAIN
+			    : state_db_err(s, err, "read schema version");
+		sqlite3_finalize(st);
 		cordon_state_close(s);
 		return r;
 	}
-	int version = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = atoi((const char *)sqlite3_column_text(st, 0));
+	int version = rc == SQLITE_ROW ? atoi((const char *)sqlite3_column_text(st, 0)) : 0;
 	sqlite3_finalize(st);
 	if (version != SCHEMA_VERSION) {
 		cordon_state_close(s);
@@ -132,6 +144,15 @@ fail:;
 	int r = cordon_err_msg(err, EIO, "open state database %s: %s", p->db_path,
 			       s->db ? sqlite3_errmsg(s->db) : "out of memory");
 	cordon_state_close(s);
+	return r;
+}
+
+int cordon_state_open(const cordon_paths *p, bool writable, cordon_state **out, cordon_error **err)
+{
+	unsigned waited = 0;
+	int r;
+	while ((r = open_once(p, writable, &waited, out, err)) == -EAGAIN)
+		;
 	return r;
 }
 

@@ -11,12 +11,35 @@
 
 struct cordon_state {
 	sqlite3 *db;
+	bool readonly; /* an ordinary user's read-only open */
 };
+
+/* Readers and a writer's WAL recovery. A read-only connection cannot run
+ * the recovery of the WAL index (the -shm file) itself. When it finds the
+ * index needing one, SQLite answers SQLITE_READONLY_RECOVERY ("attempt to
+ * write a readonly database"), without calling the busy handler: the first
+ * connection a root command opens truncates the -shm file and rebuilds it
+ * at its first read, and a reader attaching in between sees an empty index
+ * (SQLITE_BUSY_RECOVERY once the writer holds its lock; SQLITE_PROTOCOL
+ * when the index keeps changing under a reader). Each is transient: the
+ * writer finishes; or it died, and the index is rebuilt by the next writer,
+ * or read around (heap-memory mode) by a reader that opens while no other
+ * connection has it. So a reader retries, with a bounded wait: true when the
+ * last error of a read-only connection is one of these. */
+bool state_recovery_pending(struct cordon_state *s);
+/* Sleep the next step of the wait (1 ms doubling to 64 ms); false once
+ * STATE_RECOVERY_WAIT_MS have been waited in all. */
+#define STATE_RECOVERY_WAIT_MS 10000
+bool state_backoff(unsigned *waited_ms);
+/* sqlite3_step for the first step of a statement (where a read transaction
+ * begins): retried while state_recovery_pending. */
+int state_step(struct cordon_state *s, sqlite3_stmt *st);
 
 /* EIO with "state database: WHAT: <SQLite's message>". */
 int state_db_err(struct cordon_state *s, cordon_error **err, const char *what);
 /* One or more statements without parameters or results. */
 int state_exec(struct cordon_state *s, const char *sql, cordon_error **err);
+/* Retried while state_recovery_pending (the schema is read here). */
 int state_prepare(struct cordon_state *s, const char *sql, sqlite3_stmt **st, cordon_error **err);
 
 /* Text column i; SQL NULL reads as "". */

@@ -21,20 +21,42 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* May remove_user_data touch this home? On the real system (root "") every
+ * home is the system's. Under a CORDON_ROOT (a test prefix) the snaps are the
+ * prefix's, not the machine's: a snap of the prefix may share its name with
+ * one a real user has data of, and that data must survive the prefix's
+ * remove. So only homes inside the prefix (a component-wise prefix; the walk
+ * refuses "..") are the prefix's. */
+static bool home_in_root(const cordon_ctx *ctx, const char *home)
+{
+	const char *root = ctx->paths.root;
+	size_t n = strlen(root);
+	return n == 0 || (strncmp(home, root, n) == 0 && home[n] == '/');
+}
+
+static void add_home(const cordon_ctx *ctx, strv *homes, const char *home)
+{
+	if (home[0] == '/' && home_in_root(ctx, home) && !strv_contains(homes, home))
+		strv_push(homes, home);
+}
+
 /* Remove ~/snap/<name>/<what> (what NULL: ~/snap/<name> itself) in every
  * home: /root and each directory of /home, as snapd looks for them, the homes of
  * /etc/passwd (read as a file: this program is static, and NSS enumeration
  * would have to load modules), and, under a test root prefix, the caller's
- * $HOME as the launcher uses it. The homes are the users': the walk follows
+ * $HOME as the launcher uses it; under a prefix, only those inside it
+ * (home_in_root). The homes are the users': the walk follows
  * no symlink and removes through fds, so nothing they planted leads outside. */
 static void remove_user_data(const cordon_ctx *ctx, const char *name, const char *what)
 {
 	_cleanup_strv_ strv homes = {0};
-	strv_push(&homes, "/root");
+	_cleanup_free_ char *root_home = xasprintf("%s/root", ctx->paths.root);
+	add_home(ctx, &homes, root_home);
+	_cleanup_free_ char *pattern = xasprintf("%s/home/*", ctx->paths.root);
 	glob_t g = {0};
-	if (glob("/home/*", GLOB_ONLYDIR, NULL, &g) == 0)
+	if (glob(pattern, GLOB_ONLYDIR, NULL, &g) == 0)
 		for (size_t i = 0; i < g.gl_pathc; i++)
-			strv_push(&homes, g.gl_pathv[i]);
+			add_home(ctx, &homes, g.gl_pathv[i]);
 	globfree(&g);
 	FILE *f = fopen("/etc/passwd", "re");
 	if (f != NULL) {
@@ -52,15 +74,15 @@ static void remove_user_data(const cordon_ctx *ctx, const char *name, const char
 			}
 			if (e != 0)
 				break; /* unreadable: the homes found so far */
-			if (pw.pw_dir && pw.pw_dir[0] == '/' && !strv_contains(&homes, pw.pw_dir))
-				strv_push(&homes, pw.pw_dir);
+			if (pw.pw_dir)
+				add_home(ctx, &homes, pw.pw_dir);
 		}
 		free(line);
 		fclose(f);
 	}
 	const char *home = getenv("HOME");
-	if (ctx->paths.root[0] && home && home[0] == '/' && !strv_contains(&homes, home))
-		strv_push(&homes, home);
+	if (ctx->paths.root[0] && home)
+		add_home(ctx, &homes, home);
 	for (size_t i = 0; i < homes.n; i++) {
 		_cleanup_free_ char *dir = what ? xasprintf("%s/snap/%s", homes.v[i], name)
 						: xasprintf("%s/snap", homes.v[i]);
@@ -224,17 +246,15 @@ int cordon_revisions_prune(cordon_ctx *ctx, const char *name, cordon_error **err
 	return r;
 }
 
-/* Remove the label cgroups of the snap (the launcher makes one per label, in
- * each hierarchy it uses); one still in use stays until it empties. */
-static int remove_cgroups(cordon_ctx *ctx, const char *name, cordon_error **err)
+/* The names of the label cgroups under our parent, in each hierarchy the
+ * launcher uses, that start with prefix. */
+static int list_label_cgroups(cordon_ctx *ctx, const char *prefix, strv *labels, cordon_error **err)
 {
 	cordon_cgroup_mounts m = {0};
 	int r = cordon_cgroup_find_mounts(&m, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *prefix = xasprintf("snap.%s.", name);
 	const char *roots[] = {m.v1_devices, m.v2};
-	_cleanup_strv_ strv labels = {0};
 	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
 		if (roots[i] == NULL)
 			continue;
@@ -246,17 +266,46 @@ static int remove_cgroups(cordon_ctx *ctx, const char *name, cordon_error **err)
 		struct dirent *de;
 		while ((de = readdir(d)) != NULL)
 			if (str_has_prefix(de->d_name, prefix) &&
-			    !strv_contains(&labels, de->d_name))
-				strv_push(&labels, de->d_name);
+			    !strv_contains(labels, de->d_name))
+				strv_push(labels, de->d_name);
 		closedir(d);
 	}
 	cordon_cgroup_mounts_free(&m);
-	for (size_t i = 0; i < labels.n; i++) {
-		r = cordon_cgroup_remove_label(&ctx->cgroup, labels.v[i], err);
-		if (r < 0)
-			return r;
-	}
 	return 0;
+}
+
+/* Remove the label cgroups of the snap (the launcher makes one per label, in
+ * each hierarchy it uses); one still in use stays until it empties, and
+ * cordon_cgroups_sweep removes it then. */
+static int remove_cgroups(cordon_ctx *ctx, const char *name, cordon_error **err)
+{
+	_cleanup_free_ char *prefix = xasprintf("snap.%s.", name);
+	_cleanup_strv_ strv labels = {0};
+	int r = list_label_cgroups(ctx, prefix, &labels, err);
+	for (size_t i = 0; r == 0 && i < labels.n; i++)
+		r = cordon_cgroup_remove_label(&ctx->cgroup, labels.v[i], err);
+	return r;
+}
+
+void cordon_cgroups_sweep(cordon_ctx *ctx)
+{
+	_cleanup_strv_ strv labels = {0};
+	if (list_label_cgroups(ctx, "snap.", &labels, NULL) < 0)
+		return;
+	for (size_t i = 0; i < labels.n; i++) {
+		/* snap.<instance>.<app or hook...>: instance names hold no '.' */
+		const char *inst = labels.v[i] + strlen("snap.");
+		const char *dot = strchr(inst, '.');
+		if (dot == NULL || dot == inst)
+			continue;
+		_cleanup_free_ char *name = xstrndup(inst, (size_t)(dot - inst));
+		cordon_snap_row row = {0};
+		int r = cordon_state_get_snap(ctx->state, name, &row, NULL);
+		if (r == 0)
+			cordon_snap_row_free(&row);
+		else if (r == -ENOENT)
+			(void)cordon_cgroup_remove_label(&ctx->cgroup, labels.v[i], NULL);
+	}
 }
 
 /* Remove everything a snap has on disk: policy, mounts, data, blobs, the

@@ -29,3 +29,9 @@ int cordon_revision_make_data_dirs(cordon_ctx *ctx, const char *name, const char
  * label cgroups, its preserved namespace and private /tmp, the users' data.
  * For a snap state no longer lists. */
 int cordon_snap_purge(cordon_ctx *ctx, const char *name, cordon_error **err);
+
+/* Remove the label cgroups of snaps state does not list (best effort). A
+ * remove leaves the cgroup of a label a process still runs in (rmdir cannot
+ * take it), and a launch that was under way when its snap was removed may make
+ * one after the remove looked: this takes them once they are empty. */
+void cordon_cgroups_sweep(cordon_ctx *ctx);

@@ -36,6 +36,8 @@ int cordon_store_open(cordon_ctx *ctx, const char *root, const char *datadir, bo
 	int r = cordon_ctx_open(ctx, root, datadir, writable, err);
 	if (r == 0 && writable)
 		r = cordon_store_recover(ctx, err);
+	if (r == 0 && writable)
+		cordon_cgroups_sweep(ctx); /* what earlier removes had to leave */
 	return r;
 }
 

@@ -23,7 +23,7 @@ BENCH_DEPS := hyperfine bubblewrap firejail
 FUZZ_DEPS := clang libclang-rt-dev llvm
 
 .PHONY: all deps install uninstall check check-static check-format check-layers check-unit \
-	check-asan check-integration check-fuzz \
+	check-asan check-integration check-fuzz check-full \
 	fuzz fuzz-build demo bench bench-scale clean
 
 all: $(BUILD)/build.ninja
@@ -80,6 +80,17 @@ check-integration: $(TEST_BUILD)/build.ninja
 	meson test -C $(TEST_BUILD) --suite root --print-errorlogs --timeout-multiplier 4
 	python3 tests/integration/run.py --build $(TEST_BUILD) --prefix $(TEST_PREFIX) \
 		--system-root $(TEST_ROOT)
+
+# Issue 15: the kill-point sweep at every point (make check runs a sample of
+# them, tests/integration/test_killpoints.py says which) and a longer run of
+# the concurrency test; CORDON_SWEEP_LOG=FILE keeps one JSON line per point.
+CONCURRENCY_SECONDS ?= 300
+check-full: $(TEST_BUILD)/build.ninja
+	@tools/install-deps.sh $(TEST_DEPS)
+	ninja -C $(TEST_BUILD)
+	CORDON_SWEEP=full CORDON_CONCURRENCY_SECONDS=$(CONCURRENCY_SECONDS) \
+		python3 tests/integration/run.py --build $(TEST_BUILD) --prefix $(TEST_PREFIX) \
+		--system-root $(TEST_ROOT) test_killpoints test_concurrency
 
 $(FUZZ_BUILD)/build.ninja:
 	@tools/install-deps.sh $(BUILD_DEPS) $(FUZZ_DEPS)

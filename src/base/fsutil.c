@@ -133,6 +133,31 @@ static void sweep_stale_tmps(int dirfd)
 static int make_dir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
 		       cordon_error **err)
 {
+	if (uid == geteuid() && gid == getegid()) {
+		/* Ours: mkdir gives it owner and mode at once (umask aside, for
+		 * this one call), so it is never half-made and a dead maker
+		 * leaves nothing. The launcher and the store are
+		 * single-threaded: the umask of no other thread changes. */
+		mode_t old = umask(0);
+		int rc = mkdirat(dirfd, name, mode);
+		int e = errno;
+		umask(old);
+		if (rc < 0)
+			return e == EEXIST ? -EEXIST : cordon_err(err, e, "mkdir %s", name);
+		_cleanup_close_ int fd =
+		    openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return cordon_err(err, errno, "open %s", name);
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			return cordon_err(err, errno, "stat %s", name);
+		/* a parent with the set-group-ID bit gives its group (and
+		 * the bit): put right at once, ours as it is */
+		if ((st.st_gid != gid || (st.st_mode & 07777) != mode) &&
+		    (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0))
+			return cordon_err(err, errno, "set owner and mode of %s", name);
+		return steal_fd(fd);
+	}
 	static unsigned counter;
 	sweep_stale_tmps(dirfd);
 	for (int tries = 0; tries < MKDIR_TRIES; tries++) {
@@ -739,14 +764,32 @@ int fs_copy_tree_at(int src_dirfd, const char *src, int dst_dirfd, const char *d
 
 int fs_symlink_atomic_at(const char *target, int dirfd, const char *name, cordon_error **err)
 {
-	_cleanup_free_ char *tmp = xasprintf(".%s.lnk.%d", name, (int)getpid());
-	(void)unlinkat(dirfd, tmp, 0);
-	if (symlinkat(target, dirfd, tmp) < 0)
+	/* One temporary name per link (not per writer), so a writer killed
+	 * before its rename leaves nothing the next write does not replace.
+	 * Writers of one link all write the same target (two launches of one
+	 * revision by one user): whichever rename lands, the link is right, and
+	 * a writer whose temporary another took finds it so. */
+	/* a new link is made at once, with nothing left if killed */
+	if (symlinkat(target, dirfd, name) == 0)
+		return 0;
+	if (errno != EEXIST)
 		return cordon_err(err, errno, "symlink %s", name);
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+	_cleanup_free_ char *tmp = xasprintf(".%s.lnk", name);
+	for (int tries = 0; tries < 4; tries++) {
+		(void)unlinkat(dirfd, tmp, 0);
+		if (symlinkat(target, dirfd, tmp) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return cordon_err(err, errno, "symlink %s", name);
+		}
+		if (renameat(dirfd, tmp, dirfd, name) == 0)
+			return 0;
 		int e = errno;
+		_cleanup_free_ char *now = fs_readlink_at(dirfd, name);
+		if (e == ENOENT && now && strcmp(now, target) == 0)
+			return 0;
 		(void)unlinkat(dirfd, tmp, 0);
 		return cordon_err(err, e, "rename symlink %s", name);
 	}
-	return 0;
+	return cordon_err_msg(err, EAGAIN, "symlink %s: its temporary name stays taken", name);
 }

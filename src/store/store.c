@@ -134,6 +134,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	int r = cordon_package_open(path, ctx->paths.scratch_dir, &pkg, err);
 	if (r < 0)
 		goto out;
+	cordon_fault("install-staged"); /* nothing journaled: recovery cleans */
 	const cordon_manifest *m = pkg.manifest;
 	r = validate_instance(m, o, &instance, &key, err);
 	if (r == 0)

@@ -196,25 +196,32 @@ static void test_half_made(void)
 	CHECK_INT(mode_of("hm/new"), 0700);
 	CHECK_INT(temporaries("hm"), 0);
 
-	/* a dead maker's temporary goes; a live one's (the parent test
-	 * process), or one that holds something, stays */
-	char dead[64], live[64], full[64];
-	snprintf(dead, sizeof dead, ".cordon-mkdir.%d.0", (int)dead_pid());
-	snprintf(live, sizeof live, ".cordon-mkdir.%d.0", (int)getppid());
-	snprintf(full, sizeof full, ".cordon-mkdir.%d.1", (int)dead_pid());
-	CHECK_INT(mkdirat(dir, dead, 0000), 0);
-	CHECK_INT(mkdirat(dir, live, 0000), 0);
-	CHECK_INT(mkdirat(dir, full, 0000), 0);
-	_cleanup_free_ char *inner = xasprintf("%s/%s/x", hm, full);
-	CHECK_INT(mkdir(inner, 0700), 0);
-	fd = fs_ensure_dir_at(dir, "after", 0755, uid, gid, &err);
-	CHECK(fd >= 0);
-	if (fd >= 0)
-		close(fd);
-	CHECK_INT(faccessat(dir, dead, F_OK, AT_SYMLINK_NOFOLLOW), -1);
-	CHECK_INT(faccessat(dir, live, F_OK, AT_SYMLINK_NOFOLLOW), 0);
-	CHECK_INT(faccessat(dir, full, F_OK, AT_SYMLINK_NOFOLLOW), 0);
-	CHECK_INT(mode_of("hm/after"), 0755);
+	/* A directory for another owner is made under a temporary name
+	 * (root only: chown): a dead maker's temporary goes; a live one's (the
+	 * parent test process), or one that holds something, stays. Ours is
+	 * made at once, with no temporary and no sweep. */
+	if (geteuid() == 0) {
+		char dead[64], live[64], full[64];
+		snprintf(dead, sizeof dead, ".cordon-mkdir.%d.0", (int)dead_pid());
+		snprintf(live, sizeof live, ".cordon-mkdir.%d.0", (int)getppid());
+		snprintf(full, sizeof full, ".cordon-mkdir.%d.1", (int)dead_pid());
+		CHECK_INT(mkdirat(dir, dead, 0000), 0);
+		CHECK_INT(mkdirat(dir, live, 0000), 0);
+		CHECK_INT(mkdirat(dir, full, 0000), 0);
+		_cleanup_free_ char *inner = xasprintf("%s/%s/x", hm, full);
+		CHECK_INT(mkdir(inner, 0700), 0);
+		fd = fs_ensure_dir_at(dir, "after", 0755, 65534, 65534, &err);
+		CHECK(fd >= 0);
+		if (fd >= 0)
+			close(fd);
+		CHECK_INT(faccessat(dir, dead, F_OK, AT_SYMLINK_NOFOLLOW), -1);
+		CHECK_INT(faccessat(dir, live, F_OK, AT_SYMLINK_NOFOLLOW), 0);
+		CHECK_INT(faccessat(dir, full, F_OK, AT_SYMLINK_NOFOLLOW), 0);
+		CHECK_INT(mode_of("hm/after"), 0755);
+		struct stat ast;
+		CHECK_INT(fstatat(dir, "after", &ast, 0), 0);
+		CHECK_INT((int)ast.st_uid, 65534);
+	}
 
 	/* half-made by the old pattern (ours, 0000, empty, parent ours and
 	 * not group- or world-writable): finished */

@@ -366,9 +366,11 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 
 	/* 1. environment */
 	cordon_launch_env(&p, a, &env);
-	r = make_user_dirs(a, &p, err);
-	if (r < 0)
-		goto out;
+	if (p.confinement == CORDON_CLASSIC) {
+		r = make_user_dirs(a, &p, err);
+		if (r < 0)
+			goto out;
+	}
 	make_xdg_runtime_dir(a, &env);
 	cordon_launch_rule_vars(&p, a, &vars);
 
@@ -400,6 +402,12 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 		if (r < 0)
 			goto out;
 		in_host = false;
+		/* ~/snap/<snap>/<rev>: made holding the snap's lock, once the
+		 * policy is known to be installed still, so a remove (which
+		 * deletes it under that lock) leaves none behind */
+		r = make_user_dirs(a, &p, err);
+		if (r < 0)
+			goto out;
 		/* the command's file system view (view.h): what its policy
 		 * grants and nothing else, resolved as the caller */
 		if (p.confinement == CORDON_STRICT && have_cwd)

@@ -118,18 +118,26 @@ static int copy_source(const cordon_mount *m, source_copy *c, cordon_error **err
 	return 0;
 }
 
+/* Every path below is resolved by a walk that refuses symlinks
+ * (fs_open_dir), and unmounted through the fd it gives: a target lies in the
+ * snap's own writable directories, where a process of the snap can swap a
+ * component for a symlink (to /, say), and umount2 follows the symlinks on
+ * the way (UMOUNT_NOFOLLOW spares only the last component). Through the
+ * symlink a sync would unmount the snap's private /tmp or anything else of
+ * its namespace. */
+
 /* Is the mount at target already the wanted one: same directory, same
  * read-only-ness? */
 static int matches(const char *target, const source_copy *c, bool *yes, cordon_error **err)
 {
 	*yes = false;
-	bool mounted = false;
-	int r = fs_is_mountpoint_at(AT_FDCWD, target, &mounted, err);
-	if (r < 0 || !mounted)
-		return r;
 	_cleanup_close_ int fd = fs_open_dir(target, O_PATH, err);
 	if (fd < 0)
 		return fd;
+	bool mounted = false;
+	int r = fs_is_mountpoint_at(fd, ".", &mounted, err);
+	if (r < 0 || !mounted)
+		return r;
 	struct stat st;
 	struct statvfs vfs;
 	if (fstat(fd, &st) < 0 || fstatvfs(fd, &vfs) < 0)
@@ -142,11 +150,16 @@ static int matches(const char *target, const source_copy *c, bool *yes, cordon_e
 static int unmount_all(const char *target, cordon_error **err)
 {
 	for (int i = 0; i < MAX_STACKED; i++) {
+		_cleanup_close_ int fd = fs_open_dir(target, O_PATH, err);
+		if (fd < 0)
+			return fd;
 		bool mounted = false;
-		int r = fs_is_mountpoint_at(AT_FDCWD, target, &mounted, err);
+		int r = fs_is_mountpoint_at(fd, ".", &mounted, err);
 		if (r < 0 || !mounted)
 			return r;
-		if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+		/* the magic link is followed to the very mount the walk found */
+		_cleanup_free_ char *p = xasprintf("/proc/self/fd/%d", fd);
+		if (umount2(p, MNT_DETACH) < 0)
 			return cordon_err(err, errno, "unmount %s", target);
 	}
 	return cordon_err_msg(err, EBUSY, "more than %d mounts on %s", MAX_STACKED, target);
@@ -181,12 +194,11 @@ static int sync_in_ns(const cordon_ns_want *w, const strv *before, source_copy *
 		bool wanted = false;
 		for (size_t m = 0; m < w->n_mounts; m++)
 			wanted |= strcmp(w->mounts[m].target, before->v[i]) == 0;
+		/* One that cannot be found where it was made (its directory
+		 * renamed or swapped for a symlink by the snap) fails the
+		 * sync: the bind may still be there under another name, and
+		 * only a new namespace is sure to be without it. */
 		int r = wanted ? 0 : unmount_all(before->v[i], err);
-		if (r == -ENOENT || r == -ENOTDIR) {
-			/* its mount point is gone: so is the bind */
-			cordon_error_free(err);
-			r = 0;
-		}
 		if (r < 0)
 			return r;
 	}

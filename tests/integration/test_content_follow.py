@@ -153,3 +153,44 @@ class ContentFollowsSlotSharedRoot(ContentFollowsSlot):
     shared_root = True
 
 
+
+
+CONS_NESTED = snap("cons", """
+    plugs:
+      data:
+        interface: content
+        content: cdata
+        target: $SNAP_DATA/a/tmp
+    """)
+
+
+class SwappedTargetTest(CordonTestCase):
+    def test_symlink_swapped_into_a_target(self):
+        """A process of the plug snap (root in it) owns $SNAP_DATA: it can
+        rename a directory above a content target and put a symlink in its
+        place. Updating the running namespace must neither follow the
+        symlink (here to /, so that $SNAP_DATA/a/tmp names /tmp: unmounting
+        it would drop the snap's private /tmp) nor leave the bind where the
+        directory went: the namespace is replaced, its running command keeps
+        the old view, the next command has none of it."""
+        d = self.s.make_snap("prov", PROV, files={"shared/f.txt": ("one\n", 0o644)})
+        self.cordon("install", "--dangerous", d)
+        self.cordon("install", "--dangerous", self.s.make_snap("cons", CONS_NESTED))
+        self.cordon("connect", "cons:data", "prov:data")
+        data = self.path("var/snap/cons/x1")
+        script = 'while [ ! -e "$SNAP_COMMON/go" ]; do sleep 0.05; done; exec cat /proc/self/mountinfo'
+        p = self.spawn_probe("cons", "exec", "/bin/sh", "-c", script)
+        wait_until(lambda: sandboxed_shell(p.pid), what="the shell inside the sandbox")
+        tmp_before = top_mount(mountinfo(p.pid), "/tmp")
+        self.assertIsNotNone(tmp_before)
+        os.rename(os.path.join(data, "a"), os.path.join(data, "a.old"))
+        os.symlink("/", os.path.join(data, "a"))
+        r = self.cordon("disconnect", "cons:data")
+        self.assertIn("keep their old view", r.stderr)
+        # the running command: its private /tmp untouched
+        self.assertEqual(top_mount(mountinfo(p.pid), "/tmp"), tmp_before)
+        # a new command: no bind anywhere
+        self.assertEqual(self.probe("cons", "read", os.path.join(data, "a.old/tmp/f.txt")),
+                         "ENOENT")
+        open(self.path("var/snap/cons/common/go"), "w").close()
+        self.assertIn(" /tmp ", p.communicate(timeout=60)[0])

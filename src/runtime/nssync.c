@@ -126,18 +126,30 @@ static int copy_source(const cordon_mount *m, source_copy *c, cordon_error **err
  * symlink a sync would unmount the snap's private /tmp or anything else of
  * its namespace. */
 
+/* The top directory at target, reached by such a walk, and whether a mount
+ * is there. */
+static int open_target(const char *target, bool *mounted, cordon_error **err)
+{
+	int fd = fs_open_dir(target, O_PATH, err);
+	if (fd < 0)
+		return fd;
+	int r = fs_is_mountpoint_at(fd, ".", mounted, err);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 /* Is the mount at target already the wanted one: same directory, same
  * read-only-ness? */
 static int matches(const char *target, const source_copy *c, bool *yes, cordon_error **err)
 {
 	*yes = false;
-	_cleanup_close_ int fd = fs_open_dir(target, O_PATH, err);
-	if (fd < 0)
-		return fd;
 	bool mounted = false;
-	int r = fs_is_mountpoint_at(fd, ".", &mounted, err);
-	if (r < 0 || !mounted)
-		return r;
+	_cleanup_close_ int fd = open_target(target, &mounted, err);
+	if (fd < 0 || !mounted)
+		return fd < 0 ? fd : 0;
 	struct stat st;
 	struct statvfs vfs;
 	if (fstat(fd, &st) < 0 || fstatvfs(fd, &vfs) < 0)
@@ -150,13 +162,10 @@ static int matches(const char *target, const source_copy *c, bool *yes, cordon_e
 static int unmount_all(const char *target, cordon_error **err)
 {
 	for (int i = 0; i < MAX_STACKED; i++) {
-		_cleanup_close_ int fd = fs_open_dir(target, O_PATH, err);
-		if (fd < 0)
-			return fd;
 		bool mounted = false;
-		int r = fs_is_mountpoint_at(fd, ".", &mounted, err);
-		if (r < 0 || !mounted)
-			return r;
+		_cleanup_close_ int fd = open_target(target, &mounted, err);
+		if (fd < 0 || !mounted)
+			return fd < 0 ? fd : 0;
 		/* the magic link is followed to the very mount the walk found */
 		_cleanup_free_ char *p = xasprintf("/proc/self/fd/%d", fd);
 		if (umount2(p, MNT_DETACH) < 0)

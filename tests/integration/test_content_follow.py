@@ -11,7 +11,7 @@ import os
 import subprocess
 
 from cordonlib import CordonTestCase, mountinfo, stop_process, top_mount, wait_until
-from test_connections import CONS, snap
+from test_connections import CONS, sandboxed_shell, snap
 
 PROV = snap("prov", """
     slots:
@@ -20,14 +20,6 @@ PROV = snap("prov", """
         content: cdata
         read: [$SNAP/shared]
     """)
-
-
-def sandboxed_shell(pid):
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip() in ("sh", "dash")
-    except OSError:
-        return False
 
 
 class ContentFollowsSlot(CordonTestCase):

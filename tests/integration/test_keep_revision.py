@@ -8,14 +8,7 @@ import subprocess
 
 from cordonlib import (CordonTestCase, loops_backed_by, mountinfo, probe_yaml, stop_process,
                        top_mount, wait_until)
-
-
-def sandboxed_shell(pid):
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip() in ("sh", "dash")
-    except OSError:
-        return False
+from test_connections import sandboxed_shell
 
 
 class KeepRevisionTest(CordonTestCase):

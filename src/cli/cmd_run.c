@@ -14,20 +14,30 @@
 
 extern char **environ;
 
-#define RUN_USAGE "usage: cordon run [--pty] SNAP.APP [ARGS...]"
+#define RUN_USAGE "usage: cordon run [--pty] [--command=NAME] SNAP.APP [ARGS...]"
 
 int cmd_run(int argc, char **argv, cordon_error **err)
 {
 	/* Flags come before the app's name, as with `snap run`: everything
 	 * after it is the app's. Only string compares: without --pty the
-	 * launch makes exactly the system calls it always made. */
-	bool pty = argc > 1 && strcmp(argv[1], "--pty") == 0;
-	int first = pty ? 2 : 1;
+	 * launch makes exactly the system calls it always made.
+	 * --command=stop|reload|post-stop goes to the launcher as it is
+	 * (it alone decides what runs). */
+	bool pty = false;
+	const char *command = NULL;
+	int first = 1;
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		if (strcmp(argv[first], "--pty") == 0 && !pty)
+			pty = true;
+		else if (str_has_prefix(argv[first], "--command=") && command == NULL)
+			command = argv[first];
+		else /* no snap or app name starts with one */
+			return cordon_err_msg(err, EINVAL, "unknown option %s; " RUN_USAGE,
+					      argv[first]);
+	}
 	if (argc <= first)
 		return cordon_err_msg(err, EINVAL, RUN_USAGE);
 	const char *target = argv[first];
-	if (target[0] == '-') /* no snap or app name starts with one */
-		return cordon_err_msg(err, EINVAL, "unknown option %s; " RUN_USAGE, target);
 	_cleanup_free_ char *label = NULL;
 	const char *dot = strchr(target, '.');
 	if (dot != NULL) {
@@ -41,11 +51,14 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 	const char *confine = getenv("CORDON_CONFINE");
 	if (confine == NULL || confine[0] == '\0')
 		confine = CORDON_LIBEXECDIR "/cordon-confine";
-	char **args = xcalloc((size_t)argc + 2, sizeof *args);
-	args[0] = (char *)confine;
-	args[1] = label;
+	char **args = xcalloc((size_t)argc + 3, sizeof *args);
+	size_t n = 0;
+	args[n++] = (char *)confine;
+	if (command)
+		args[n++] = (char *)command;
+	args[n++] = label;
 	for (int i = first + 1; i < argc; i++)
-		args[i - first + 1] = argv[i];
+		args[n++] = argv[i];
 	if (pty) {
 		/* the app on a terminal of its own, relayed (pty_relay.h) */
 		int r = pty_run(confine, args, environ, err);

@@ -22,7 +22,7 @@ static const struct {
     {"revert", cmd_revert, "revert NAME"},
     {"list", cmd_list, "list [--all]"},
     {"info", cmd_info, "info NAME"},
-    {"run", cmd_run, "run [--pty] SNAP.APP [ARGS...]"},
+    {"run", cmd_run, "run [--pty] [--command=NAME] SNAP.APP [ARGS...]"},
     {"validate", cmd_validate, "validate PATH"},
     {"pack", cmd_pack, "pack DIR [TARGET-DIR]"},
     {"connections", cmd_connections, "connections [SNAP] [--all]"},

@@ -119,6 +119,11 @@ char *cordon_apparmor_profile(const cordon_policy *p, const char *snippets)
 		     "  deny pivot_root,\n"
 		     "  deny capability setuid,\n"
 		     "  deny capability setgid,\n");
+	if (p->flags & CORDON_POLICY_NOTIFY)
+		/* the launcher grants NOTIFY_SOCKET only when it names this
+		 * socket (launch.c) */
+		buf_adds(&b, "\n  # sd_notify: the service manager's notify socket\n"
+			     "  \"/run/systemd/notify\" w,\n");
 	if (snippets && snippets[0])
 		buf_printf(&b, "\n  # policy snippets%s", snippets);
 	buf_adds(&b, "}\n");

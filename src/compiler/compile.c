@@ -102,6 +102,8 @@ static int apply_grant(snapc *c, cordon_policy *p, const cordon_grant *g,
 	}
 	if (g->host_ipc)
 		p->flags |= CORDON_POLICY_HOST_IPC;
+	if (g->notify)
+		p->flags |= CORDON_POLICY_NOTIFY;
 	if (g->seccomp) {
 		strv_push(seccomp_names, origin);
 		strv_push(seccomp_texts, g->seccomp);
@@ -219,16 +221,36 @@ static int compile_label(snapc *c, const cordon_app *app, const cordon_hook *hoo
 	const strv *chain = app ? &app->command_chain : &hook->command_chain;
 	for (size_t i = 0; i < chain->n; i++)
 		strv_push(&p->chain, chain->v[i]);
-	if (app)
+	if (app) {
 		split_command(app->command, &p->command);
-	else
+		/* a service's other commands, run by `cordon-confine
+		 * --command=NAME` after the same command-chain (snap-exec) */
+		if (app->stop_command)
+			split_command(app->stop_command, &p->stop_command);
+		if (app->reload_command)
+			split_command(app->reload_command, &p->reload_command);
+		if (app->post_stop_command)
+			split_command(app->post_stop_command, &p->post_stop_command);
+		/* Type=notify: the service manager waits for READY=1, so the
+		 * daemon may reach its notify socket without a plug */
+		if (app->daemon && strcmp(app->daemon, "notify") == 0)
+			p->flags |= CORDON_POLICY_NOTIFY;
+	} else {
 		strv_push_own(&p->command, xasprintf("meta/hooks/%s", hook->name));
+	}
 
 	for (size_t i = 0; i < n_mounts; i++)
 		cordon_policy_add_mount(p, mounts[i].source, mounts[i].target,
 					mounts[i].rw ? 0 : CORDON_MOUNT_RO);
 
 	if (c->confinement == CORDON_CLASSIC) {
+		/* no sandbox: of the grants only the notify socket matters
+		 * (it decides whether NOTIFY_SOCKET reaches the app) */
+		for (size_t i = 0; i < c->in->n_plugs; i++)
+			if (c->in->plugs[i].def->plug.notify &&
+			    cordon_port_bound(c->in->plugs[i].plug, app ? app->name : NULL,
+					      hook ? hook->name : NULL))
+				p->flags |= CORDON_POLICY_NOTIFY;
 		*apparmor_text = NULL;
 		return 0;
 	}

@@ -1,12 +1,14 @@
-/* cordon-confine LABEL [ARGS...]: the launcher, the only program of cordon
- * that holds privilege. It reads the label's compiled policy and nothing else
- * about the snap, builds the sandbox, drops to the caller and execs the app.
+/* cordon-confine [--command=NAME] LABEL [ARGS...]: the launcher, the only
+ * program of cordon that holds privilege. It reads the label's compiled
+ * policy and nothing else about the snap, builds the sandbox, drops to the
+ * caller and execs the app (or one of its service commands, service.h).
  *
  * Links only the runtime library: no YAML, no SQLite, no libseccomp. */
 #include "config.h"
 #include "fsutil.h"
 #include "launch.h"
 #include "mountns.h"
+#include "service.h"
 #include "util.h"
 
 #include <errno.h>
@@ -85,14 +87,55 @@ static void scrub_environment(bool caller_is_root)
 			die("cannot set the environment");
 }
 
+/* A service manager's variable, copied before the environment is scrubbed
+ * (the launch sets it for the app, launch.c); NULL if unset, longer than
+ * any valid value or refused by `ok`. Kept until the exec. */
+static const char *service_env(const char *name, size_t max, bool (*ok)(const char *))
+{
+	const char *v = getenv(name);
+	if (v == NULL || strlen(v) > max || (ok && !ok(v)))
+		return NULL;
+	return xstrdup(v);
+}
+
 int main(int argc, char **argv)
 {
 	/* Nothing the caller opened reaches the sandbox but stdin, stdout and
-	 * stderr (a leaked directory fd would be a way out of it). */
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0 && errno != ENOSYS)
+	 * stderr (a leaked directory fd would be a way out of it), and the
+	 * sockets of socket activation: fds 3.. when LISTEN_PID names this
+	 * process (the pid `cordon run` and systemd exec'd in). Whoever runs
+	 * the launcher by hand can only pass fds of their own, which they
+	 * could give their own processes anyway; only sockets are taken
+	 * (service.h). They are held open from here to the exec, so no fd
+	 * the launcher opens (policy, locks, namespaces, the view) can get
+	 * one of their numbers, and are close-on-exec until the app's exec. */
+	int listen_fds =
+	    cordon_listen_fds_count(getpid(), getenv("LISTEN_PID"), getenv("LISTEN_FDS"));
+	unsigned first_closed = (unsigned)(CORDON_LISTEN_FDS_START + listen_fds);
+	if (syscall(SYS_close_range, first_closed, ~0U, 0U) < 0 && errno != ENOSYS)
 		die("cannot close inherited file descriptors");
+	cordon_error *err = NULL;
+	if (cordon_listen_fds_hold(listen_fds, &err) < 0) {
+		fprintf(stderr, "error: %s\n", err->msg);
+		return 1;
+	}
+	/* --command=stop|reload|post-stop: a service's other commands */
+	enum cordon_command command = CORDON_COMMAND_MAIN;
+	if (argc > 1 && str_has_prefix(argv[1], "--command=")) {
+		int c = cordon_command_parse(argv[1] + strlen("--command="));
+		if (c < 0) {
+			fprintf(stderr,
+				"error: unknown command \"%s\": expected stop, reload or "
+				"post-stop\n",
+				argv[1] + strlen("--command="));
+			return 1;
+		}
+		command = (enum cordon_command)c;
+		argc--;
+		argv++;
+	}
 	if (argc < 2 || argv[1][0] == '-')
-		die("usage: cordon-confine LABEL [ARGS...] (use `cordon run`)");
+		die("usage: cordon-confine [--command=NAME] LABEL [ARGS...] (use `cordon run`)");
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	bool privileged_run = geteuid() != uid || getegid() != gid;
@@ -107,11 +150,20 @@ int main(int argc, char **argv)
 	if (getegid() != 0 && setresgid((gid_t)-1, 0, (gid_t)-1) < 0)
 		die("cannot take root's group for the privileged phase");
 	bool root = uid == 0;
+	cordon_launch_args a = {0};
+	a.command = command;
+	a.pid = getpid();
+	a.listen_fds = listen_fds;
+	if (listen_fds > 0)
+		a.listen_fdnames = service_env("LISTEN_FDNAMES", CORDON_LISTEN_FDS_MAX * 256,
+					       cordon_listen_fdnames_ok);
+	/* checked by the launch, which knows the policy (sun_path: 108 bytes) */
+	a.notify_socket = service_env("NOTIFY_SOCKET", 107, NULL);
+	a.watchdog_usec = service_env("WATCHDOG_USEC", 19, cordon_decimal_ok);
+	a.watchdog_pid = service_env("WATCHDOG_PID", 19, cordon_decimal_ok);
 	scrub_environment(root);
 
-	cordon_launch_args a = {0};
 	/* Before any privileged work, out of the caller's reach (shield.h). */
-	cordon_error *err = NULL;
 	if (cordon_shield_raise(&a.shield, &err) < 0) {
 		fprintf(stderr, "error: %s\n", err->msg);
 		cordon_error_free(&err);

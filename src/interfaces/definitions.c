@@ -124,6 +124,10 @@ static int load_grant(loader *l, const ydoc_node *n, const char *what, cordon_gr
 				r = at(l, v, "%s: expected \"host\"", key);
 			else
 				g->host_ipc = true, r = 0;
+		} else if (strcmp(key, "notify-socket") == 0) {
+			/* the socket's path is the service manager's, known
+			 * only at launch: the launcher grants it (launch.c) */
+			r = get_bool(l, v, key, &g->notify);
 		} else if (strcmp(key, "seccomp-file") == 0 && seccomp_file != NULL) {
 			r = get_str(l, v, key, seccomp_file);
 			if (r == 0 && (strchr(*seccomp_file, '/') || (*seccomp_file)[0] == '.'))

@@ -20,6 +20,8 @@ typedef struct cordon_grant {
 	char *seccomp;	   /* rule text, seccomp_compile.h syntax */
 	char *apparmor;	   /* AppArmor snippet */
 	bool host_ipc;	   /* `ipc: host`: the host's SysV IPC namespace */
+	bool notify;	   /* `notify-socket: true`: may reach the service
+			      manager's notify socket (NOTIFY_SOCKET) */
 } cordon_grant;
 
 /* Attribute types. Paths never hold glob or AppArmor pattern characters

@@ -20,7 +20,12 @@ enum {
 	/* Keep the host's SysV IPC namespace (an interface grants it);
 	 * otherwise the snap has its own (mountns.h). */
 	CORDON_POLICY_HOST_IPC = 1u << 0,
+	/* May tell the service manager its state (sd_notify): the app is
+	 * `daemon: notify` or a daemon-notify plug is connected. The launcher
+	 * then keeps NOTIFY_SOCKET and grants that one socket (launch.c). */
+	CORDON_POLICY_NOTIFY = 1u << 1,
 };
+#define CORDON_POLICY_FLAGS_ALL (CORDON_POLICY_HOST_IPC | CORDON_POLICY_NOTIFY)
 
 /* A file rule. `path` is absolute, or starts with a launch-time variable
  * ($HOME, $SNAP_USER_DATA, $SNAP_USER_COMMON, $XDG_RUNTIME_DIR, $SNAP_REAL_HOME).
@@ -95,6 +100,12 @@ typedef struct cordon_policy {
 	 * relative to $SNAP, $VAR expanded in each word at launch. */
 	strv chain;
 	strv command;
+	/* snap.yaml's stop-command, reload-command and post-stop-command, split
+	 * like `command` (empty: none); `cordon-confine --command=stop|reload|
+	 * post-stop` runs one instead of `command`, after the same chain. */
+	strv stop_command;
+	strv reload_command;
+	strv post_stop_command;
 
 	/* step 2: devices */
 	size_t n_devices;

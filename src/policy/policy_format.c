@@ -43,6 +43,9 @@ enum tag {
 	T_CAPS_KEEP,
 	T_APPARMOR,
 	T_FLAGS,
+	T_STOP_COMMAND,
+	T_RELOAD_COMMAND,
+	T_POST_STOP_COMMAND,
 	T_MAX,
 };
 
@@ -83,6 +86,9 @@ void cordon_policy_free(cordon_policy *p)
 	env_free(p->env_user, p->n_env_user);
 	strv_free(&p->chain);
 	strv_free(&p->command);
+	strv_free(&p->stop_command);
+	strv_free(&p->reload_command);
+	strv_free(&p->post_stop_command);
 	for (size_t i = 0; i < p->n_devices; i++)
 		free(p->devices[i].path);
 	free(p->devices);
@@ -217,6 +223,12 @@ void cordon_policy_encode(const cordon_policy *p, buf *out)
 		rec_str(out, T_CHAIN, p->chain.v[i]);
 	for (size_t i = 0; i < p->command.n; i++)
 		rec_str(out, T_COMMAND, p->command.v[i]);
+	for (size_t i = 0; i < p->stop_command.n; i++)
+		rec_str(out, T_STOP_COMMAND, p->stop_command.v[i]);
+	for (size_t i = 0; i < p->reload_command.n; i++)
+		rec_str(out, T_RELOAD_COMMAND, p->reload_command.v[i]);
+	for (size_t i = 0; i < p->post_stop_command.n; i++)
+		rec_str(out, T_POST_STOP_COMMAND, p->post_stop_command.v[i]);
 	for (size_t i = 0; i < p->n_devices; i++) {
 		_cleanup_buf_ buf b = {0};
 		const cordon_dev_rule *d = &p->devices[i];
@@ -317,6 +329,22 @@ static bool set_str(cursor *c, char **field)
 	return get_str(c, field);
 }
 
+/* The list of words a chain or command record adds to. */
+static strv *words_of(cordon_policy *p, uint16_t tag)
+{
+	switch (tag) {
+	case T_CHAIN:
+		return &p->chain;
+	case T_STOP_COMMAND:
+		return &p->stop_command;
+	case T_RELOAD_COMMAND:
+		return &p->reload_command;
+	case T_POST_STOP_COMMAND:
+		return &p->post_stop_command;
+	}
+	return &p->command;
+}
+
 static bool decode_record(cordon_policy *p, uint16_t tag, cursor *c)
 {
 	switch (tag) {
@@ -364,7 +392,7 @@ static bool decode_record(cordon_policy *p, uint16_t tag, cursor *c)
 		return get_u64(c, &p->caps_keep);
 	case T_FLAGS: {
 		uint64_t v;
-		if (!get_u64(c, &v) || (v & ~(uint64_t)CORDON_POLICY_HOST_IPC))
+		if (!get_u64(c, &v) || (v & ~(uint64_t)CORDON_POLICY_FLAGS_ALL))
 			return false;
 		p->flags = (uint32_t)v;
 		return true;
@@ -381,9 +409,12 @@ static bool decode_record(cordon_policy *p, uint16_t tag, cursor *c)
 		return true;
 	}
 	case T_CHAIN:
-	case T_COMMAND: {
+	case T_COMMAND:
+	case T_STOP_COMMAND:
+	case T_RELOAD_COMMAND:
+	case T_POST_STOP_COMMAND: {
 		char *s = NULL;
-		strv *v = tag == T_CHAIN ? &p->chain : &p->command;
+		strv *v = words_of(p, tag);
 		if (v->n >= MAX_ITEMS || !get_str(c, &s))
 			return false;
 		strv_push_own(v, s);

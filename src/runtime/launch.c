@@ -4,6 +4,7 @@
 #include "fsutil.h"
 #include "hostinfo.h"
 #include "landlock.h"
+#include "landlock_defs.h"
 #include "mountns.h"
 #include "paths.h"
 #include "targets.h"
@@ -81,7 +82,10 @@ int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy 
 /* What the caller's environment may bring into the sandbox: terminal and
  * locale settings, the display, the session bus address. Nothing that
  * changes how a program is loaded or run (LD_*, GCONV_PATH, LOCPATH,
- * MALLOC_*, PYTHON*, …): the rest is dropped. */
+ * MALLOC_*, PYTHON*, …): the rest is dropped. A service manager's variables
+ * (LISTEN_*, NOTIFY_SOCKET, WATCHDOG_*) are not passed through as they
+ * come: each is checked against what the launcher itself knows (its pid,
+ * its fds, the notify socket's owner) and set by cordon_launch_env. */
 bool cordon_env_passthrough(const char *name)
 {
 	static const char *const keep[] = {
@@ -111,7 +115,8 @@ bool cordon_env_passthrough(const char *name)
 	return str_has_prefix(name, "LC_") && strcmp(name, "LC_") != 0;
 }
 
-void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a, cordon_env *env)
+void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a,
+		       const char *notify_socket, cordon_env *env)
 {
 	for (char **e = a->caller_env; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
@@ -120,6 +125,26 @@ void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a, cord
 		_cleanup_free_ char *name = xstrndup(*e, (size_t)(eq - *e));
 		if (cordon_env_passthrough(name))
 			cordon_env_set(env, name, eq + 1);
+	}
+	/* Socket activation: the fds are the unit's sockets, and the app
+	 * execs in the launcher's pid, so LISTEN_PID stays true. Without
+	 * them (another pid, a count out of range) none of the three. */
+	if (a->listen_fds > 0) {
+		_cleanup_free_ char *n = xasprintf("%d", a->listen_fds);
+		_cleanup_free_ char *pid = xasprintf("%d", (int)a->pid);
+		cordon_env_set(env, "LISTEN_FDS", n);
+		cordon_env_set(env, "LISTEN_PID", pid);
+		if (a->listen_fdnames)
+			cordon_env_set(env, "LISTEN_FDNAMES", a->listen_fdnames);
+	}
+	/* sd_notify: only where the socket was granted; the watchdog is
+	 * fed through that socket, so its variables go with it */
+	if (notify_socket) {
+		cordon_env_set(env, "NOTIFY_SOCKET", notify_socket);
+		if (a->watchdog_usec)
+			cordon_env_set(env, "WATCHDOG_USEC", a->watchdog_usec);
+		if (a->watchdog_pid)
+			cordon_env_set(env, "WATCHDOG_PID", a->watchdog_pid);
 	}
 	cordon_env_set(env, "PATH", SNAP_PATH);
 	cordon_env_set(env, "TMPDIR", "/tmp");
@@ -176,13 +201,15 @@ static char *in_snap(const cordon_policy *p, const char *rel)
 	return xasprintf("%s/%s", p->mount_dir, rel);
 }
 
-void cordon_launch_argv(const cordon_policy *p, const cordon_env *env, int argc, char **argv,
-			strv *out)
+void cordon_launch_argv(const cordon_policy *p, const strv *command, const cordon_env *env,
+			int argc, char **argv, strv *out)
 {
+	/* the command-chain runs before any of the app's commands, the
+	 * service ones included (snap-exec) */
 	for (size_t i = 0; i < p->chain.n; i++)
 		strv_push_own(out, in_snap(p, p->chain.v[i]));
-	for (size_t i = 0; i < p->command.n; i++) {
-		_cleanup_free_ char *w = cordon_env_expand(env, p->command.v[i]);
+	for (size_t i = 0; i < command->n; i++) {
+		_cleanup_free_ char *w = cordon_env_expand(env, command->v[i]);
 		strv_push_own(out, i == 0 ? in_snap(p, w) : xstrdup(w));
 	}
 	for (int i = 0; i < argc; i++)
@@ -363,9 +390,31 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	if (r < 0)
 		goto out;
 	const cordon_caller caller = {.uid = a->uid, .gid = a->gid};
+	/* --command=NAME: an app without that command gets nothing set up */
+	const strv *command = cordon_command_words(&p, a->command);
+	if (command == NULL) {
+		r = cordon_err_msg(err, ENOENT, "%s has no %s-command", p.label,
+				   cordon_command_name(a->command));
+		goto out;
+	}
+	/* sd_notify: the app may reach the service manager's notify socket
+	 * (daemon: notify, daemon-notify), and the NOTIFY_SOCKET it was
+	 * given is that socket (service.h): then, and only then, the
+	 * variable stays and that one socket is granted, for writing (a
+	 * path-name socket is connected to where writing is granted: the
+	 * view mounts it, Landlock ABI 9 resolves it). A caller running the
+	 * launcher by hand can name no other socket: the check is on the
+	 * fixed path and root's ownership, never on what the caller may
+	 * reach. */
+	const char *notify = NULL;
+	if ((p.flags & CORDON_POLICY_NOTIFY) &&
+	    cordon_notify_socket_ok(a->notify_socket, paths.root))
+		notify = a->notify_socket;
+	if (notify && p.confinement == CORDON_STRICT)
+		cordon_policy_add_fs(&p, notify, LANDLOCK_ACCESS_FS_WRITE_FILE, CORDON_FS_NOFOLLOW);
 
 	/* 1. environment */
-	cordon_launch_env(&p, a, &env);
+	cordon_launch_env(&p, a, notify, &env);
 	if (p.confinement == CORDON_CLASSIC) {
 		r = make_user_dirs(a, &p, err);
 		if (r < 0)
@@ -456,6 +505,12 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 			goto out;
 		}
 	}
+	/* Socket activation: the unit's sockets, held close-on-exec through
+	 * the privileged phase (main.c), now reach the app. Nothing is
+	 * executed before the app from here on. */
+	r = cordon_listen_fds_release(a->listen_fds, err);
+	if (r < 0)
+		goto out;
 	if (p.confinement != CORDON_CLASSIC) {
 		/* 6. seccomp (no_new_privs first: no setuid program run later
 		 * can regain what the filter and the drop took) */
@@ -473,7 +528,7 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 				goto out;
 		}
 	}
-	cordon_launch_argv(&p, &env, a->argc, a->argv, &argv);
+	cordon_launch_argv(&p, command, &env, a->argc, a->argv, &argv);
 	execve(argv.v[0], argv.v, env.kv.v);
 	r = cordon_err(err, errno, "cannot run %s", argv.v[0]);
 out:

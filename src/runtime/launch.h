@@ -6,6 +6,7 @@
 #include "env.h"
 #include "error.h"
 #include "policy.h"
+#include "service.h"
 #include "shield.h"
 
 #include <sys/types.h>
@@ -22,6 +23,16 @@ typedef struct cordon_launch_args {
 	cordon_cgroup_cfg cgroup;
 	int lock_timeout_ms;  /* wait for the snap's lock (mountns.h) */
 	cordon_shield shield; /* raised by the front end; lowered before the drop */
+
+	/* Run as a service (service.h). The front end read these before it
+	 * scrubbed its environment; the launch checks and passes them on. */
+	enum cordon_command command; /* --command=NAME; MAIN by default */
+	pid_t pid;		     /* the launcher's, which the app keeps */
+	int listen_fds;		     /* fds 3..3+n-1 are the unit's sockets (held) */
+	const char *listen_fdnames;  /* LISTEN_FDNAMES, checked; or NULL */
+	const char *notify_socket;   /* NOTIFY_SOCKET as given (unchecked); or NULL */
+	const char *watchdog_usec;   /* WATCHDOG_USEC, WATCHDOG_PID, checked; or NULL */
+	const char *watchdog_pid;
 } cordon_launch_args;
 
 /* Returns only on failure. */
@@ -32,16 +43,19 @@ int cordon_launch(const cordon_launch_args *a, cordon_error **err);
 int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy *p,
 		       cordon_error **err);
 
-/* Step 1, pure: the environment of the command. */
-void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a, cordon_env *env);
+/* Step 1, pure: the environment of the command. `notify_socket`: the
+ * NOTIFY_SOCKET the launch granted (launch.c), or NULL. */
+void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a,
+		       const char *notify_socket, cordon_env *env);
 
 /* Pure: the values of the launch-time variables of file rules ($HOME is the
  * real home), independent of the snap's environment. */
 void cordon_launch_rule_vars(const cordon_policy *p, const cordon_launch_args *a, cordon_env *vars);
 
-/* Pure: the argv to exec (command-chain, command, user args), expanded. */
-void cordon_launch_argv(const cordon_policy *p, const cordon_env *env, int argc, char **argv,
-			strv *out);
+/* Pure: the argv to exec (command-chain, `command`: the app's command or one
+ * of its service commands, user args), expanded. */
+void cordon_launch_argv(const cordon_policy *p, const strv *command, const cordon_env *env,
+			int argc, char **argv, strv *out);
 
 /* Variables of the caller's environment passed through to the app. */
 bool cordon_env_passthrough(const char *name);

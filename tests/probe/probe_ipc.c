@@ -7,10 +7,20 @@
  *   sysv-shm-remove KEY    IPC_RMID
  *   unix-dgram-send PATH   sendto() one datagram to a path-name socket (the
  *                          way to journald or syslog, no connect())
+ * Services (socket activation, sd_notify)
+ *   listening FD           OK yes|no: FD is a socket with SO_ACCEPTCONN set
+ *   accept FD TEXT         accept one connection on FD (10 s at most), write
+ *                          TEXT to it; OK
+ *   sd-notify TEXT         sendto() TEXT to $NOTIFY_SOCKET (a path, or '@'
+ *                          for an abstract name) as sd_notify(3) does;
+ *                          ENOENT when the variable is unset
  */
 #include "probe.h"
 
+#include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
@@ -75,8 +85,68 @@ static int op_unix_dgram_send(char **a)
 	return n < 0 ? fail("sendto") : ok(NULL);
 }
 
+static int op_listening(char **a)
+{
+	int on = 0;
+	socklen_t len = sizeof on;
+	if (getsockopt((int)parse_num(a[0], 10), SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0)
+		return fail("getsockopt");
+	return ok("%s", on ? "yes" : "no");
+}
+
+static int op_accept(char **a)
+{
+	int fd = (int)parse_num(a[0], 10);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int n = poll(&p, 1, 10000);
+	if (n <= 0) {
+		if (n == 0)
+			errno = ETIMEDOUT;
+		return fail("poll");
+	}
+	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return fail("accept");
+	ssize_t w = write(c, a[1], strlen(a[1]));
+	int e = errno;
+	close(c);
+	errno = e;
+	return w < 0 ? fail("write") : ok(NULL);
+}
+
+static int op_sd_notify(char **a)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (path == NULL) {
+		errno = ENOENT;
+		return fail("NOTIFY_SOCKET");
+	}
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof sun.sun_path)
+		usage_error("sd-notify: bad NOTIFY_SOCKET");
+	memcpy(sun.sun_path, path, n);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail("socket");
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (path[0] != '@'));
+	ssize_t r = sendto(fd, a[0], strlen(a[0]), 0, (struct sockaddr *)&sun, len);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r < 0 ? fail("sendto") : ok(NULL);
+}
+
 const struct probe_op probe_ops_ipc[] = {
-    {"unix-dgram-send", 1, 1, op_unix_dgram_send}, {"sysv-shm-create", 1, 1, op_shm_create},
-    {"sysv-shm-read", 1, 1, op_shm_read},	   {"sysv-shm-write", 2, 2, op_shm_write},
-    {"sysv-shm-remove", 1, 1, op_shm_remove},	   {NULL, 0, 0, NULL},
+    {"listening", 1, 1, op_listening},
+    {"accept", 2, 2, op_accept},
+    {"sd-notify", 1, 1, op_sd_notify},
+    {"unix-dgram-send", 1, 1, op_unix_dgram_send},
+    {"sysv-shm-create", 1, 1, op_shm_create},
+    {"sysv-shm-read", 1, 1, op_shm_read},
+    {"sysv-shm-write", 2, 2, op_shm_write},
+    {"sysv-shm-remove", 1, 1, op_shm_remove},
+    {NULL, 0, 0, NULL},
 };

@@ -26,6 +26,9 @@ static void make(cordon_policy *p)
 	strv_push(&p->chain, "bin/wrapper");
 	strv_push(&p->command, "bin/bar");
 	strv_push(&p->command, "--flag=$SNAP_DATA");
+	strv_push(&p->stop_command, "bin/stop");
+	strv_push(&p->stop_command, "--now");
+	strv_push(&p->post_stop_command, "bin/cleanup");
 	cordon_policy_add_dev(p, 'c', 1, 3, NULL);
 	cordon_policy_add_dev(p, 'c', 136, -1, NULL);
 	cordon_policy_add_dev(p, 'c', -1, -1, "/dev/ttyUSB[0-9]*");
@@ -39,6 +42,7 @@ static void make(cordon_policy *p)
 	p->net_handled = 3;
 	p->scoped = 3;
 	p->caps_keep = 1ULL << 12;
+	p->flags = CORDON_POLICY_NOTIFY;
 	p->apparmor_profile = xstrdup("snap.foo.bar");
 }
 
@@ -57,6 +61,12 @@ static void test_round_trip(void)
 	CHECK_STR(b.env_user[0].value, "$SNAP/bin:$PATH");
 	CHECK_INT(b.chain.n, 1);
 	CHECK_STR(b.command.v[1], "--flag=$SNAP_DATA");
+	CHECK_INT(b.stop_command.n, 2);
+	CHECK_STR(b.stop_command.v[1], "--now");
+	CHECK_INT(b.reload_command.n, 0);
+	CHECK_INT(b.post_stop_command.n, 1);
+	CHECK_STR(b.post_stop_command.v[0], "bin/cleanup");
+	CHECK_INT(b.flags, CORDON_POLICY_NOTIFY);
 	CHECK_INT(b.n_devices, 3);
 	CHECK_INT(b.devices[1].minor, -1);
 	CHECK_STR(b.devices[2].path, "/dev/ttyUSB[0-9]*");
@@ -138,6 +148,13 @@ static void test_refusals(void)
 	a.seccomp = xcalloc(1, 8);
 	free(a.fs[0].path);
 	a.fs[0].path = xstrdup("usr");
+	cordon_policy_encode(&a, &enc);
+	CHECK(cordon_policy_decode(enc.p, enc.len, &b, &err) < 0);
+	buf_free(&enc);
+	/* an unknown flag bit is refused */
+	free(a.fs[0].path);
+	a.fs[0].path = xstrdup("/usr");
+	a.flags = 1u << 7;
 	cordon_policy_encode(&a, &enc);
 	CHECK(cordon_policy_decode(enc.p, enc.len, &b, &err) < 0);
 	buf_free(&enc);

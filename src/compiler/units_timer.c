@@ -1,9 +1,9 @@
-/* snapd's timer schedules as systemd OnCalendar= events. A port of
- * timeutil.ParseSchedule (parsed form kept) and of
- * wrappers/internal/service_timer_gen.go's generateOnCalendarSchedules, line
- * for line where it matters, so a cordon timer fires when snapd's would. */
+/* snapd's timer schedules as systemd OnCalendar= events: a port of
+ * wrappers/internal/service_timer_gen.go's generateOnCalendarSchedules over
+ * the parsed form of manifest/manifest_timespec.c (timeutil.ParseSchedule),
+ * line for line where it matters, so a cordon timer fires when snapd's would. */
 #include "units_timer.h"
-#include "yaml_doc.h"
+#include "manifest_timespec.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -12,204 +12,15 @@
 #define MINUTE_NS (60LL * 1000000000LL)
 #define HOUR_NS (60LL * MINUTE_NS)
 
-enum { EVERY_WEEK = 0, LAST_WEEK = 5 };
-
-typedef struct week {
-	int wday;     /* 0 = Sunday, as Go's time.Weekday */
-	unsigned pos; /* 1-5: the nth such weekday of the month (5: the last); 0: every */
-} week;
-
-typedef struct week_span {
-	week start, end;
-} week_span;
-
-typedef struct clock {
-	int hour, minute; /* hour 24 (only in 24:00) is the end of the day */
-} clock;
-
-typedef struct clock_span {
-	clock start, end;
-	unsigned split; /* "/N": N events over the span */
-	bool spread;	/* "~": at a random time in the span */
-} clock_span;
-
-typedef struct schedule {
-	week_span *weeks;
-	size_t n_weeks;
-	clock_span *clocks;
-	size_t n_clocks;
-} schedule;
-
-static void schedule_clear(schedule *s)
-{
-	free(s->weeks);
-	free(s->clocks);
-	*s = (schedule){0};
-}
-
-static int parse_error(cordon_error **err, const char *what, const char *why)
-{
-	_cleanup_free_ char *q = ydoc_quoted(what);
-	return cordon_err_msg(err, EINVAL, "cannot parse %s: %s", q, why);
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* timeutil.ParseClock: ^([0-9]|0[0-9]|1[0-9]|2[0-3]):([0-5][0-9])$|^24:00$ */
-static bool parse_clock(const char *s, size_t n, clock *c)
-{
-	if (n == 5 && memcmp(s, "24:00", 5) == 0) {
-		*c = (clock){24, 0};
-		return true;
-	}
-	size_t h;
-	if (n == 4 && is_digit(s[0]) && s[1] == ':')
-		h = 1;
-	else if (n == 5 && is_digit(s[0]) && is_digit(s[1]) && s[2] == ':' &&
-		 (s[0] == '0' || s[0] == '1' || (s[0] == '2' && s[1] <= '3')))
-		h = 2;
-	else
-		return false;
-	if (!(s[h + 1] >= '0' && s[h + 1] <= '5' && is_digit(s[h + 2])))
-		return false;
-	c->hour = h == 1 ? s[0] - '0' : (s[0] - '0') * 10 + (s[1] - '0');
-	c->minute = (s[h + 1] - '0') * 10 + (s[h + 2] - '0');
-	return true;
-}
-
-/* timeutil.parseWeekday: sun..sat, optionally followed by a week 1-5. */
-static bool parse_weekday(const char *s, size_t n, week *w)
-{
-	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-	if (n != 3 && n != 4)
-		return false;
-	w->pos = EVERY_WEEK;
-	if (n == 4) {
-		if (s[3] < '1' || s[3] > '5')
-			return false;
-		w->pos = (unsigned)(s[3] - '0');
-	}
-	for (int d = 0; d < (int)ARRAY_SIZE(days); d++)
-		if (memcmp(s, days[d], 3) == 0) {
-			w->wday = d;
-			return true;
-		}
-	return false;
-}
-
-static int parse_week_span(const char *frag, week_span *out, cordon_error **err)
-{
-	const char *dash = strchr(frag, '-');
-	if (dash && strchr(dash + 1, '-'))
-		return parse_error(err, frag, "invalid week span");
-	size_t n1 = dash ? (size_t)(dash - frag) : strlen(frag);
-	if (!parse_weekday(frag, n1, &out->start)) {
-		_cleanup_free_ char *w = xstrndup(frag, n1);
-		_cleanup_free_ char *qw = ydoc_quoted(w);
-		_cleanup_free_ char *why = xasprintf("%s is not a valid weekday", qw);
-		return parse_error(err, frag, why);
-	}
-	out->end = out->start;
-	if (dash && !parse_weekday(dash + 1, strlen(dash + 1), &out->end)) {
-		_cleanup_free_ char *qw = ydoc_quoted(dash + 1);
-		_cleanup_free_ char *why = xasprintf("%s is not a valid weekday", qw);
-		return parse_error(err, frag, why);
-	}
-	if (out->start.pos != EVERY_WEEK && out->end.pos != EVERY_WEEK) {
-		if (out->end.pos < out->start.pos)
-			return parse_error(err, frag, "unsupported schedule");
-		/* The deprecated "mon1-tue2" is read as "mon1-tue", anchored at
-		 * its start (snapd's own reduction). */
-		if (out->start.wday != out->end.wday || out->start.pos != out->end.pos)
-			out->end.pos = EVERY_WEEK;
-	}
-	return 0;
-}
-
-static int parse_clock_span(const char *frag, clock_span *out, cordon_error **err)
-{
-	*out = (clock_span){0};
-	_cleanup_free_ char *rest = xstrdup(frag);
-	char *slash = strchr(rest, '/');
-	if (slash) {
-		/* ParseUint(count, 10, 32), not 0; exactly one '/' */
-		const char *c = slash + 1;
-		bool ok = *c != '\0' && strchr(c, '/') == NULL && strlen(c) <= 10;
-		for (const char *k = c; ok && *k; k++)
-			ok = is_digit(*k);
-		unsigned long long v = ok ? strtoull(c, NULL, 10) : 0;
-		if (v == 0 || v > UINT32_MAX)
-			return parse_error(err, frag, "not a valid interval");
-		out->split = (unsigned)v;
-		*slash = '\0';
-	}
-	char *tilde = strchr(rest, '~');
-	if (tilde) {
-		out->spread = true;
-		*tilde = '-';
-	}
-	bool ok;
-	char *dash = strchr(rest, '-');
-	if (strcmp(rest, "-") == 0) {
-		out->start = (clock){0, 0};
-		out->end = (clock){24, 0};
-		ok = true;
-	} else if (dash) {
-		ok = parse_clock(rest, (size_t)(dash - rest), &out->start) &&
-		     parse_clock(dash + 1, strlen(dash + 1), &out->end);
-	} else {
-		ok = parse_clock(rest, strlen(rest), &out->start);
-		out->end = out->start;
-	}
-	if (!ok)
-		return parse_error(err, frag, "not a valid time");
-	return 0;
-}
-
-/* eventset = wdaylist / timelist / wdaylist "," timelist */
-static int parse_event_set(const char *set, schedule *s, cordon_error **err)
-{
-	bool expect_time = false;
-	const char *p = set;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		if (n == 0)
-			return parse_error(err, set, "not a valid fragment");
-		_cleanup_free_ char *frag = xstrndup(p, n);
-		int r;
-		if (strchr(frag, ':')) {
-			s->clocks = xreallocarray(s->clocks, s->n_clocks + 1, sizeof *s->clocks);
-			r = parse_clock_span(frag, &s->clocks[s->n_clocks], err);
-			s->n_clocks++;
-			expect_time = true;
-		} else if (!expect_time) {
-			s->weeks = xreallocarray(s->weeks, s->n_weeks + 1, sizeof *s->weeks);
-			r = parse_week_span(frag, &s->weeks[s->n_weeks], err);
-			s->n_weeks++;
-		} else {
-			r = parse_error(err, frag, "invalid schedule fragment");
-		}
-		if (r < 0)
-			return r;
-		if (!comma)
-			return 0;
-		p = comma + 1;
-	}
-}
-
 /* ---- clock arithmetic, as timeutil.Clock ---- */
 
-static int64_t clock_ns(clock c)
+static int64_t clock_ns(cordon_clock c)
 {
 	return c.hour * HOUR_NS + c.minute * MINUTE_NS;
 }
 
 /* Clock.Sub: a span that wraps midnight comes out negative. */
-static int64_t clock_sub(clock t, clock other)
+static int64_t clock_sub(cordon_clock t, cordon_clock other)
 {
 	int64_t d = clock_ns(t) - clock_ns(other);
 	if (d < 0)
@@ -218,14 +29,14 @@ static int64_t clock_sub(clock t, clock other)
 }
 
 /* Clock.Add: truncated to the minute, wrapped at 24h. */
-static clock clock_add(clock t, int64_t d)
+static cordon_clock clock_add(cordon_clock t, int64_t d)
 {
 	int64_t t2 = clock_ns(t) + d;
-	return (clock){(int)((t2 / HOUR_NS) % 24), (int)((t2 / MINUTE_NS) % 60)};
+	return (cordon_clock){(int)((t2 / HOUR_NS) % 24), (int)((t2 / MINUTE_NS) % 60)};
 }
 
 /* ClockSpan.ClockSpans: "/N" cut into N spans of equal length. */
-static size_t expand_clock_span(const clock_span *ts, clock_span **out)
+static size_t expand_clock_span(const cordon_clock_span *ts, cordon_clock_span **out)
 {
 	bool equal = ts->start.hour == ts->end.hour && ts->start.minute == ts->end.minute;
 	if (ts->split <= 1 || equal) {
@@ -239,8 +50,8 @@ static size_t expand_clock_span(const clock_span *ts, clock_span **out)
 	int64_t step = span / ts->split;
 	*out = xcalloc(ts->split, sizeof **out);
 	for (unsigned i = 0; i < ts->split; i++) {
-		clock start = clock_add(ts->start, (int64_t)i * step);
-		(*out)[i] = (clock_span){start, clock_add(start, step), 0, ts->spread};
+		cordon_clock start = clock_add(ts->start, (int64_t)i * step);
+		(*out)[i] = (cordon_clock_span){start, clock_add(start, step), 0, ts->spread};
 	}
 	return ts->split;
 }
@@ -281,22 +92,22 @@ static void push_days(strv *days, unsigned start, unsigned end)
 /* One week span's day filters. A span with week numbers ("mon1-tue")
  * cannot be said in OnCalendar: these filters fire on a superset of its
  * days (snapd's `snap run --timer` then checks the real schedule). */
-static void week_span_days(const week_span *ws, strv *days)
+static void week_span_days(const cordon_week_span *ws, strv *days)
 {
 	_cleanup_buf_ buf abbrev = {0};
 	abbrev_weekdays(&abbrev, ws->start.wday, ws->end.wday);
-	if (ws->start.pos == EVERY_WEEK && ws->end.pos == EVERY_WEEK) {
+	if (ws->start.pos == CORDON_EVERY_WEEK && ws->end.pos == CORDON_EVERY_WEEK) {
 		strv_push_own(days, xasprintf("%s *-*-*", abbrev.p));
 		return;
 	}
-	bool anchored_at_start = ws->start.pos != EVERY_WEEK;
+	bool anchored_at_start = ws->start.pos != CORDON_EVERY_WEEK;
 	unsigned pos = anchored_at_start ? ws->start.pos : ws->end.pos;
 	unsigned start_day = (pos - 1) * 7 + 1, end_day = pos * 7;
 	bool single = ws->start.wday == ws->end.wday && ws->start.pos == ws->end.pos;
 	if (single) {
 		/* The last week of a month is 22-28 in a February, up to 25-31. */
 		_cleanup_free_ char *r =
-		    pos == LAST_WEEK ? days_range(22, 31) : days_range(start_day, end_day);
+		    pos == CORDON_LAST_WEEK ? days_range(22, 31) : days_range(start_day, end_day);
 		strv_push_own(days, xasprintf("%s *-*-%s", abbrev.p, r));
 		return;
 	}
@@ -304,7 +115,7 @@ static void week_span_days(const week_span *ws, strv *days)
 		/* A span starting in week 4 or the last week may run into days
 		 * 29-31 and the first week of the next month; an earlier one
 		 * into the week after. */
-		if (pos == LAST_WEEK || pos == 4) {
+		if (pos == CORDON_LAST_WEEK || pos == 4) {
 			push_days(days, 29, 31);
 			push_days(days, 1, 7);
 		} else {
@@ -317,7 +128,7 @@ static void week_span_days(const week_span *ws, strv *days)
 		return;
 	}
 	/* Anchored at its end: it may start in the week before. */
-	if (pos == LAST_WEEK)
+	if (pos == CORDON_LAST_WEEK)
 		push_days(days, 29, 31);
 	else if (pos == 1)
 		push_days(days, 22, 31);
@@ -345,7 +156,7 @@ static int64_t draw(uint64_t seed, uint64_t counter, int64_t n)
 	return (int64_t)(h % (uint64_t)n);
 }
 
-static void schedule_events(const schedule *s, uint64_t seed, uint64_t *counter, strv *out)
+static void schedule_events(const cordon_event_set *s, uint64_t seed, uint64_t *counter, strv *out)
 {
 	_cleanup_strv_ strv days = {0};
 	for (size_t i = 0; i < s->n_weeks; i++)
@@ -355,10 +166,10 @@ static void schedule_events(const schedule *s, uint64_t seed, uint64_t *counter,
 
 	_cleanup_strv_ strv times = {0};
 	for (size_t i = 0; i < s->n_clocks; i++) {
-		_cleanup_free_ clock_span *spans = NULL;
+		_cleanup_free_ cordon_clock_span *spans = NULL;
 		size_t n = expand_clock_span(&s->clocks[i], &spans);
 		for (size_t k = 0; k < n; k++) {
-			clock when = spans[k].start;
+			cordon_clock when = spans[k].start;
 			if (spans[k].spread) {
 				int64_t len = clock_sub(spans[k].end, spans[k].start);
 				if (len < 0)
@@ -384,28 +195,15 @@ static void schedule_events(const schedule *s, uint64_t seed, uint64_t *counter,
 
 int cordon_timer_oncalendar(const char *spec, uint64_t seed, strv *out, cordon_error **err)
 {
-	/* eventlist = eventset *( ",," eventset ): parse all, then write, so a
-	 * bad schedule adds nothing to OUT */
-	schedule *scheds = NULL;
-	size_t n = 0;
-	int r = 0;
-	for (const char *p = spec;;) {
-		const char *sep = strstr(p, ",,");
-		_cleanup_free_ char *set = sep ? xstrndup(p, (size_t)(sep - p)) : xstrdup(p);
-		scheds = xreallocarray(scheds, n + 1, sizeof *scheds);
-		scheds[n] = (schedule){0};
-		r = parse_event_set(set, &scheds[n++], err);
-		if (r < 0 || !sep)
-			break;
-		p = sep + 2;
-	}
+	_cleanup_free_ char *why = NULL;
+	cordon_schedule sched;
+	if (!cordon_schedule_parse(spec, &sched, &why))
+		return cordon_err_msg(err, EINVAL, "%s", why);
 	uint64_t counter = 0;
-	for (size_t i = 0; i < n && r == 0; i++)
-		schedule_events(&scheds[i], seed, &counter, out);
-	for (size_t i = 0; i < n; i++)
-		schedule_clear(&scheds[i]);
-	free(scheds);
-	return r;
+	for (size_t i = 0; i < sched.n_sets; i++)
+		schedule_events(&sched.sets[i], seed, &counter, out);
+	cordon_schedule_clear(&sched);
+	return 0;
 }
 
 /* ---- Go's time.Duration.String ---- */

@@ -2,9 +2,9 @@
  * them in its .timer units (wrappers/internal/service_timer_gen.go,
  * generateOnCalendarSchedules, over timeutil.ParseSchedule). Pure code.
  *
- * The parser here is a second reading of the grammar that
- * manifest/manifest_timespec.c validates: that one only says yes or no, this
- * one keeps the parsed form. Both give snapd's error wording. */
+ * The schedule is parsed by manifest/manifest_timespec.c, the parser the
+ * snap.yaml validator uses, so both refuse the same schedules in the same
+ * (snapd's) words. */
 #pragma once
 #include "error.h"
 #include "util.h"

@@ -126,11 +126,19 @@ bool cordon_parse_duration(const char *orig, int64_t *ns, char **why)
 
 /* ---- snapd's timeutil.ParseSchedule ---- */
 
-/* ^([0-9]|0[0-9]|1[0-9]|2[0-3]):([0-5][0-9])$|^24:00$ */
-static bool valid_clock(const char *s, size_t n)
+static bool parse_error(char **why, const char *what, const char *reason)
 {
-	if (n == 5 && memcmp(s, "24:00", 5) == 0)
+	_cleanup_free_ char *q = ydoc_quoted(what);
+	return fail(why, "cannot parse %s: %s", q, reason);
+}
+
+/* timeutil.ParseClock: ^([0-9]|0[0-9]|1[0-9]|2[0-3]):([0-5][0-9])$|^24:00$ */
+static bool parse_clock(const char *s, size_t n, cordon_clock *c)
+{
+	if (n == 5 && memcmp(s, "24:00", 5) == 0) {
+		*c = (cordon_clock){24, 0};
 		return true;
+	}
 	size_t h;
 	if (n == 4 && is_digit(s[0]) && s[1] == ':')
 		h = 1;
@@ -139,133 +147,155 @@ static bool valid_clock(const char *s, size_t n)
 		h = 2;
 	else
 		return false;
-	return s[h + 1] >= '0' && s[h + 1] <= '5' && is_digit(s[h + 2]);
-}
-
-/* "9:00-11:00": SplitN on the first '-'. */
-static bool clock_range(const char *s)
-{
-	const char *dash = strchr(s, '-');
-	return dash && valid_clock(s, (size_t)(dash - s)) &&
-	       valid_clock(dash + 1, strlen(dash + 1));
-}
-
-/* wday = sun|mon|...|sat, optionally followed by a week number 1-5.
- * Returns the week number (0 for every week) or -1. */
-static int weekday(const char *s, size_t n)
-{
-	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-	if (n != 3 && n != 4)
-		return -1;
-	int pos = 0;
-	if (n == 4) {
-		if (s[3] < '1' || s[3] > '5')
-			return -1;
-		pos = s[3] - '0';
-	}
-	for (size_t d = 0; d < ARRAY_SIZE(days); d++)
-		if (memcmp(s, days[d], 3) == 0)
-			return pos;
-	return -1;
-}
-
-static bool week_span(const char *frag, char **why)
-{
-	_cleanup_free_ char *q = ydoc_quoted(frag);
-	const char *dash = strchr(frag, '-');
-	if (dash && strchr(dash + 1, '-'))
-		return fail(why, "cannot parse %s: invalid week span", q);
-	size_t n1 = dash ? (size_t)(dash - frag) : strlen(frag);
-	_cleanup_free_ char *w1 = xstrndup(frag, n1);
-	int start = weekday(frag, n1);
-	if (start < 0) {
-		_cleanup_free_ char *qw = ydoc_quoted(w1);
-		return fail(why, "cannot parse %s: %s is not a valid weekday", q, qw);
-	}
-	int end = start;
-	if (dash) {
-		end = weekday(dash + 1, strlen(dash + 1));
-		if (end < 0) {
-			_cleanup_free_ char *qw = ydoc_quoted(dash + 1);
-			return fail(why, "cannot parse %s: %s is not a valid weekday", q, qw);
-		}
-	}
-	/* Both ends numbered: mon4-mon1 runs backwards. (snapd re-anchors
-	 * mon1-tue2 at its start instead of refusing it.) */
-	if (start && end && end < start)
-		return fail(why, "cannot parse %s: unsupported schedule", q);
+	if (!(s[h + 1] >= '0' && s[h + 1] <= '5' && is_digit(s[h + 2])))
+		return false;
+	c->hour = h == 1 ? s[0] - '0' : (s[0] - '0') * 10 + (s[1] - '0');
+	c->minute = (s[h + 1] - '0') * 10 + (s[h + 2] - '0');
 	return true;
 }
 
-static bool clock_span(const char *frag, char **why)
+/* timeutil.parseWeekday: sun..sat, optionally followed by a week 1-5. */
+static bool parse_weekday(const char *s, size_t n, cordon_week *w)
 {
-	_cleanup_free_ char *q = ydoc_quoted(frag);
+	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+	if (n != 3 && n != 4)
+		return false;
+	w->pos = CORDON_EVERY_WEEK;
+	if (n == 4) {
+		if (s[3] < '1' || s[3] > '5')
+			return false;
+		w->pos = (unsigned)(s[3] - '0');
+	}
+	for (int d = 0; d < (int)ARRAY_SIZE(days); d++)
+		if (memcmp(s, days[d], 3) == 0) {
+			w->wday = d;
+			return true;
+		}
+	return false;
+}
+
+static bool parse_week_span(const char *frag, cordon_week_span *out, char **why)
+{
+	const char *dash = strchr(frag, '-');
+	if (dash && strchr(dash + 1, '-'))
+		return parse_error(why, frag, "invalid week span");
+	size_t n1 = dash ? (size_t)(dash - frag) : strlen(frag);
+	if (!parse_weekday(frag, n1, &out->start)) {
+		_cleanup_free_ char *w = xstrndup(frag, n1);
+		_cleanup_free_ char *qw = ydoc_quoted(w);
+		_cleanup_free_ char *reason = xasprintf("%s is not a valid weekday", qw);
+		return parse_error(why, frag, reason);
+	}
+	out->end = out->start;
+	if (dash && !parse_weekday(dash + 1, strlen(dash + 1), &out->end)) {
+		_cleanup_free_ char *qw = ydoc_quoted(dash + 1);
+		_cleanup_free_ char *reason = xasprintf("%s is not a valid weekday", qw);
+		return parse_error(why, frag, reason);
+	}
+	if (out->start.pos != CORDON_EVERY_WEEK && out->end.pos != CORDON_EVERY_WEEK) {
+		/* Both ends numbered: mon4-mon1 runs backwards. */
+		if (out->end.pos < out->start.pos)
+			return parse_error(why, frag, "unsupported schedule");
+		/* The deprecated "mon1-tue2" is read as "mon1-tue", anchored at
+		 * its start (snapd's own reduction), not refused. */
+		if (out->start.wday != out->end.wday || out->start.pos != out->end.pos)
+			out->end.pos = CORDON_EVERY_WEEK;
+	}
+	return true;
+}
+
+static bool parse_clock_span(const char *frag, cordon_clock_span *out, char **why)
+{
+	*out = (cordon_clock_span){0};
 	_cleanup_free_ char *rest = xstrdup(frag);
 	char *slash = strchr(rest, '/');
 	if (slash) {
-		/* timespan [ "/" count ]: exactly one '/', count 1..2^32-1 */
+		/* timespan [ "/" count ]: ParseUint(count, 10, 32), not 0;
+		 * exactly one '/' */
 		const char *c = slash + 1;
 		bool ok = *c != '\0' && strchr(c, '/') == NULL && strlen(c) <= 10;
 		for (const char *k = c; ok && *k; k++)
 			ok = is_digit(*k);
-		if (!ok || strtoull(c, NULL, 10) == 0 || strtoull(c, NULL, 10) > UINT32_MAX)
-			return fail(why, "cannot parse %s: not a valid interval", q);
+		unsigned long long v = ok ? strtoull(c, NULL, 10) : 0;
+		if (v == 0 || v > UINT32_MAX)
+			return parse_error(why, frag, "not a valid interval");
+		out->split = (unsigned)v;
 		*slash = '\0';
 	}
 	char *tilde = strchr(rest, '~');
-	if (tilde)
-		*tilde = '-'; /* "~" spreads the event over the span */
+	if (tilde) {
+		out->spread = true; /* "~" spreads the event over the span */
+		*tilde = '-';
+	}
 	bool ok;
-	if (strcmp(rest, "-") == 0)
-		ok = true; /* the whole day */
-	else if (strchr(rest, '-'))
-		ok = clock_range(rest);
-	else
-		ok = valid_clock(rest, strlen(rest));
+	char *dash = strchr(rest, '-');
+	if (strcmp(rest, "-") == 0) {
+		out->start = (cordon_clock){0, 0}; /* the whole day */
+		out->end = (cordon_clock){24, 0};
+		ok = true;
+	} else if (dash) {
+		/* "9:00-11:00": SplitN on the first '-' */
+		ok = parse_clock(rest, (size_t)(dash - rest), &out->start) &&
+		     parse_clock(dash + 1, strlen(dash + 1), &out->end);
+	} else {
+		ok = parse_clock(rest, strlen(rest), &out->start);
+		out->end = out->start;
+	}
 	if (!ok)
-		return fail(why, "cannot parse %s: not a valid time", q);
+		return parse_error(why, frag, "not a valid time");
 	return true;
 }
 
 /* eventset = wdaylist / timelist / wdaylist "," timelist */
-static bool event_set(const char *set, char **why)
+static bool parse_event_set(const char *set, cordon_event_set *s, char **why)
 {
 	bool expect_time = false;
-	const char *p = set;
-	for (;;) {
+	for (const char *p = set;;) {
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		if (n == 0) {
-			_cleanup_free_ char *q = ydoc_quoted(set);
-			return fail(why, "cannot parse %s: not a valid fragment", q);
-		}
+		if (n == 0)
+			return parse_error(why, set, "not a valid fragment");
 		_cleanup_free_ char *frag = xstrndup(p, n);
+		bool ok;
 		if (strchr(frag, ':')) {
-			if (!clock_span(frag, why))
-				return false;
+			s->clocks = xreallocarray(s->clocks, s->n_clocks + 1, sizeof *s->clocks);
+			ok = parse_clock_span(frag, &s->clocks[s->n_clocks++], why);
 			expect_time = true;
 		} else if (!expect_time) {
-			if (!week_span(frag, why))
-				return false;
+			s->weeks = xreallocarray(s->weeks, s->n_weeks + 1, sizeof *s->weeks);
+			ok = parse_week_span(frag, &s->weeks[s->n_weeks++], why);
 		} else {
-			_cleanup_free_ char *q = ydoc_quoted(frag);
-			return fail(why, "cannot parse %s: invalid schedule fragment", q);
+			ok = parse_error(why, frag, "invalid schedule fragment");
 		}
-		if (!comma)
-			return true;
+		if (!ok || !comma)
+			return ok;
 		p = comma + 1;
 	}
 }
 
-bool cordon_parse_schedule(const char *spec, char **why)
+void cordon_schedule_clear(cordon_schedule *s)
+{
+	for (size_t i = 0; i < s->n_sets; i++) {
+		free(s->sets[i].weeks);
+		free(s->sets[i].clocks);
+	}
+	free(s->sets);
+	*s = (cordon_schedule){0};
+}
+
+bool cordon_schedule_parse(const char *spec, cordon_schedule *out, char **why)
 {
 	/* eventlist = eventset *( ",," eventset ) */
-	const char *p = spec;
-	for (;;) {
+	*out = (cordon_schedule){0};
+	for (const char *p = spec;;) {
 		const char *sep = strstr(p, ",,");
 		_cleanup_free_ char *set = sep ? xstrndup(p, (size_t)(sep - p)) : xstrdup(p);
-		if (!event_set(set, why))
+		out->sets = xreallocarray(out->sets, out->n_sets + 1, sizeof *out->sets);
+		out->sets[out->n_sets] = (cordon_event_set){0};
+		if (!parse_event_set(set, &out->sets[out->n_sets++], why)) {
+			cordon_schedule_clear(out);
 			return false;
+		}
 		if (!sep)
 			return true;
 		p = sep + 2;

@@ -394,7 +394,10 @@ static int check_modes(appctx *c, const cordon_app *a)
 			    c, a, a->pos[CORDON_APP_TIMER],
 			    "timer is only for daemons: expected a daemon: key with it");
 		_cleanup_free_ char *why = NULL;
-		if (!cordon_parse_schedule(a->timer, &why)) {
+		cordon_schedule sched;
+		bool ok = cordon_schedule_parse(a->timer, &sched, &why);
+		cordon_schedule_clear(&sched);
+		if (!ok) {
 			_cleanup_free_ char *q = ydoc_quoted(a->timer);
 			return app_error(c, a, a->pos[CORDON_APP_TIMER],
 					 "invalid timer %s: %s: expected a schedule such as "

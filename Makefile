@@ -16,7 +16,7 @@ FUZZ_SECONDS ?= 600
 
 BUILD_DEPS := gcc libc6-dev pkg-config meson ninja-build libyaml-dev libsqlite3-dev libseccomp-dev
 RUN_DEPS := squashfs-tools
-TEST_DEPS := python3 apparmor passwd util-linux clang-format strace
+TEST_DEPS := python3 apparmor passwd util-linux clang-format strace systemd-container
 BENCH_DEPS := hyperfine bubblewrap firejail
 # libclang-rt-dev holds libFuzzer's runtime (libclang_rt.fuzzer-x86_64.a);
 # llvm, llvm-symbolizer (stacks by name, and tests/fuzz/lsan.supp matches names)

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -367,6 +368,42 @@ static int enter_apparmor(const cordon_policy *p, cordon_error **err)
 	return 0;
 }
 
+/* The command's view: joined, or built once per label and user (view.h). A
+ * granted file replaced while the view is built (useradd and passwd rename a
+ * new /etc/passwd over the old, and a bind of the unlinked one fails with
+ * ENOENT) makes the build start again from the snap's namespace, resolving
+ * the targets anew. */
+#define VIEW_ATTEMPTS 5
+
+static int enter_view(const cordon_ns_session *ns, const cordon_policy *p, const cordon_env *vars,
+		      const cordon_caller *caller, cordon_targets *targets, cordon_error **err)
+{
+	_cleanup_close_ int snap_ns = -1;
+	for (int attempt = 1;; attempt++) {
+		int r = cordon_targets_resolve(p, vars, caller, targets, err);
+		if (r == 0)
+			r = cordon_view_join(ns, p->label, targets, caller, err);
+		if (r != -ESTALE)
+			return r;
+		if (snap_ns < 0) {
+			snap_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+			if (snap_ns < 0)
+				return cordon_err(err, errno, "open the snap's mount namespace");
+		}
+		r = cordon_view_build(ns, p->label, targets, caller, err);
+		if (r == -ENOSYS)
+			/* no view on this kernel (< 5.12): still in the snap's
+			 * namespace; debug confinement says so */
+			return 0;
+		if (r != -ENOENT || attempt == VIEW_ATTEMPTS)
+			return r;
+		if (setns(snap_ns, CLONE_NEWNS) < 0)
+			return cordon_err(err, errno, "return to the snap's mount namespace");
+		cordon_error_free(err);
+		cordon_targets_free(targets);
+	}
+}
+
 /* One attempt; *restart: it failed because the snap changed under it while
  * this process was still in the host's namespaces (see cordon_launch). */
 static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error **err)
@@ -462,18 +499,7 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 		if (p.confinement == CORDON_STRICT && have_cwd)
 			(void)cordon_view_cwd_open(cwd, &cwd_dirs); /* absent: no stand-in */
 		if (p.confinement == CORDON_STRICT) {
-			r = cordon_targets_resolve(&p, &vars, &caller, &targets, err);
-			if (r == 0)
-				r = cordon_view_join(&ns, p.label, &targets, &caller, err);
-			if (r == -ESTALE) {
-				/* built once per label and user (view.h) */
-				r = cordon_view_build(&ns, p.label, &targets, &caller, err);
-				if (r == -ENOSYS)
-					/* no view on this kernel (< 5.12): still in
-					 * the snap's namespace; debug confinement
-					 * says so */
-					r = 0;
-			}
+			r = enter_view(&ns, &p, &vars, &caller, &targets, err);
 			if (r < 0)
 				goto out;
 		}

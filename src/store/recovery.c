@@ -41,12 +41,16 @@ static int settle_snap(cordon_ctx *ctx, const char *name, bool recompile, cordon
 		return cordon_snap_purge(ctx, name, err);
 	if (r < 0)
 		return r;
+	/* The policy first, then the revisions: a launch that read the
+	 * policy of a revision about to go finds it replaced (and starts
+	 * again) before that revision is removed, under the snap's lock. */
 	r = cordon_revision_set_current(ctx, name, snap.current, err);
-	int pruned = r == 0 ? cordon_revisions_prune(ctx, name, err) : r;
-	if (pruned >= 0 && recompile)
+	if (r == 0 && recompile)
 		r = cordon_recompile(ctx, name, NULL, NULL, err);
+	if (r == 0)
+		r = cordon_revisions_prune(ctx, name, err);
 	cordon_snap_row_free(&snap);
-	return r < 0 ? r : pruned; /* 1: the old revisions stay while it runs */
+	return r; /* 1: the old revisions stay while it runs */
 }
 
 int cordon_snap_roll_forward(cordon_ctx *ctx, const char *name, cordon_error **err)
@@ -122,11 +126,13 @@ int cordon_store_recover(cordon_ctx *ctx, cordon_error **err)
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const cordon_pending_row *p = &rows[i];
 		if (strcmp(p->op, CORDON_JOURNAL_INSTALL) == 0) {
-			/* Never committed: undo the new revision's files, then
-			 * bring the snap (if it existed) back to its state. */
-			r = cordon_revision_remove_files(ctx, p->snap, p->revision, err);
-			if (r == 0)
-				r = settle_snap(ctx, p->snap, true, err);
+			/* Never committed: bring the snap (if it existed) back
+			 * to its state, its policy first (a launch that read
+			 * the new one starts again); the new revision, which
+			 * state does not list, goes with the prune (kept while
+			 * a command of the snap runs: one may have started it)
+			 * or the purge. */
+			r = settle_snap(ctx, p->snap, true, err);
 		} else if (strcmp(p->op, CORDON_JOURNAL_RECOMPILE) == 0) {
 			r = settle_snap(ctx, p->snap, true, err);
 		} else if (strcmp(p->op, CORDON_JOURNAL_ROLL_FORWARD) == 0) {

@@ -226,7 +226,7 @@ static int prune_locked(cordon_ctx *ctx, const char *name, cordon_error **err)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return stale.n > 0 ? 1 : 0; /* 1: something went */
 }
 
 int cordon_revisions_prune(cordon_ctx *ctx, const char *name, cordon_error **err)
@@ -238,7 +238,21 @@ int cordon_revisions_prune(cordon_ctx *ctx, const char *name, cordon_error **err
 	/* A running command keeps its revision until it exits (snapd keeps
 	 * the old revision mounted): its $SNAP and $SNAP_DATA stay, and
 	 * where the host's / is shared an unmount here would reach it. */
-	int r = lock >= 0 && snap_running(ctx, dirfd, name) ? 1 : prune_locked(ctx, name, err);
+	if (lock >= 0 && snap_running(ctx, dirfd, name)) {
+		close(lock);
+		close(dirfd);
+		return 1;
+	}
+	int r = prune_locked(ctx, name, err);
+	/* The snap's preserved namespace, unused (its lock is held and no
+	 * command runs), still holds its own copy of a pruned revision's
+	 * mount where the host's / is not shared (and with it the loop
+	 * device of a deleted package): it goes too, the next launch makes
+	 * a new one. */
+	if (r == 1 && lock >= 0)
+		r = cordon_snap_ns_discard(dirfd, name, false, err);
+	else if (r == 1)
+		r = 0;
 	if (lock >= 0)
 		close(lock);
 	if (dirfd >= 0)

@@ -154,6 +154,16 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		goto out;
 	int64_t seq = existing ? old.next_seq : 1;
 	rev = xasprintf("x%lld", (long long)seq);
+	/* An undone install's revision (state never listed it) stays on disk
+	 * while a command of the snap runs (recovery.c): never reuse its
+	 * number. Local revisions may have gaps. */
+	for (;;) {
+		_cleanup_free_ char *dir = cordon_paths_mount_dir(&ctx->paths, instance, rev);
+		if (faccessat(AT_FDCWD, dir, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+			break;
+		free(rev);
+		rev = xasprintf("x%lld", (long long)++seq);
+	}
 
 	/* the catalogue and the default policy first: a broken site
 	 * definition stops the install before anything is journaled or made */

@@ -45,6 +45,8 @@ import subprocess
 import tempfile
 import time
 
+import cordonlib
+
 NSPAWN = shutil.which("systemd-nspawn") or "/usr/bin/systemd-nspawn"
 CGROUP_PREFIX = "cordon-test-nspawn-"
 HARNESS_CGROUP = "cordon-harness"
@@ -99,18 +101,7 @@ def _rmdir_tree(path, timeout=10):
     still counts dying processes in it. Returns what is left."""
     deadline = time.monotonic() + timeout
     while True:
-        for dirpath, dirnames, _ in os.walk(path, topdown=False):
-            for d in dirnames:
-                try:
-                    os.rmdir(os.path.join(dirpath, d))
-                except OSError:
-                    pass
-        try:
-            os.rmdir(path)
-        except FileNotFoundError:
-            return []
-        except OSError:
-            pass
+        cordonlib.rmdir_cgroup_tree(path)
         if not os.path.exists(path):
             return []
         if time.monotonic() > deadline:

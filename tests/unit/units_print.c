@@ -6,6 +6,7 @@
  * directories under OUTDIR/var (which exist, for WorkingDirectory=), no mount
  * unit. Prints one line per file written. */
 #include "manifest.h"
+#include "testfile.h"
 #include "units.h"
 #include "util.h"
 
@@ -13,20 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static char *slurp(const char *path, size_t *len)
-{
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	_cleanup_buf_ buf b = {0};
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&b, chunk, n);
-	*len = b.len;
-	return buf_steal(&b);
-}
 
 static int write_file(const char *path, const char *text)
 {
@@ -39,11 +26,9 @@ static int write_file(const char *path, const char *text)
 static int one(const char *out, const char *launcher, const char *path)
 {
 	size_t len = 0;
-	_cleanup_free_ char *text = slurp(path, &len);
-	if (!text) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		return 1;
-	}
+	_cleanup_free_ char *text = test_read_file(path, &len);
+	if (!text)
+		return 1; /* test_read_file said why */
 	_cleanup_manifest_ cordon_manifest *m = NULL;
 	cordon_error *err = NULL;
 	if (cordon_manifest_parse(text, len, path, &m, &err) < 0 ||

@@ -337,10 +337,7 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 	}
 	if (r == 0) {
 		cordon_fault("remove-commit");
-		cordon_error *late = NULL;
-		if (cordon_store_recover(ctx, &late) < 0) /* the purge */
-			cordon_txn_warn(&t, &late);
-		cordon_txn_settle(&t);
+		cordon_txn_finish(&t); /* the purge */
 	}
 	cordon_txn_free(&t);
 	return r;
@@ -404,10 +401,7 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 	if (r == 0) {
 		cordon_fault("revert-commit");
 		*new_rev = xstrdup(target->revision);
-		cordon_error *late = NULL;
-		if (cordon_store_recover(ctx, &late) < 0) /* the links */
-			cordon_txn_warn(&t, &late);
-		cordon_txn_settle(&t);
+		cordon_txn_finish(&t); /* the links */
 	}
 	if (older)
 		cordon_manifest_free(older);

@@ -182,6 +182,14 @@ void cordon_txn_warn(cordon_txn *t, cordon_error **e)
 	cordon_error_free(e);
 }
 
+void cordon_txn_finish(cordon_txn *t)
+{
+	cordon_error *late = NULL;
+	if (cordon_store_recover(t->ctx, &late) < 0)
+		cordon_txn_warn(t, &late);
+	cordon_txn_settle(t);
+}
+
 void cordon_txn_settle(cordon_txn *t)
 {
 	if (t->ns_dirty.n) {

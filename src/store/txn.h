@@ -63,6 +63,11 @@ int cordon_txn_abort(cordon_txn *t, int r, cordon_error **err);
  * journal entries left make the next command finish it. */
 void cordon_txn_settle(cordon_txn *t);
 
+/* After the commit: what its journal entries left (recovery.h: the purge,
+ * the links), then the namespaces (cordon_txn_settle); failures are
+ * warnings. */
+void cordon_txn_finish(cordon_txn *t);
+
 /* After the commit, a step that failed (*e, freed): a warning that the
  * change is done and the next command finishes it. */
 void cordon_txn_warn(cordon_txn *t, cordon_error **e);

@@ -170,6 +170,8 @@ class SwappedTargetTest(CordonTestCase):
         self.cordon("install", "--dangerous", self.s.make_snap("cons", CONS_NESTED))
         self.cordon("connect", "cons:data", "prov:data")
         data = self.path("var/snap/cons/x1")
+        # the control: connected, the content is there
+        self.assertEqual(self.probe("cons", "read", os.path.join(data, "a/tmp/f.txt")), "OK")
         script = 'while [ ! -e "$SNAP_COMMON/go" ]; do sleep 0.05; done; exec cat /proc/self/mountinfo'
         p = self.spawn_probe("cons", "exec", "/bin/sh", "-c", script)
         wait_until(lambda: sandboxed_shell(p.pid), what="the shell inside the sandbox")

@@ -372,8 +372,10 @@ static int enter_apparmor(const cordon_policy *p, cordon_error **err)
  * granted file replaced while the view is built (useradd and passwd rename a
  * new /etc/passwd over the old, and a bind of the unlinked one fails with
  * ENOENT) makes the build start again from the snap's namespace, resolving
- * the targets anew. */
-#define VIEW_ATTEMPTS 5
+ * the targets anew. An attempt fails only if a replacement lands inside it
+ * (a few ms): 20 attempts outlast a file replaced every 10 ms
+ * (test_view_race.py), and only the caller's own view is delayed. */
+#define VIEW_ATTEMPTS 20
 
 static int enter_view(const cordon_ns_session *ns, const cordon_policy *p, const cordon_env *vars,
 		      const cordon_caller *caller, cordon_targets *targets, cordon_error **err)

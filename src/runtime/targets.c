@@ -145,11 +145,12 @@ static int open_beneath_nofollow(const char *base, const char *rel)
 	return fd;
 }
 
-static char *fd_real_path(int fd)
+static char *fd_real_path(int fd, bool *deleted)
 {
 	_cleanup_free_ char *link = xasprintf("/proc/self/fd/%d", fd);
 	char *target = fs_readlink_at(AT_FDCWD, link);
-	if (target != NULL && (target[0] != '/' || str_has_suffix(target, " (deleted)"))) {
+	*deleted = target != NULL && str_has_suffix(target, " (deleted)");
+	if (target != NULL && (target[0] != '/' || *deleted)) {
 		free(target); /* anonymous, not reachable from our root, or gone */
 		target = NULL;
 	}
@@ -161,6 +162,27 @@ static void push(cordon_targets *t, cordon_target tg)
 	t->v = xreallocarray(t->v, t->n + 1, sizeof *t->v);
 	t->v[t->n++] = tg;
 }
+
+static int open_target(const char *path, size_t trusted, uint32_t rule_flags)
+{
+	if (trusted > 0) {
+		_cleanup_free_ char *base = xstrndup(path, trusted);
+		return open_beneath_nofollow(base, path + trusted);
+	}
+	if (rule_flags & CORDON_FS_NOFOLLOW)
+		/* from a plug or slot attribute: the snap that wrote it may
+		 * have made any part of it a symlink */
+		return fs_open_path_nofollow(path);
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* A granted file replaced by rename while it is resolved (useradd writing
+ * /etc/group, an editor saving) is unlinked by the time its real path is
+ * read: it is opened again, a few times, rather than left out (a target
+ * left out is a mode-0 placeholder in the view: EACCES for a file that
+ * exists and is granted). */
+#define REPLACED_ATTEMPTS 5
 
 /* Open one expanded path; a path that does not resolve (or resolves where
  * it may not) is skipped, as a rule on it grants nothing. */
@@ -176,39 +198,37 @@ static int add_one(cordon_targets *t, const char *path, uint64_t access, uint32_
 		return 0;
 	}
 	size_t trusted = cordon_targets_trusted_prefix(path, vars);
-	int fd;
-	if (trusted > 0) {
-		_cleanup_free_ char *base = xstrndup(path, trusted);
-		fd = open_beneath_nofollow(base, path + trusted);
-	} else if (rule_flags & CORDON_FS_NOFOLLOW) {
-		/* from a plug or slot attribute: the snap that wrote it may
-		 * have made any part of it a symlink */
-		fd = fs_open_path_nofollow(path);
-	} else {
-		fd = open(path, O_PATH | O_CLOEXEC);
-		if (fd < 0)
-			fd = -errno;
-	}
-	if (fd < 0) {
-		int e = -fd;
-		if (e == ENOENT || e == ENOTDIR || e == EACCES || e == ELOOP || e == EINVAL ||
-		    e == ENAMETOOLONG)
-			return 0;
-		return cordon_err(err, e, "file rule: open %s", path);
-	}
-	cordon_target tg = {.path = xstrdup(path), .access = access, .fd = fd};
-	if (fstat(fd, &tg.st) < 0) {
-		int e = errno;
+	cordon_target tg = {.access = access, .fd = -1};
+	for (int attempt = 1;; attempt++) {
+		int fd = open_target(path, trusted, rule_flags);
+		if (fd < 0) {
+			int e = -fd;
+			if (e == ENOENT || e == ENOTDIR || e == EACCES || e == ELOOP ||
+			    e == EINVAL || e == ENAMETOOLONG)
+				return 0;
+			return cordon_err(err, e, "file rule: open %s", path);
+		}
+		if (fstat(fd, &tg.st) < 0) {
+			int e = errno;
+			close(fd);
+			return cordon_err(err, e, "file rule: stat %s", path);
+		}
+		bool deleted = false;
+		tg.real = fd_real_path(fd, &deleted);
+		if (tg.real != NULL) {
+			tg.fd = fd;
+			break;
+		}
 		close(fd);
-		free(tg.path);
-		return cordon_err(err, e, "file rule: stat %s", path);
+		if (!deleted || attempt == REPLACED_ATTEMPTS)
+			return 0;
 	}
-	tg.real = fd_real_path(fd);
+	tg.path = xstrdup(path);
 	/* A file found by a pattern beneath the user's home with several
 	 * names: another name may be one the pattern excludes. */
 	bool shared = from_glob && trusted > 0 && !S_ISDIR(tg.st.st_mode) && tg.st.st_nlink > 1;
-	if (tg.real == NULL || shared) {
-		close(fd);
+	if (shared) {
+		close(tg.fd);
 		free(tg.path);
 		free(tg.real);
 		return 0;

@@ -50,10 +50,10 @@ static int check_value(const char *what, const char *v, cordon_error **err)
 }
 
 static void add_unit(gen *g, cordon_unit_kind kind, const cordon_app *app, char *name, char *text,
-		     bool enable)
+		     const char *wanted_by)
 {
 	g->units = xreallocarray(g->units, g->n + 1, sizeof *g->units);
-	g->units[g->n++] = (cordon_unit){kind, name, text, app, enable};
+	g->units[g->n++] = (cordon_unit){kind, name, text, app, wanted_by != NULL, wanted_by};
 }
 
 /* A duration field as snapd writes it: absent when 0, at least 1µs
@@ -228,11 +228,13 @@ static int service_unit(gen *g, const cordon_app *a, cordon_error **err)
 		buf_printf(&b, "WatchdogSec=%s\n", watchdog);
 	stop_mode(&b, a->stop_mode);
 	/* an activated service is started by its socket, timer or bus */
-	if (!is_activated(a))
-		buf_printf(&b, "\n[Install]\nWantedBy=%s\n",
-			   g->user ? "default.target" : "multi-user.target");
+	const char *wanted_by = NULL;
+	if (!is_activated(a)) {
+		wanted_by = g->user ? "default.target" : "multi-user.target";
+		buf_printf(&b, "\n[Install]\nWantedBy=%s\n", wanted_by);
+	}
 	add_unit(g, CORDON_UNIT_SERVICE, a, xasprintf("snap.%s.%s.service", inst, a->name),
-		 buf_steal(&b), !is_activated(a));
+		 buf_steal(&b), wanted_by);
 	return 0;
 }
 
@@ -311,7 +313,7 @@ static int socket_units(gen *g, const cordon_app *a, cordon_error **err)
 		buf_adds(&b, "\n[Install]\nWantedBy=sockets.target\n");
 		add_unit(g, CORDON_UNIT_SOCKET, a,
 			 xasprintf("snap.%s.%s.%s.socket", in->instance, a->name, s->name),
-			 buf_steal(&b), true);
+			 buf_steal(&b), "sockets.target");
 	}
 	return 0;
 }
@@ -337,7 +339,7 @@ static int timer_unit(gen *g, const cordon_app *a, cordon_error **err)
 		buf_printf(&b, "OnCalendar=%s\n", events.v[i]);
 	buf_adds(&b, "\n[Install]\nWantedBy=timers.target\n");
 	add_unit(g, CORDON_UNIT_TIMER, a, xasprintf("snap.%s.%s.timer", in->instance, a->name),
-		 buf_steal(&b), true);
+		 buf_steal(&b), "timers.target");
 	return 0;
 }
 
@@ -370,8 +372,7 @@ static int dbus_files(gen *g, const cordon_app *a, cordon_error **err)
 		if (!g->user)
 			buf_adds(&b, "User=root\n");
 		buf_printf(&b, "X-Snap=%s\n", in->instance);
-		add_unit(g, CORDON_UNIT_DBUS, a, xasprintf("%s.service", bus), buf_steal(&b),
-			 false);
+		add_unit(g, CORDON_UNIT_DBUS, a, xasprintf("%s.service", bus), buf_steal(&b), NULL);
 	}
 	return 0;
 }

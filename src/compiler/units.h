@@ -58,6 +58,9 @@ typedef struct cordon_unit {
 	 * --enable); app->install_mode says it. app->refresh_mode (endure:
 	 * left running across a refresh) is the store's concern too. */
 	bool enable;
+	/* the target whose .wants/ directory enables it (its [Install]
+	 * WantedBy=); NULL when enable is false */
+	const char *wanted_by;
 } cordon_unit;
 
 typedef struct cordon_units_input {

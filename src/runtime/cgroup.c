@@ -270,6 +270,49 @@ static bool single_threaded(void)
 	return t != NULL && strtol(t + 10, NULL, 10) == 1;
 }
 
+/* The calling process's cgroup v2 directory when it is the unit cgroup of
+ * the label's service (leaf <label>.service, root's): 1 and *d set, 0 when
+ * it is not. Walked from the hierarchy's root without following anything. */
+static int service_unit_cgroup(const char *v2, const char *label, cg_dir *d, cordon_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = read_all_at(AT_FDCWD, "/proc/self/cgroup", &text, err);
+	if (r < 0)
+		return r;
+	const char *line = strstr(text, "0::/");
+	if (line != text && (line == NULL || line[-1] != '\n'))
+		return 0;
+	const char *end = strchr(line, '\n');
+	_cleanup_free_ char *path =
+	    xstrndup(line + 3, end ? (size_t)(end - line - 3) : strlen(line + 3));
+	const char *leaf = strrchr(path, '/');
+	_cleanup_free_ char *want = xasprintf("%s.service", label);
+	if (leaf == NULL || strcmp(leaf + 1, want) != 0)
+		return 0;
+	_cleanup_close_ int fd = open_hierarchy(v2, CGROUP2_SUPER_MAGIC, err);
+	if (fd < 0)
+		return fd;
+	_cleanup_free_ char *copy = xstrdup(path);
+	char *save = NULL;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0)
+			return 0;
+		int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			return cordon_err(err, errno, "open cgroup %s", path);
+		close(fd);
+		fd = next;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return cordon_err(err, errno, "stat cgroup %s", path);
+	if (st.st_uid != 0)
+		return 0; /* delegated: not the unit's own cgroup to keep */
+	d->fd = steal_fd(fd);
+	d->where = xasprintf("%s%s", v2, path);
+	return 1;
+}
+
 int cordon_cgroup_enter(const cordon_cgroup_cfg *cfg, const cordon_policy *p, pid_t pid,
 			cordon_error **err)
 {
@@ -309,6 +352,13 @@ int cordon_cgroup_enter(const cordon_cgroup_cfg *cfg, const cordon_policy *p, pi
 	 * already names the label: every cgroup move costs the kernel an RCU
 	 * grace period (cgroup_threadgroup_rwsem, about a millisecond), and a
 	 * second move would buy nothing. */
+	if (mode == CORDON_CGROUP_V2 && cfg->keep_service_unit && pid == getpid()) {
+		ret = service_unit_cgroup(m.v2, p->label, &v2, err);
+		if (ret < 0)
+			return ret;
+		if (ret == 1) /* rules only: it is in the cgroup already */
+			return cordon_devices_apply_v2(&v2, allow, n_allow, err);
+	}
 	if (mode == CORDON_CGROUP_V2) {
 		ret = cg_dir_open(m.v2, CGROUP2_SUPER_MAGIC, parent, p->label, &v2, err);
 		if (ret < 0)

@@ -44,6 +44,15 @@ typedef struct cordon_cgroup_cfg {
 	 * "cordon". */
 	const char *parent;
 	enum cordon_cgroup_mode mode;
+	/* A system service on cgroup v2 stays in the cgroup systemd made for
+	 * its unit, <...>/<label>.service, which is then the label's
+	 * tracking cgroup (as snapd does): the device program goes there,
+	 * and systemd's stop and kill reach every process the service forks.
+	 * Only for a root caller (the launcher sets it): a unit cgroup a user
+	 * owns (a user manager's, delegated) would let the user move the
+	 * command out of its device program; such a launch joins the label's
+	 * cgroup as any other. */
+	bool keep_service_unit;
 } cordon_cgroup_cfg;
 
 #include "config.h"

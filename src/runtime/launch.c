@@ -475,7 +475,9 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 			cordon_policy_add_dev(&p, 'c', -1, -1, NULL);
 			cordon_policy_add_dev(&p, 'b', -1, -1, NULL);
 		}
-		r = cordon_cgroup_enter(&a->cgroup, &p, getpid(), err);
+		cordon_cgroup_cfg cg = a->cgroup;
+		cg.keep_service_unit = a->uid == 0 && a->gid == 0; /* cgroup.h */
+		r = cordon_cgroup_enter(&cg, &p, getpid(), err);
 		if (r < 0)
 			goto out;
 		/* AppArmor's exec attribute is a write to /proc, which the

@@ -24,9 +24,29 @@ static char *proc_fd(int fd)
 	return xasprintf("/proc/self/fd/%d", fd);
 }
 
+/* Is one of the cgroups of a /proc/<pid>/cgroup text a service unit's of
+ * the snap (.../snap.<instance>.<app>.service: a system service stays in its
+ * unit's cgroup on cgroup v2, see cgroup.h)? */
+static bool in_unit_cgroup(const char *text, const char *instance)
+{
+	_cleanup_free_ char *prefix = xasprintf("snap.%s.", instance);
+	for (const char *line = text; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		_cleanup_free_ char *l = xstrndup(line, len);
+		const char *leaf = strrchr(l, '/');
+		if (leaf && str_has_prefix(leaf + 1, prefix) &&
+		    str_has_suffix(leaf + 1, ".service"))
+			return true;
+		line = nl ? nl + 1 : NULL;
+	}
+	return false;
+}
+
 /* Does /proc/<pid>/cgroup put the process in a label cgroup of the snap
- * (<parent>/snap.<instance>.<app> or .hook.<hook>, in any hierarchy)? */
-static bool in_snap_cgroup(const char *pid, const char *needle)
+ * (<parent>/snap.<instance>.<app> or .hook.<hook>, in any hierarchy) or in
+ * one of its service units' cgroups? */
+static bool in_snap_cgroup(const char *pid, const char *needle, const char *instance)
 {
 	_cleanup_free_ char *p = xasprintf("/proc/%s/cgroup", pid);
 	_cleanup_free_ char *text = NULL;
@@ -36,7 +56,7 @@ static bool in_snap_cgroup(const char *pid, const char *needle)
 		return false; /* gone meanwhile */
 	if (r < 0)
 		return true; /* unknown: the namespace stays */
-	return strstr(text, needle) != NULL;
+	return strstr(text, needle) != NULL || in_unit_cgroup(text, instance);
 }
 
 bool cordon_snap_ns_in_use(const char *cgroup_parent, const char *instance, dev_t dev, ino_t ino)
@@ -63,7 +83,7 @@ bool cordon_snap_ns_in_use(const char *cgroup_parent, const char *instance, dev_
 		 * label cgroup names them. This launch has joined its own
 		 * label cgroup already; other launches of the snap waiting
 		 * for the lock count as users (they are about to join). */
-		else if (in_snap_cgroup(de->d_name, needle))
+		else if (in_snap_cgroup(de->d_name, needle, instance))
 			used = true;
 	}
 	closedir(d);

@@ -7,7 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define SCHEMA_VERSION 1
+/* 2 added `services`. Changes are additive (CREATE ... IF NOT EXISTS below,
+ * run at every writable open), so an older database is brought up to date
+ * by the next writer. */
+#define SCHEMA_VERSION 2
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -56,7 +59,12 @@ static const char schema[] =
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  op TEXT NOT NULL,"
     "  snap TEXT NOT NULL,"
-    "  revision TEXT NOT NULL DEFAULT '');";
+    "  revision TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE IF NOT EXISTS services("
+    "  snap TEXT NOT NULL REFERENCES snaps(name) ON DELETE CASCADE,"
+    "  app TEXT NOT NULL,"
+    "  enabled INTEGER NOT NULL,"
+    "  PRIMARY KEY(snap, app));";
 
 /* One open; -EAGAIN (err untouched) when a reader should close and open
  * again after the wait (state_db.h): while it holds the -shm file, a reader
@@ -99,8 +107,10 @@ static int open_once(const cordon_paths *p, bool writable, unsigned *waited, cor
 			r = state_exec(s, schema, err);
 		if (r == 0) {
 			_cleanup_free_ char *sql = xasprintf(
-			    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version','%d');",
-			    SCHEMA_VERSION);
+			    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version','%d');"
+			    "UPDATE meta SET value='%d' WHERE key='schema_version' AND "
+			    "CAST(value AS INTEGER) < %d;",
+			    SCHEMA_VERSION, SCHEMA_VERSION, SCHEMA_VERSION);
 			r = state_exec(s, sql, err);
 		}
 		if (r == 0)

@@ -50,6 +50,13 @@ typedef struct cordon_pending_row {
 	char *revision;
 } cordon_pending_row;
 
+/* A daemon app of a snap and whether its units are enabled (started at
+ * boot, and after each change of the snap). */
+typedef struct cordon_service_row {
+	char *app;
+	bool enabled;
+} cordon_service_row;
+
 typedef enum cordon_port_kind {
 	CORDON_PORT_PLUG,
 	CORDON_PORT_SLOT,
@@ -237,3 +244,13 @@ int cordon_state_connections_involving(cordon_state *s, const char *snap,
 void cordon_conn_row_free(cordon_conn_row *r);
 void cordon_conn_rows_free(cordon_conn_row *rows, size_t n);
 void cordon_conn_listing_rows_free(cordon_conn_listing_row *rows, size_t n);
+
+/* ---- services (state_services.c) ---- */
+int cordon_state_list_services(cordon_state *s, const char *snap, cordon_service_row **rows,
+			       size_t *n, cordon_error **err);
+/* keep: an existing row stays as it is (a new daemon's default). */
+int cordon_state_put_service(cordon_state *s, const char *snap, const char *app, bool enabled,
+			     bool keep, cordon_error **err);
+int cordon_state_delete_service(cordon_state *s, const char *snap, const char *app,
+				cordon_error **err);
+void cordon_service_rows_free(cordon_service_row *rows, size_t n);

@@ -505,7 +505,7 @@ int cordon_connect(cordon_ctx *ctx, const char *psnap, const char *plug, const c
 	mark(&snaps, psnap);
 	mark(&snaps, ssnap);
 	cordon_txn t;
-	r = cordon_txn_begin(ctx, "connect", &snaps, NULL, &t, err);
+	r = cordon_txn_begin(ctx, "connect", &snaps, NULL, NULL, &t, err);
 	if (r == 0) {
 		r = insert_conn(ctx, psnap, plug, ssnap, sslot, def->name, true, err);
 		if (r == 0)
@@ -578,7 +578,7 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 		mark(&snaps, rows[i].slot_snap);
 	}
 	cordon_txn t;
-	r = cordon_txn_begin(ctx, "disconnect", &snaps, NULL, &t, err);
+	r = cordon_txn_begin(ctx, "disconnect", &snaps, NULL, NULL, &t, err);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const char *ps = rows[i].plug_snap, *pl = rows[i].plug, *ss = rows[i].slot_snap,
 			   *sl = rows[i].slot, *iface = rows[i].interface;

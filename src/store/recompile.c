@@ -1,5 +1,6 @@
 #include "recompile.h"
 #include "apply.h"
+#include "services.h"
 #include "util.h"
 
 #include <errno.h>
@@ -117,6 +118,9 @@ int cordon_recompile(cordon_ctx *ctx, const char *instance, const strv *apps, co
 		for (size_t i = 0; i < n; i++)
 			strv_push(&keep, out[i].policy.label);
 		r = cordon_apply_remove_labels(ctx, instance, &keep, err);
+		/* the snap's units follow its revision as its policy does */
+		if (r == 0)
+			r = cordon_services_write(ctx, x.in.snap, err);
 	}
 	cordon_compiled_free(out, n);
 	cordon_content_mounts_free(mounts, n_mounts);

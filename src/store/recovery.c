@@ -15,12 +15,18 @@
  *   purge <snap>           committed with a remove: every file of the snap
  *   namespace <snap>       committed with a change: the snap's preserved
  *                          namespace brought up to date (or replaced)
+ *   services <snap>        journaled before a change stops the snap's
+ *                          services: the service manager brought in line
+ *                          with the unit files (services.h), after every
+ *                          other entry has written them; all such entries
+ *                          together, with one daemon-reload
  */
 #include "recovery.h"
 #include "fsutil.h"
 #include "nsupdate.h"
 #include "recompile.h"
 #include "revisions.h"
+#include "services.h"
 #include "util.h"
 
 #include <errno.h>
@@ -123,8 +129,15 @@ int cordon_store_recover(cordon_ctx *ctx, cordon_error **err)
 		r = cordon_state_list_pending(ctx->state, &rows, &n, err);
 	if (r < 0)
 		return r;
+	_cleanup_strv_ strv svc = {0}, svc_ids = {0};
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const cordon_pending_row *p = &rows[i];
+		if (strcmp(p->op, CORDON_JOURNAL_SERVICES) == 0) {
+			if (!strv_contains(&svc, p->snap))
+				strv_push(&svc, p->snap);
+			strv_push_own(&svc_ids, xasprintf("%lld", (long long)p->id));
+			continue;
+		}
 		if (strcmp(p->op, CORDON_JOURNAL_INSTALL) == 0) {
 			/* Never committed: bring the snap (if it existed) back
 			 * to its state, its policy first (a launch that read
@@ -162,6 +175,20 @@ int cordon_store_recover(cordon_ctx *ctx, cordon_error **err)
 			r = cordon_state_delete_pending(ctx->state, p->id, err);
 	}
 	cordon_pending_rows_free(rows, n);
+	if (r == 0 && svc.n > 0) {
+		/* The services last, once every file is as state says. Done
+		 * or not, the entries go: a unit that fails to start would
+		 * fail at every later command; it is reported once. */
+		cordon_error *e = NULL;
+		if (cordon_services_settle(ctx, &svc, &e) < 0)
+			strv_push_own(&ctx->warnings,
+				      xasprintf("services of an interrupted operation: %s",
+						e ? e->msg : "unknown error"));
+		cordon_error_free(&e);
+		for (size_t i = 0; r == 0 && i < svc_ids.n; i++)
+			r = cordon_state_delete_pending(ctx->state, strtoll(svc_ids.v[i], NULL, 10),
+							err);
+	}
 	if (r < 0)
 		return cordon_err_prefix(err, "cannot finish an interrupted operation");
 	return 0;

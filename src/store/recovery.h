@@ -8,6 +8,7 @@
 #define CORDON_JOURNAL_ROLL_FORWARD "links"
 #define CORDON_JOURNAL_PURGE "purge"
 #define CORDON_JOURNAL_NAMESPACE "namespace"
+#define CORDON_JOURNAL_SERVICES "services"
 
 /* Finish or undo what every journal entry says, oldest first; clean the
  * scratch directory of what dead commands left. */

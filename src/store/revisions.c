@@ -2,6 +2,7 @@
  * directories, the stored package, the users' data, the current links; and
  * the removal of all of a snap's files. */
 #include "revisions.h"
+#include "services.h"
 #include "apply.h"
 #include "cgroup.h"
 #include "fsutil.h"
@@ -326,7 +327,11 @@ void cordon_cgroups_sweep(cordon_ctx *ctx)
  * preserved namespace and private /tmp. */
 static int purge_locked(cordon_ctx *ctx, const char *name, cordon_error **err)
 {
-	int r = cordon_apply_remove_labels(ctx, name, NULL, err);
+	/* its units first: nothing starts it once its policy is gone (the
+	 * `services` entry of the remove stops what still runs) */
+	int r = cordon_services_remove_files(ctx, name, err);
+	if (r == 0)
+		r = cordon_apply_remove_labels(ctx, name, NULL, err);
 	if (r < 0)
 		return r;
 	/* its preserved namespaces and lock file go too: the lock is held

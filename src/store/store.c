@@ -9,6 +9,7 @@
 #include "package.h"
 #include "recovery.h"
 #include "revisions.h"
+#include "services.h"
 #include "snapmount.h"
 #include "txn.h"
 #include "util.h"
@@ -127,7 +128,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	_cleanup_free_ char *instance = NULL, *key = NULL, *confinement = NULL, *rev = NULL;
 	_cleanup_free_ char *source = NULL, *mnt = NULL, *manifest_text = NULL, *now = NULL;
 	_cleanup_free_ char *snap_name = NULL;
-	_cleanup_strv_ strv neighbours = {0};
+	_cleanup_strv_ strv neighbours = {0}, svc = {0};
 	cordon_snap_row old = {0};
 	cordon_package pkg;
 	cordon_txn t = {0};
@@ -223,19 +224,36 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	 * The other snaps auto-connection may recompile are journaled with
 	 * it; this snap's own files are covered by the install entry. */
 	cordon_package mounted;
+	unsigned new_scopes = 0;
 	r = cordon_package_open(mnt, NULL, &mounted, err);
 	if (r == 0) {
 		manifest_text = steal_ptr(mounted.yaml);
 		res->version = xstrdup(mounted.manifest->version);
 		r = cordon_connections_neighbours(ctx, instance, mounted.manifest, &neighbours,
 						  err);
+		new_scopes = cordon_services_scopes(mounted.manifest);
 	}
 	cordon_package_close(&mounted);
 	if (r < 0)
 		goto undo;
-	r = cordon_txn_begin(ctx, "install", &neighbours, instance, &t, err);
+	/* The services: journaled before the old revision's are stopped
+	 * (services.h), so that a kill from here on restarts them */
+	const cordon_loaded_snap *cur = NULL;
+	if (existing) {
+		r = cordon_ctx_snap(ctx, instance, &cur, err);
+		if (r < 0)
+			goto undo;
+	}
+	if (cordon_services_scopes(cur ? cur->m : NULL) || new_scopes)
+		strv_push(&svc, instance);
+	r = cordon_txn_begin(ctx, "install", &neighbours, instance, &svc, &t, err);
 	if (r < 0)
 		goto out; /* undone */
+	/* the old revision's services stop before it is replaced, but for
+	 * those that endure (snapd's refresh-mode) */
+	if (cur)
+		r = cordon_services_stop_for_change(ctx, instance, cur->m, true, err);
+	cordon_fault("install-stopped");
 	now = now_iso8601();
 	const char *us = strchr(instance, '_');
 	snap_name = us ? xstrndup(instance, (size_t)(us - instance)) : xstrdup(instance);
@@ -254,11 +272,17 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 			       .source_path = source,
 			       .manifest = manifest_text,
 			       .installed_at = now};
-	r = cordon_state_put_snap(ctx->state, &row, err);
+	if (r == 0)
+		r = cordon_state_put_snap(ctx->state, &row, err);
 	if (r == 0)
 		r = cordon_state_put_revision(ctx->state, &rrow, err);
 	if (r == 0)
 		r = drop_old_revisions(ctx, instance, rev, err);
+	const cordon_loaded_snap *now_snap = NULL;
+	if (r == 0)
+		r = cordon_ctx_snap(ctx, instance, &now_snap, err);
+	if (r == 0)
+		r = cordon_services_adopt(ctx, instance, now_snap->m, err);
 	/* committed, the install entry becomes the roll-forward of the
 	 * links: the policy is written before the commit, and stands */
 	if (r == 0)
@@ -322,12 +346,23 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 	 * transaction: journaled first, as for an install */
 	_cleanup_strv_ strv neighbours = {0};
 	r = cordon_connections_neighbours(ctx, name, NULL, &neighbours, err);
+	const cordon_loaded_snap *cur = NULL;
+	if (r == 0)
+		r = cordon_ctx_snap(ctx, name, &cur, err);
 	if (r < 0)
 		return r;
+	_cleanup_strv_ strv svc = {0};
+	if (cordon_services_scopes(cur->m))
+		strv_push(&svc, name);
 	cordon_txn t;
-	r = cordon_txn_begin(ctx, "remove", &neighbours, NULL, &t, err);
+	r = cordon_txn_begin(ctx, "remove", &neighbours, NULL, &svc, &t, err);
 	if (r == 0) {
-		r = cordon_connections_on_remove(&t, name, err);
+		/* every service stops, endure or not; journaled above, so a
+		 * remove killed before its commit starts them again */
+		r = cordon_services_stop_for_change(ctx, name, cur->m, false, err);
+		cordon_fault("remove-stopped");
+		if (r == 0)
+			r = cordon_connections_on_remove(&t, name, err);
 		if (r == 0)
 			r = cordon_state_delete_snap(ctx->state, name, err);
 		if (r == 0)
@@ -378,13 +413,25 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 	if (r == 0)
 		r = cordon_connections_neighbours(ctx, name, older, &touches, err);
 	cordon_txn t = {0};
+	const cordon_loaded_snap *cur = NULL;
+	if (r == 0)
+		r = cordon_ctx_snap(ctx, name, &cur, err);
+	_cleanup_strv_ strv svc = {0};
+	if (r == 0 && (cordon_services_scopes(cur->m) || cordon_services_scopes(older)))
+		strv_push(&svc, name);
 	if (r == 0) {
 		strv_push(&touches, name);
 		free(snap.current);
 		snap.current = xstrdup(target->revision);
-		r = cordon_txn_begin(ctx, "revert", &touches, NULL, &t, err);
+		r = cordon_txn_begin(ctx, "revert", &touches, NULL, &svc, &t, err);
 		if (r == 0) {
-			r = cordon_state_put_snap(ctx->state, &snap, err);
+			/* as for a refresh: endure services keep running */
+			r = cordon_services_stop_for_change(ctx, name, cur->m, true, err);
+			cordon_fault("revert-stopped");
+			if (r == 0)
+				r = cordon_state_put_snap(ctx->state, &snap, err);
+			if (r == 0)
+				r = cordon_services_adopt(ctx, name, older, err);
 			if (r == 0)
 				r = cordon_state_add_pending(ctx->state,
 							     CORDON_JOURNAL_ROLL_FORWARD, name,

@@ -2,6 +2,7 @@
 #include "nsupdate.h"
 #include "recompile.h"
 #include "recovery.h"
+#include "services.h"
 #include "util.h"
 
 #include <errno.h>
@@ -14,7 +15,7 @@
  * entry. */
 static int journal(cordon_txn *t, const strv *snaps, cordon_error **err)
 {
-	if (snaps->n == 0)
+	if (snaps->n == 0 && t->svc.n == 0)
 		return 0;
 	cordon_state *s = t->ctx->state;
 	int r = cordon_state_begin(s, err);
@@ -25,11 +26,19 @@ static int journal(cordon_txn *t, const strv *snaps, cordon_error **err)
 		if (r == 0)
 			strv_push_own(&t->ids, xasprintf("%lld", (long long)id));
 	}
+	for (size_t i = 0; r == 0 && i < t->svc.n; i++) {
+		int64_t id = 0;
+		r = cordon_state_add_pending(s, CORDON_JOURNAL_SERVICES, t->svc.v[i], "", &id, err);
+		if (r == 0)
+			strv_push_own(&t->svc_ids, xasprintf("%lld", (long long)id));
+	}
 	if (r == 0)
 		r = cordon_state_commit(s, err);
 	if (r < 0) {
 		cordon_state_rollback(s);
 		strv_free(&t->ids);
+		strv_free(&t->svc);
+		strv_free(&t->svc_ids);
 	}
 	return r;
 }
@@ -43,11 +52,14 @@ static int unjournal(cordon_txn *t, cordon_error **err)
 }
 
 int cordon_txn_begin(cordon_ctx *ctx, const char *what, const strv *touches, const char *covered,
-		     cordon_txn *t, cordon_error **err)
+		     const strv *services, cordon_txn *t, cordon_error **err)
 {
 	memset(t, 0, sizeof *t);
 	t->ctx = ctx;
 	t->what = xstrdup(what);
+	for (size_t i = 0; services && i < services->n; i++)
+		if (!strv_contains(&t->svc, services->v[i]))
+			strv_push(&t->svc, services->v[i]);
 	_cleanup_strv_ strv unique = {0};
 	for (size_t i = 0; touches && i < touches->n; i++)
 		if (touches->v[i][0] && !strv_contains(&unique, touches->v[i]))
@@ -187,7 +199,33 @@ void cordon_txn_finish(cordon_txn *t)
 	cordon_error *late = NULL;
 	if (cordon_store_recover(t->ctx, &late) < 0)
 		cordon_txn_warn(t, &late);
+	/* the recovery brought the services in line (or left the entries to
+	 * the next command) */
+	strv_free(&t->svc);
+	strv_free(&t->svc_ids);
 	cordon_txn_settle(t);
+}
+
+/* After the commit: the services entries of the change, done together (one
+ * daemon-reload) and deleted, done or not: a unit that fails to start would
+ * fail again at every later command. */
+static void settle_services(cordon_txn *t)
+{
+	if (t->svc.n == 0)
+		return;
+	_cleanup_free_ char *fault = xasprintf("%s-services", t->what);
+	cordon_fault(fault);
+	cordon_error *e = NULL;
+	if (cordon_services_settle(t->ctx, &t->svc, &e) < 0)
+		strv_push_own(&t->ctx->warnings, xasprintf("the %s is done, but its services: %s",
+							   t->what, e ? e->msg : "unknown error"));
+	cordon_error_free(&e);
+	for (size_t i = 0; i < t->svc_ids.n; i++)
+		if (cordon_state_delete_pending(t->ctx->state, strtoll(t->svc_ids.v[i], NULL, 10),
+						&e) < 0)
+			cordon_txn_warn(t, &e);
+	strv_free(&t->svc);
+	strv_free(&t->svc_ids);
 }
 
 void cordon_txn_settle(cordon_txn *t)
@@ -210,6 +248,7 @@ void cordon_txn_settle(cordon_txn *t)
 	}
 	strv_free(&t->ns_dirty);
 	strv_free(&t->ns_ids);
+	settle_services(t);
 }
 
 void cordon_txn_free(cordon_txn *t)
@@ -228,4 +267,6 @@ void cordon_txn_free(cordon_txn *t)
 	strv_free(&t->ids);
 	strv_free(&t->ns_dirty);
 	strv_free(&t->ns_ids);
+	strv_free(&t->svc);
+	strv_free(&t->svc_ids);
 }

@@ -31,16 +31,22 @@ typedef struct cordon_txn {
 	size_t n_todo;
 	strv ns_dirty; /* snaps whose namespace to bring up to date after */
 	strv ns_ids;   /* their journal entries, committed with the change */
+	strv svc;      /* snaps whose services to bring in line after */
+	strv svc_ids;  /* their `services` entries, journaled at the start */
 	bool begun;    /* the state transaction is open */
 	bool wrote;    /* policy files were (maybe) rewritten */
 } cordon_txn;
 
-/* Journal a `finish` entry for each snap of `touches` (committed on its
- * own), then begin the state transaction and delete them inside it.
+/* Journal a `finish` entry for each snap of `touches` and a `services`
+ * entry for each snap of `services` (committed on their own), then begin
+ * the state transaction and delete the `finish` entries inside it.
  * `covered`: a snap an entry journaled earlier already covers (an install's
- * own snap), or NULL. Only snaps of these two may be recompiled. */
+ * own snap), or NULL. Only snaps of these two may be recompiled. The
+ * `services` entries stay until the settle (or the recovery after a kill)
+ * has brought the service manager in line: the change may stop the snap's
+ * services once they are journaled. */
 int cordon_txn_begin(cordon_ctx *ctx, const char *what, const strv *touches, const char *covered,
-		     cordon_txn *t, cordon_error **err);
+		     const strv *services, cordon_txn *t, cordon_error **err);
 
 /* Ask for the snap's labels to be recompiled before the commit: apps and
  * hooks (NULL, NULL: the whole snap). Asked twice, compiled once. */
@@ -58,9 +64,10 @@ int cordon_txn_commit(cordon_txn *t, cordon_error **err);
  * never dropped. */
 int cordon_txn_abort(cordon_txn *t, int r, cordon_error **err);
 
-/* After the commit: bring the namespaces asked for up to date. What cannot
- * be done becomes a warning (ctx->warnings): the change stands, and the
- * journal entries left make the next command finish it. */
+/* After the commit: bring the namespaces asked for up to date, then the
+ * services (services.h). What cannot be done becomes a warning
+ * (ctx->warnings): the change stands, and the journal entries left make the
+ * next command finish it (a service that fails to start is reported once). */
 void cordon_txn_settle(cordon_txn *t);
 
 /* After the commit: what its journal entries left (recovery.h: the purge,

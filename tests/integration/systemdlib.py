@@ -117,8 +117,16 @@ def mountinfo_lines():
 class SystemdContainer:
     """One booted container; see the module's docstring."""
 
-    def __init__(self, binds=(), binds_ro=(), boot_timeout=30):
+    def __init__(self, binds=(), binds_ro=(), boot_timeout=30, unit_root=None):
+        """unit_root: a cordon system root whose etc/systemd/{system,user}
+        become the container's /etc/systemd/{system,user}, so that the
+        units cordon writes there are the ones its systemd reads."""
         self.binds = list(binds)
+        if unit_root is not None:
+            for scope in ("system", "user"):
+                d = os.path.join(unit_root, "etc", "systemd", scope)
+                os.makedirs(d, mode=0o755, exist_ok=True)
+                self.binds.append(f"{d}:/etc/systemd/{scope}")
         self.binds_ro = list(binds_ro)
         self.boot_timeout = boot_timeout
         self.name = CGROUP_PREFIX + secrets.token_hex(4)  # also the machine name

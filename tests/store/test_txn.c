@@ -69,7 +69,7 @@ static void test_abort_reports_undo_failure(cordon_ctx *ctx)
 	strv touches = {0};
 	strv_push(&touches, "a");
 	cordon_txn t;
-	CHECK_INT(cordon_txn_begin(ctx, "test", &touches, NULL, &t, &err), 0);
+	CHECK_INT(cordon_txn_begin(ctx, "test", &touches, NULL, NULL, &t, &err), 0);
 	/* the change fails; its undo replays the journal and fails too */
 	int r = cordon_err_msg(&err, EEXIST, "the change failed");
 	CHECK_INT(cordon_txn_abort(&t, r, &err), -EEXIST);
@@ -90,7 +90,7 @@ static void test_abort_reports_undo_failure(cordon_ctx *ctx)
 
 	/* the control: an undo that succeeds leaves the change's error as it
 	 * was */
-	CHECK_INT(cordon_txn_begin(ctx, "test", NULL, NULL, &t, &err), 0);
+	CHECK_INT(cordon_txn_begin(ctx, "test", NULL, NULL, NULL, &t, &err), 0);
 	r = cordon_err_msg(&err, EEXIST, "the change failed");
 	CHECK_INT(cordon_txn_abort(&t, r, &err), -EEXIST);
 	CHECK(err && strcmp(err->msg, "the change failed") == 0);
@@ -107,7 +107,7 @@ static void test_journal_and_commit(cordon_ctx *ctx)
 	strv_push(&touches, ""); /* the system: nothing to journal */
 	strv_push(&touches, "b");
 	cordon_txn t;
-	CHECK_INT(cordon_txn_begin(ctx, "test", &touches, "c", &t, &err), 0);
+	CHECK_INT(cordon_txn_begin(ctx, "test", &touches, "c", NULL, &t, &err), 0);
 	CHECK_INT(t.ids.n, 2);
 	CHECK_INT(t.journaled.n, 3);
 	/* inside the transaction the entries are gone already; they were
@@ -118,7 +118,7 @@ static void test_journal_and_commit(cordon_ctx *ctx)
 	CHECK_INT(pending_count(ctx, NULL), 0);
 
 	/* a rollback brings them back: what recovery replays after a kill */
-	CHECK_INT(cordon_txn_begin(ctx, "test", &touches, NULL, &t, &err), 0);
+	CHECK_INT(cordon_txn_begin(ctx, "test", &touches, NULL, NULL, &t, &err), 0);
 	cordon_state_rollback(ctx->state);
 	t.begun = false;
 	CHECK_INT(pending_count(ctx, CORDON_JOURNAL_RECOMPILE), 2);
@@ -127,7 +127,7 @@ static void test_journal_and_commit(cordon_ctx *ctx)
 
 	/* recompiling a snap no entry covers is refused before anything is
 	 * written, and the change undone */
-	CHECK_INT(cordon_txn_begin(ctx, "test", &touches, "c", &t, &err), 0);
+	CHECK_INT(cordon_txn_begin(ctx, "test", &touches, "c", NULL, &t, &err), 0);
 	cordon_txn_recompile(&t, "d", NULL, NULL);
 	CHECK_INT(cordon_txn_commit(&t, &err), -EINVAL);
 	CHECK(err && strstr(err->msg, "test would recompile d, which it did not journal") != NULL);

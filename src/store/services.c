@@ -1,0 +1,289 @@
+/* A snap's daemons on the host (services.h). */
+#include "services.h"
+#include "config.h"
+#include "fsutil.h"
+#include "systemd.h"
+#include "units.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LAUNCHER CORDON_LIBEXECDIR "/cordon-confine"
+#define UNIT_MAX (1u << 20)
+
+/* The targets a generated unit can be wanted by (units.c), per scope: the
+ * .wants directories where the snap's enable links may be. */
+static const char *const wants_system[] = {"multi-user.target", "sockets.target", "timers.target",
+					   NULL};
+static const char *const wants_user[] = {"default.target", "sockets.target", "timers.target", NULL};
+
+char *cordon_unit_dir(const cordon_ctx *ctx, bool user)
+{
+	return xasprintf("%s/etc/systemd/%s", ctx->paths.root, user ? "user" : "system");
+}
+
+static char *dbus_dir(const cordon_ctx *ctx, bool user)
+{
+	return xasprintf("%s/dbus-1/%s", ctx->paths.state_dir,
+			 user ? "services" : "system-services");
+}
+
+unsigned cordon_services_scopes(const cordon_manifest *m)
+{
+	unsigned s = 0;
+	for (size_t i = 0; m && i < m->n_apps; i++)
+		if (m->apps[i].daemon)
+			s |= m->apps[i].daemon_scope && strcmp(m->apps[i].daemon_scope, "user") == 0
+				 ? CORDON_SVC_USER
+				 : CORDON_SVC_SYSTEM;
+	return s;
+}
+
+static bool default_enabled(const cordon_app *a)
+{
+	return !(a->install_mode && strcmp(a->install_mode, "disable") == 0);
+}
+
+int cordon_services_adopt(cordon_ctx *ctx, const char *instance, const cordon_manifest *m,
+			  cordon_error **err)
+{
+	cordon_service_row *rows = NULL;
+	size_t n = 0;
+	int r = cordon_state_list_services(ctx->state, instance, &rows, &n, err);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const cordon_app *a = cordon_manifest_app(m, rows[i].app);
+		if (a == NULL || a->daemon == NULL)
+			r = cordon_state_delete_service(ctx->state, instance, rows[i].app, err);
+	}
+	for (size_t i = 0; r == 0 && i < m->n_apps; i++)
+		if (m->apps[i].daemon)
+			r = cordon_state_put_service(ctx->state, instance, m->apps[i].name,
+						     default_enabled(&m->apps[i]), true, err);
+	cordon_service_rows_free(rows, n);
+	return r;
+}
+
+/* A per-machine seed for where spread timer events fall (units.h): the
+ * machine id's hash, so regenerating gives the same text. */
+static uint64_t timer_seed(void)
+{
+	_cleanup_free_ char *id = NULL;
+	size_t len = 0;
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	if (fs_read_path("/etc/machine-id", 4096, &id, &len, NULL) == 0)
+		for (size_t i = 0; i < len; i++)
+			h = (h ^ (unsigned char)id[i]) * 1099511628211ULL;
+	return h;
+}
+
+static bool is_ours(const char *name, const char *prefix)
+{
+	return str_has_prefix(name, prefix);
+}
+
+/* Write one file when its contents differ. */
+static int put_file(int dirfd, const char *dir, const char *name, const char *text,
+		    cordon_error **err)
+{
+	_cleanup_free_ char *old = NULL;
+	size_t len = 0;
+	if (fs_read_at(dirfd, name, UNIT_MAX, &old, &len, NULL) == 0 && len == strlen(text) &&
+	    memcmp(old, text, len) == 0)
+		return 0;
+	int r = fs_write_atomic_at(dirfd, name, text, strlen(text), 0644, err);
+	return r < 0 ? cordon_err_prefix(err, "write %s/%s", dir, name) : 0;
+}
+
+/* The enable links of one manager's directory: `want` (unit names, each
+ * with its target) made, every other link of the snap removed. */
+static int put_links(int dirfd, const char *dir, bool user, const char *prefix,
+		     const cordon_unit *u, size_t n, const strv *enabled, cordon_error **err)
+{
+	const char *const *targets = user ? wants_user : wants_system;
+	for (size_t t = 0; targets[t]; t++) {
+		_cleanup_free_ char *wants = xasprintf("%s.wants", targets[t]);
+		bool needed = false;
+		for (size_t i = 0; i < n && !needed; i++)
+			needed = u[i].wanted_by && strcmp(u[i].wanted_by, targets[t]) == 0 &&
+				 strv_contains(enabled, u[i].name);
+		_cleanup_close_ int wfd = -1;
+		if (needed) {
+			wfd = fs_ensure_dir_at(dirfd, wants, 0755, 0, 0, err);
+			if (wfd < 0)
+				return cordon_err_prefix(err, "%s/%s", dir, wants);
+		} else {
+			wfd = openat(dirfd, wants, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (wfd < 0)
+				continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (!u[i].wanted_by || strcmp(u[i].wanted_by, targets[t]) != 0 ||
+			    !strv_contains(enabled, u[i].name))
+				continue;
+			/* the link systemctl enable makes: to the unit as the
+			 * service manager sees it */
+			_cleanup_free_ char *to =
+			    xasprintf("/etc/systemd/%s/%s", user ? "user" : "system", u[i].name);
+			_cleanup_free_ char *cur = fs_readlink_at(wfd, u[i].name);
+			if (cur && strcmp(cur, to) == 0)
+				continue;
+			if (fs_symlink_atomic_at(to, wfd, u[i].name, err) < 0)
+				return cordon_err_prefix(err, "enable %s", u[i].name);
+		}
+		_cleanup_strv_ strv names = {0};
+		int r = fs_list_dir_at(wfd, &names, err);
+		for (size_t i = 0; r == 0 && i < names.n; i++) {
+			if (!is_ours(names.v[i], prefix))
+				continue;
+			bool keep = false;
+			for (size_t k = 0; k < n && !keep; k++)
+				keep = strcmp(u[k].name, names.v[i]) == 0 && u[k].wanted_by &&
+				       strcmp(u[k].wanted_by, targets[t]) == 0 &&
+				       strv_contains(enabled, u[k].name);
+			if (!keep && unlinkat(wfd, names.v[i], 0) < 0 && errno != ENOENT)
+				r = cordon_err(err, errno, "disable %s", names.v[i]);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Remove the snap's files of a directory that `keep` does not name. `owned`
+ * says whether a file is the snap's (by name, or for D-Bus files by their
+ * X-Snap= line). */
+static int prune_dir(int dirfd, const char *dir, const char *instance, bool dbus,
+		     const cordon_unit *keep, size_t n, cordon_error **err)
+{
+	_cleanup_free_ char *prefix = xasprintf("snap.%s.", instance);
+	_cleanup_free_ char *mark = xasprintf("\nX-Snap=%s\n", instance);
+	_cleanup_strv_ strv names = {0};
+	int r = fs_list_dir_at(dirfd, &names, err);
+	for (size_t i = 0; r == 0 && i < names.n; i++) {
+		const char *name = names.v[i];
+		bool kept = false;
+		for (size_t k = 0; k < n && !kept; k++)
+			kept = strcmp(keep[k].name, name) == 0;
+		if (kept)
+			continue;
+		if (dbus) {
+			_cleanup_free_ char *text = NULL;
+			size_t len = 0;
+			if (!str_has_suffix(name, ".service") ||
+			    fs_read_at(dirfd, name, UNIT_MAX, &text, &len, NULL) < 0 ||
+			    strstr(text, mark) == NULL)
+				continue;
+		} else {
+			struct stat st;
+			if (!is_ours(name, prefix) ||
+			    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISREG(st.st_mode))
+				continue;
+		}
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			r = cordon_err(err, errno, "remove %s/%s", dir, name);
+	}
+	return r;
+}
+
+/* One manager's files: units and links (dbus false), or D-Bus files. */
+static int put_scope(cordon_ctx *ctx, const char *instance, bool user, bool dbus,
+		     const cordon_unit *u, size_t n, const strv *enabled, cordon_error **err)
+{
+	_cleanup_free_ char *dir = dbus ? dbus_dir(ctx, user) : cordon_unit_dir(ctx, user);
+	_cleanup_free_ char *prefix = xasprintf("snap.%s.", instance);
+	size_t mine = 0;
+	for (size_t i = 0; i < n; i++)
+		mine += (u[i].kind == CORDON_UNIT_DBUS) == dbus;
+	_cleanup_close_ int dfd = -1;
+	if (mine > 0) {
+		dfd = fs_mkdir_p(dir, 0755, 0, 0, err);
+		if (dfd < 0)
+			return dfd;
+	} else {
+		dfd = fs_open_dir(dir, O_RDONLY, NULL);
+		if (dfd < 0)
+			return 0; /* nothing of anyone's there */
+	}
+	/* only this kind of file here */
+	cordon_unit *sel = xcalloc(mine + 1, sizeof *sel);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((u[i].kind == CORDON_UNIT_DBUS) == dbus)
+			sel[k++] = u[i];
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < k; i++)
+		r = put_file(dfd, dir, sel[i].name, sel[i].text, err);
+	if (r == 0 && !dbus)
+		r = put_links(dfd, dir, user, prefix, sel, k, enabled, err);
+	if (r == 0)
+		r = prune_dir(dfd, dir, instance, dbus, sel, k, err);
+	free(sel);
+	return r;
+}
+
+static int enabled_units(cordon_ctx *ctx, const cordon_loaded_snap *ls, const cordon_unit *u,
+			 size_t n, strv *out, cordon_error **err)
+{
+	cordon_service_row *rows = NULL;
+	size_t nrows = 0;
+	int r = cordon_state_list_services(ctx->state, ls->row.name, &rows, &nrows, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (!u[i].enable || ls->row.disabled)
+			continue;
+		bool on = default_enabled(u[i].app);
+		for (size_t k = 0; k < nrows; k++)
+			if (strcmp(rows[k].app, u[i].app->name) == 0)
+				on = rows[k].enabled;
+		if (on)
+			strv_push(out, u[i].name);
+	}
+	cordon_service_rows_free(rows, nrows);
+	return 0;
+}
+
+int cordon_services_write(cordon_ctx *ctx, const cordon_loaded_snap *ls, cordon_error **err)
+{
+	const char *instance = ls->row.name;
+	cordon_units_input in = {.m = ls->m,
+				 .instance = instance,
+				 .revision = ls->row.current,
+				 .launcher = LAUNCHER,
+				 .data_dir = ls->data_dir,
+				 .common_dir = ls->common_dir,
+				 .mount_unit = NULL,
+				 .timer_seed = timer_seed()};
+	int r = 0;
+	for (int user = 0; r == 0 && user < 2; user++) {
+		cordon_unit *u = NULL;
+		size_t n = 0;
+		_cleanup_strv_ strv enabled = {0};
+		r = cordon_units_generate(&in, user, &u, &n, err);
+		if (r == 0)
+			r = enabled_units(ctx, ls, u, n, &enabled, err);
+		if (r == 0)
+			r = put_scope(ctx, instance, user, false, u, n, &enabled, err);
+		if (r == 0)
+			r = put_scope(ctx, instance, user, true, u, n, &enabled, err);
+		cordon_units_free(u, n);
+	}
+	return r;
+}
+
+int cordon_services_remove_files(cordon_ctx *ctx, const char *instance, cordon_error **err)
+{
+	int r = 0;
+	strv none = {0};
+	for (int user = 0; r == 0 && user < 2; user++) {
+		r = put_scope(ctx, instance, user, false, NULL, 0, &none, err);
+		if (r == 0)
+			r = put_scope(ctx, instance, user, true, NULL, 0, &none, err);
+	}
+	return r;
+}

@@ -51,6 +51,9 @@ int cordon_services_remove_files(cordon_ctx *ctx, const char *instance, cordon_e
 int cordon_services_stop_for_change(cordon_ctx *ctx, const char *instance, const cordon_manifest *m,
 				    bool refresh, cordon_error **err);
 
+/* Has the snap an enabled unit (one that runs where systemd does)? */
+bool cordon_services_any_enabled(cordon_ctx *ctx, const char *instance);
+
 /* What the `services` entries of these snaps ask: one daemon-reload of each
  * manager, then each snap's enabled units started (an installed, enabled
  * snap) and its loaded units without a file stopped. A unit that fails to

@@ -134,6 +134,14 @@ static void linked_units(cordon_ctx *ctx, bool user, const char *instance, strv 
 	strv_sort(out);
 }
 
+bool cordon_services_any_enabled(cordon_ctx *ctx, const char *instance)
+{
+	_cleanup_strv_ strv units = {0};
+	linked_units(ctx, false, instance, &units);
+	linked_units(ctx, true, instance, &units);
+	return units.n > 0;
+}
+
 /* Units of the snap the manager still runs but whose file is gone (an app
  * a refresh dropped, a removed snap's endure service). */
 static int stop_orphans(uid_t scope, const char *instance, cordon_error **err)

@@ -3,6 +3,7 @@
 #include "recompile.h"
 #include "recovery.h"
 #include "services.h"
+#include "systemd.h"
 #include "util.h"
 
 #include <errno.h>
@@ -216,6 +217,14 @@ static void settle_services(cordon_txn *t)
 	_cleanup_free_ char *fault = xasprintf("%s-services", t->what);
 	cordon_fault(fault);
 	cordon_error *e = NULL;
+	/* where no systemd runs the units are written for the day one does:
+	 * the user hears that nothing was started */
+	for (size_t i = 0; !cordon_systemd_booted() && i < t->svc.n; i++)
+		if (cordon_services_any_enabled(t->ctx, t->svc.v[i]))
+			strv_push_own(&t->ctx->warnings,
+				      xasprintf("systemd is not running: the services of %s are "
+						"installed but not started",
+						t->svc.v[i]));
 	if (cordon_services_settle(t->ctx, &t->svc, &e) < 0)
 		strv_push_own(&t->ctx->warnings, xasprintf("the %s is done, but its services: %s",
 							   t->what, e ? e->msg : "unknown error"));

@@ -9,6 +9,7 @@ snap.foo.baz.service in label snap.foo.baz and may open an inet socket;
 the probe and writes what it saw to $SNAP_DATA, so the test reads the
 service's own view of its sandbox."""
 import os
+import subprocess
 import unittest
 
 import cordonlib
@@ -42,6 +43,11 @@ class ServicesCase(unittest.TestCase):
     """A booted container whose systemd reads the test system root's units."""
 
     container = None
+    # Test users, made before the boot (/etc/passwd is bound into the
+    # container), whose systemd user managers a test may start
+    # (user@UID.service: PAM's configuration and the shadow file are bound
+    # in too, read-only, for its PAM session).
+    users = ()
 
     @classmethod
     def setUpClass(cls):
@@ -51,7 +57,13 @@ class ServicesCase(unittest.TestCase):
         cls.s = SystemScratch()
         cls.addClassCleanup(cls.s.cleanup)
         cls.s.datadir_copy()
-        cls.container = SystemdContainer(binds=[cordonlib.CHECK_DIR], unit_root=cls.s.root)
+        cls.pw = {}
+        for name in cls.users:
+            cls.pw[name] = cls.s.add_user(name)
+            cls.addClassCleanup(subprocess.run, ["userdel", name], capture_output=True)
+        ro = ["/etc/pam.d", "/etc/security", "/etc/shadow"] if cls.users else []
+        cls.container = SystemdContainer(binds=[cordonlib.CHECK_DIR], binds_ro=ro,
+                                         unit_root=cls.s.root)
         try:
             cls.container.start()
         except BootError as e:
@@ -130,3 +142,60 @@ class FooSnapTest(ServicesCase):
         self.assertFalse(os.path.exists(os.path.join(self.s.root, "etc/systemd/system", unit)))
         self.assertFalse(os.path.exists(os.path.join(
             self.s.root, "etc/systemd/system/multi-user.target.wants", unit)))
+
+
+UFOO = """
+name: ufoo
+version: '1.0'
+summary: a user daemon
+apps:
+  agent:
+    command: bin/agent
+    daemon: simple
+    daemon-scope: user
+"""
+
+AGENT = """#!/bin/sh
+"$SNAP/bin/probe" id > "$SNAP_USER_DATA/id.new" && mv "$SNAP_USER_DATA/id.new" "$SNAP_USER_DATA/id"
+"$SNAP/bin/probe" cgroup > "$SNAP_USER_DATA/cgroup.new" && mv "$SNAP_USER_DATA/cgroup.new" "$SNAP_USER_DATA/cgroup"
+exec sleep 100000
+"""
+
+
+class UserDaemonTest(ServicesCase):
+    """daemon-scope: user: the unit goes to <root>/etc/systemd/user, enabled
+    for every user (default.target.wants, as `systemctl --global enable`),
+    and is started in each running user manager."""
+
+    users = ("cordontestsvc",)
+
+    def user_systemctl(self, *args):
+        pw = self.pw["cordontestsvc"]
+        return self.container.run(["systemctl", "--user", "--no-pager"] + list(args),
+                                  user=pw.pw_uid,
+                                  env={"XDG_RUNTIME_DIR": f"/run/user/{pw.pw_uid}"})
+
+    def test_user_daemon_runs_in_the_users_manager(self):
+        pw = self.pw["cordontestsvc"]
+        self.container.systemctl("start", f"user@{pw.pw_uid}.service", check=True)
+        self.addCleanup(self.container.systemctl, "stop", f"user@{pw.pw_uid}.service")
+        d = self.s.make_snap("ufoo", UFOO, files={"bin/agent": AGENT})
+        self.cordon_in("install", "--dangerous", d)
+        unit = "snap.ufoo.agent.service"
+        self.assertTrue(os.path.exists(os.path.join(self.s.root, "etc/systemd/user", unit)))
+        self.assertTrue(os.path.islink(os.path.join(
+            self.s.root, "etc/systemd/user/default.target.wants", unit)))
+        self.assertFalse(os.path.exists(os.path.join(self.s.root, "etc/systemd/system", unit)))
+        wait_until(lambda: self.user_systemctl("is-active", unit).stdout.strip() == "active",
+                   what=f"{unit} active in the user's manager")
+        base = os.path.join(pw.pw_dir, "snap/ufoo/x1")
+        ids = self.wait_file(os.path.join(base, "id")).split()
+        self.assertEqual(ids[:4], ["OK", f"ruid={pw.pw_uid}", f"euid={pw.pw_uid}",
+                                   f"suid={pw.pw_uid}"])
+        # the user's unit cgroup is the user's to manage (delegated): the
+        # command is in the label's cgroup, out of the user's reach
+        cgroup = self.wait_file(os.path.join(base, "cgroup")).splitlines()
+        self.assertIn(f"0::/{PARENT}/snap.ufoo.agent", cgroup)
+        self.cordon_in("remove", "ufoo")
+        self.assertEqual(self.user_systemctl("is-active", unit).stdout.strip(), "inactive")
+        self.assertFalse(os.path.exists(os.path.join(self.s.root, "etc/systemd/user", unit)))

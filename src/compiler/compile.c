@@ -5,11 +5,14 @@
 #include "apparmor.h"
 #include "attrs.h"
 #include "landlock_defs.h"
+#include "manifest_sysusers.h"
+#include "privdrop.h"
 #include "rules.h"
 #include "seccomp_compile.h"
 #include "vars.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <string.h>
 
 /* Everything one snap's compilation shares. */
@@ -17,6 +20,10 @@ typedef struct snapc {
 	const cordon_compile_input *in;
 	const cordon_loaded_snap *ls;
 	enum cordon_confinement confinement;
+	/* a snap with system-usernames: the template with its unconditional
+	 * setuid family cut out, and the rules that replace it (privdrop.h);
+	 * both NULL for any other snap */
+	char *template, *privdrop_rules;
 	/* BPF cache: identical rule sets compile once */
 	strv bpf_keys;
 	size_t n_bpf;
@@ -261,7 +268,16 @@ static int compile_label(snapc *c, const cordon_app *app, const cordon_hook *hoo
 	_cleanup_buf_ buf snippets = {0};
 	buf_adds(&snippets, "");
 	strv_push(&sc_names, "default.txt");
-	strv_push(&sc_texts, c->in->seccomp_template);
+	strv_push(&sc_texts, c->template ? c->template : c->in->seccomp_template);
+	if (c->privdrop_rules) {
+		/* snapd's privDropAndChownRules: a root caller keeps what it
+		 * takes to drop to the snap's users (and chown files to them);
+		 * the seccomp rules say to whom. A caller who is not root has
+		 * none of them to keep (runtime/launch.c). */
+		strv_push(&sc_names, "privilege-drop.txt");
+		strv_push(&sc_texts, c->privdrop_rules);
+		p->caps_keep |= 1ULL << CAP_SETUID | 1ULL << CAP_SETGID | 1ULL << CAP_CHOWN;
+	}
 	int r = apply_grant(c, p, &c->in->defaults->plug, NULL, "default policy", &sc_names,
 			    &sc_texts, &snippets, err);
 	/* each connection of a plug, then of a slot, bound to this label */
@@ -296,6 +312,31 @@ static void snapc_free(snapc *c)
 		free(c->bpf[i].p);
 	free(c->bpf);
 	strv_free(&c->bpf_keys);
+	free(c->template);
+	free(c->privdrop_rules);
+}
+
+/* A confined snap with system-usernames: the seccomp template of its labels,
+ * with the rules of privilege drop for its users' ids. The names are checked
+ * again here, as at install: a refresh from a directory could have changed
+ * them since, and an unknown name has no id to allow. */
+static int prepare_privdrop(snapc *c, cordon_error **err)
+{
+	const cordon_manifest *m = c->ls->m;
+	if (c->confinement == CORDON_CLASSIC || m->n_system_users == 0)
+		return 0;
+	_cleanup_free_ uint32_t *ids = NULL;
+	size_t n;
+	int r = cordon_manifest_system_user_ids(m, c->ls->row.name, &ids, &n, err);
+	if (r < 0)
+		return r;
+	if (c->in->seccomp_privdrop == NULL)
+		return cordon_err_msg(err, EINVAL,
+				      "snap \"%s\" has system-usernames, but no rules of privilege "
+				      "drop were given (privilege-drop.txt)",
+				      c->ls->row.name);
+	return cordon_privdrop_apply(c->in->seccomp_template, c->in->seccomp_privdrop, ids, n,
+				     &c->template, &c->privdrop_rules, err);
 }
 
 static enum cordon_confinement confinement_of(const char *text)
@@ -320,7 +361,7 @@ int cordon_compile(const cordon_compile_input *in, const cordon_content_mount *m
 	cordon_content_mounts_triples(mounts, n_mounts, &triples);
 	_cleanup_free_ char *ns_stamp = cordon_ns_stamp(c.ls->row.current, &triples);
 	bool all = apps == NULL && hooks == NULL;
-	int r = 0;
+	int r = prepare_privdrop(&c, err);
 	size_t total = m->n_apps + m->n_hooks;
 	for (size_t i = 0; r == 0 && i < total; i++) {
 		const cordon_app *app = i < m->n_apps ? &m->apps[i] : NULL;

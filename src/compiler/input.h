@@ -30,6 +30,10 @@ typedef struct cordon_compile_input {
 	const cordon_loaded_snap *snap;
 	const cordon_def *defaults;   /* the default policy (data/policy/default.yaml) */
 	const char *seccomp_template; /* the text of its seccomp template */
+	/* data/seccomp/privilege-drop.txt: what replaces the template's
+	 * unconditional setuid family for a snap with system-usernames
+	 * (privdrop.h); NULL: such a snap does not compile */
+	const char *seccomp_privdrop;
 	/* the connections of the snap's plugs, then those to its slots (a
 	 * connection of the snap to itself is in both), in state's order */
 	const cordon_conn_ends *plugs, *slots;

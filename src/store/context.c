@@ -95,8 +95,8 @@ int cordon_ctx_defaults(cordon_ctx *ctx, const cordon_def **def, const char **se
 			cordon_error **err)
 {
 	if (ctx->defaults == NULL) {
-		int r =
-		    cordon_defaults_load(ctx->datadir, &ctx->defaults, &ctx->seccomp_template, err);
+		int r = cordon_defaults_load(ctx->datadir, &ctx->defaults, &ctx->seccomp_template,
+					     &ctx->seccomp_privdrop, err);
 		if (r < 0)
 			return r;
 	}
@@ -174,6 +174,8 @@ void cordon_ctx_close(cordon_ctx *ctx)
 	ctx->defaults = NULL;
 	free(ctx->seccomp_template);
 	ctx->seccomp_template = NULL;
+	free(ctx->seccomp_privdrop);
+	ctx->seccomp_privdrop = NULL;
 	cordon_state_close(ctx->state);
 	ctx->state = NULL;
 	if (ctx->lock_fd >= 0)

@@ -22,6 +22,7 @@ typedef struct cordon_ctx {
 	cordon_catalog *catalog;  /* interface definitions, loaded on demand */
 	cordon_def *defaults;	  /* the default policy, loaded on demand */
 	char *seccomp_template;	  /* its seccomp template */
+	char *seccomp_privdrop;	  /* privilege-drop.txt (compiler/privdrop.h) */
 	size_t n_loaded;
 	cordon_loaded_snap **loaded; /* manifests read so far */
 	/* What a committed change could not finish and left to the next
@@ -32,7 +33,8 @@ typedef struct cordon_ctx {
 /* The interface catalogue (shipped + site-local definitions). */
 int cordon_ctx_catalog(cordon_ctx *ctx, const cordon_catalog **out, cordon_error **err);
 
-/* The default policy and its seccomp template (data directory). */
+/* The default policy and its seccomp template (data directory); privilege-drop.txt
+ * is loaded with them (ctx->seccomp_privdrop). */
 int cordon_ctx_defaults(cordon_ctx *ctx, const cordon_def **def, const char **seccomp_template,
 			cordon_error **err);
 

@@ -55,10 +55,11 @@ int cordon_catalog_load(const char *data_dir, const char *site_dir, cordon_catal
 }
 
 int cordon_defaults_load(const char *data_dir, cordon_def **def, char **seccomp_template,
-			 cordon_error **err)
+			 char **seccomp_privdrop, cordon_error **err)
 {
 	*def = NULL;
 	*seccomp_template = NULL;
+	*seccomp_privdrop = NULL;
 	_cleanup_free_ char *path = xasprintf("%s/policy/default.yaml", data_dir);
 	_cleanup_free_ char *text = NULL;
 	size_t len;
@@ -77,9 +78,17 @@ int cordon_defaults_load(const char *data_dir, cordon_def **def, char **seccomp_
 		if (r < 0)
 			cordon_err_prefix(err, "seccomp template");
 	}
+	if (r == 0) {
+		_cleanup_free_ char *pd = xasprintf("%s/seccomp/privilege-drop.txt", data_dir);
+		r = fs_read_path(pd, DATA_FILE_MAX, seccomp_privdrop, &len, err);
+		if (r < 0)
+			cordon_err_prefix(err, "seccomp rules of privilege drop");
+	}
 	if (r < 0) {
 		cordon_def_free(*def);
 		*def = NULL;
+		free(*seccomp_template);
+		*seccomp_template = NULL;
 	}
 	return r;
 }

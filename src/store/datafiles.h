@@ -11,7 +11,9 @@
 int cordon_catalog_load(const char *data_dir, const char *site_dir, cordon_catalog **out,
 			cordon_error **err);
 
-/* <data_dir>/policy/default.yaml and the seccomp template it names
- * (<data_dir>/seccomp/<file>). */
+/* <data_dir>/policy/default.yaml, the seccomp template it names
+ * (<data_dir>/seccomp/<file>) and the rules that replace the template's
+ * privilege drop for a snap with system-usernames
+ * (<data_dir>/seccomp/privilege-drop.txt, compiler/privdrop.h). */
 int cordon_defaults_load(const char *data_dir, cordon_def **def, char **seccomp_template,
-			 cordon_error **err);
+			 char **seccomp_privdrop, cordon_error **err);

@@ -54,6 +54,7 @@ static int input_load(cordon_ctx *ctx, const char *instance, input *x, cordon_er
 		return cordon_err_msg(err, ENOENT, "snap \"%s\" is not installed", instance);
 	if (r == 0)
 		r = cordon_ctx_defaults(ctx, &x->in.defaults, &x->in.seccomp_template, err);
+	x->in.seccomp_privdrop = ctx->seccomp_privdrop; /* loaded with the defaults */
 	if (r == 0)
 		r = cordon_ctx_catalog(ctx, &cat, err);
 	for (int side = 0; r == 0 && side < 2; side++) {

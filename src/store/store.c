@@ -11,6 +11,7 @@
 #include "revisions.h"
 #include "services.h"
 #include "snapmount.h"
+#include "sysusers.h"
 #include "txn.h"
 #include "util.h"
 
@@ -174,6 +175,8 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	r = cordon_ctx_catalog(ctx, &cat, err);
 	if (r == 0)
 		r = cordon_ctx_defaults(ctx, &defaults, &template, err);
+	if (r == 0) /* before the journal, as snapd's checkSnap; never undone */
+		r = cordon_sysusers_ensure(m, instance, err);
 	if (r < 0)
 		goto out;
 	/* 1. journal: from here on, an interruption is rolled back */

@@ -2,6 +2,7 @@
 with the probe inside, and a check that nothing is left behind."""
 import ctypes
 import glob
+import grp
 import os
 import pwd
 import re
@@ -22,13 +23,28 @@ SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 SCRATCH_PREFIX = "/var/lib/cordon-test."
 CGROUP_PREFIX = "cordon-test-"
 USER_PREFIX = "cordontest"
+# The users and groups an install makes for system-usernames (snapd's names,
+# and the pair at the base of their id range). The host may have them from
+# snapd: only those that appeared during the run are left behind.
+SYSTEM_USERNAMES = ("snap_daemon", "snap_microk8s", "snap_aziotedge", "snap_aziotdu",
+                    "_daemon_", "snapd-range-524288-root")
+SYSTEM_USERS_AT_START = set()
+
+
+def system_user_entries():
+    """Which of SYSTEM_USERNAMES exist now, as {"user NAME", "group NAME"}."""
+    users = {u.pw_name for u in pwd.getpwall()}
+    groups = {g.gr_name for g in grp.getgrall()}
+    return ({"user " + n for n in SYSTEM_USERNAMES if n in users} |
+            {"group " + n for n in SYSTEM_USERNAMES if n in groups})
 
 
 def configure(build, prefix, system_root):
-    global BUILD, PREFIX, SYSTEM_ROOT
+    global BUILD, PREFIX, SYSTEM_ROOT, SYSTEM_USERS_AT_START
     BUILD = build
     PREFIX = prefix
     SYSTEM_ROOT = system_root
+    SYSTEM_USERS_AT_START = system_user_entries()
 
 
 def install_test_build():
@@ -110,6 +126,8 @@ def leftovers():
         found += ["cgroup " + c for c in glob.glob(os.path.join(root, CGROUP_PREFIX + "*"))]
     found += ["directory " + d for d in glob.glob(SCRATCH_PREFIX + "*")]
     found += ["user " + u.pw_name for u in pwd.getpwall() if u.pw_name.startswith(USER_PREFIX)]
+    found += ["group " + g.gr_name for g in grp.getgrall() if g.gr_name.startswith(USER_PREFIX)]
+    found += sorted(system_user_entries() - SYSTEM_USERS_AT_START)
     return found
 
 

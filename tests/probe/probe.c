@@ -83,6 +83,8 @@
  *   env [NAME]             [lines] NAME=value, sorted; or OK <value> / ENOENT
  *   cwd                    OK <path>
  *   id                     OK ruid=N euid=N suid=N rgid=N egid=N sgid=N groups=A,B
+ *   setids STEP...         setgroups/setgid/setuid/setres[ug]id... in order, then
+ *                          what `id` prints (probe_ids.c)
  *   cgroup | mountinfo     [lines] /proc/self/cgroup, /proc/self/mountinfo
  *   nsid mnt|pid|net|user|uts|ipc|cgroup   OK mnt:[4026531841]
  *   shm-create NAME | shm-unlink NAME      shm_open(O_CREAT|O_RDWR, 0600)
@@ -625,7 +627,7 @@ static int op_cwd(char **a)
 	return getcwd(b, sizeof b) ? ok("%s", b) : fail("getcwd");
 }
 
-static int op_id(char **a)
+int op_id(char **a)
 {
 	(void)a;
 	uid_t r, e, s;
@@ -746,8 +748,8 @@ static const struct probe_op ops[] = {
 };
 
 /* The core table first, then one table per area (probe.h). */
-static const struct probe_op *const tables[] = {ops, probe_ops_meta, probe_ops_pid, probe_ops_tty,
-						probe_ops_ipc};
+static const struct probe_op *const tables[] = {ops,	       probe_ops_meta, probe_ops_pid,
+						probe_ops_tty, probe_ops_ipc,  probe_ops_ids};
 
 int main(int argc, char **argv)
 {

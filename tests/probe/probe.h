@@ -14,6 +14,7 @@ extern const struct probe_op probe_ops_meta[]; /* probe_meta.c: file metadata, x
 extern const struct probe_op probe_ops_pid[];  /* probe_pid.c: calls that take a pid */
 extern const struct probe_op probe_ops_tty[];  /* probe_tty.c: terminals and sessions */
 extern const struct probe_op probe_ops_ipc[];  /* probe_ipc.c: SysV IPC */
+extern const struct probe_op probe_ops_ids[];  /* probe_ids.c: changing uids and gids */
 
 /* output: one result line (see probe.c) */
 int ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -44,3 +45,6 @@ int op_x32_getpid(char **a);
 int op_openpty(char **a);
 int op_tiocsti(char **a);
 int op_tioclinux(char **a);
+
+/* probe.c: `id`, what the ids are now (args unused) */
+int op_id(char **a);

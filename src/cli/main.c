@@ -63,6 +63,7 @@ int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **er
 	const char *datadir = getenv("CORDON_DATADIR");
 	root = root && root[0] ? root : CORDON_SYSTEM_ROOT[0] ? CORDON_SYSTEM_ROOT : NULL;
 	int r = cordon_store_open(ctx, root, datadir, writable, err);
+	ctx->hook_out_fd = STDOUT_FILENO; /* what hooks print is the command's output */
 	if (r < 0 || writable || geteuid() != 0 || ctx->state == NULL)
 		return r;
 	/* "The next command finishes or rolls back": a read-only command run

@@ -269,5 +269,8 @@ static inline void cleanup_manifestp(cordon_manifest **m)
 
 const cordon_app *cordon_manifest_app(const cordon_manifest *m, const char *name);
 const cordon_hook *cordon_manifest_hook(const cordon_manifest *m, const char *name);
+/* Add an undeclared hook found in meta/hooks (snapd's implicit hooks): 1
+ * added, 0 skipped (declared already, or a name snapd does not support). */
+int cordon_manifest_add_implicit_hook(cordon_manifest *m, const char *name);
 const cordon_port *cordon_manifest_plug(const cordon_manifest *m, const char *name);
 const cordon_port *cordon_manifest_slot(const cordon_manifest *m, const char *name);

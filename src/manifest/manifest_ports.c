@@ -441,6 +441,27 @@ static int bind_kind(const yread *in, cordon_manifest *m, bool plugs)
 	return 0;
 }
 
+/* snapd's implicit hooks (snap.ReadInfo: addImplicitHooks): an executable
+ * of meta/hooks that snap.yaml does not declare is a hook all the same, with
+ * no plugs or slots of its own, bound (as every hook) to the snap's
+ * unscoped ports. Names snapd does not support are skipped, as it does. */
+int cordon_manifest_add_implicit_hook(cordon_manifest *m, const char *name)
+{
+	if (!mv_valid_plug_slot_name(name) || !hook_supported(name))
+		return 0;
+	if (cordon_manifest_hook(m, name))
+		return 0; /* declared */
+	m->hooks = xreallocarray(m->hooks, m->n_hooks + 1, sizeof *m->hooks);
+	m->hooks[m->n_hooks++] = (cordon_hook){.name = xstrdup(name)};
+	cordon_port *kinds[2] = {m->plugs, m->slots};
+	size_t counts[2] = {m->n_plugs, m->n_slots};
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < counts[k]; i++)
+			if (kinds[k][i].unscoped)
+				strv_push(&kinds[k][i].hooks, name);
+	return 1;
+}
+
 int mp_bind_ports(const yread *in, cordon_manifest *m)
 {
 	drop_unsupported_hooks(m);

@@ -3,6 +3,7 @@
 #include "fsutil.h"
 #include "datafiles.h"
 #include "manifest.h"
+#include "snapmount.h"
 #include "util.h"
 
 #include <errno.h>
@@ -51,6 +52,7 @@ int cordon_ctx_open(cordon_ctx *ctx, const char *root, const char *datadir, bool
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->lock_fd = -1;
+	ctx->hook_out_fd = -1;
 	if (cordon_paths_init(&ctx->paths, root) < 0)
 		return cordon_err_msg(err, EINVAL, "CORDON_ROOT must be an absolute path");
 	ctx->datadir = xstrdup(datadir ? datadir : CORDON_DATADIR);
@@ -117,6 +119,29 @@ static void loaded_free(cordon_loaded_snap *l)
 	free(l);
 }
 
+/* The hooks of meta/hooks snap.yaml does not declare (snapd reads them from
+ * the mounted revision each time, as here): a root command mounts the
+ * revision first if a reboot took the mount away (the launcher would too),
+ * so that no hook loses its policy at a recompile. Without the mount (an
+ * ordinary user's listing), only the declared hooks are known. */
+static void add_implicit_hooks(cordon_ctx *ctx, cordon_loaded_snap *l)
+{
+	if (ctx->writable)
+		(void)cordon_snap_ensure_mounted(l->rev.source_kind, l->rev.source_path,
+						 l->mount_dir, NULL);
+	_cleanup_free_ char *dir = xasprintf("%s/meta/hooks", l->mount_dir);
+	_cleanup_close_ int dfd = fs_open_dir(dir, O_RDONLY, NULL);
+	_cleanup_strv_ strv names = {0};
+	if (dfd < 0 || fs_list_dir_at(dfd, &names, NULL) < 0)
+		return;
+	strv_sort(&names);
+	for (size_t i = 0; i < names.n; i++) {
+		struct stat st;
+		if (fstatat(dfd, names.v[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			cordon_manifest_add_implicit_hook(l->m, names.v[i]);
+	}
+}
+
 int cordon_ctx_snap(cordon_ctx *ctx, const char *instance, const cordon_loaded_snap **out,
 		    cordon_error **err)
 {
@@ -155,6 +180,7 @@ int cordon_ctx_snap(cordon_ctx *ctx, const char *instance, const cordon_loaded_s
 	l->mount_dir = cordon_paths_mount_dir(&ctx->paths, instance, row.current);
 	l->data_dir = cordon_paths_data_dir(&ctx->paths, instance, row.current);
 	l->common_dir = cordon_paths_common_dir(&ctx->paths, instance);
+	add_implicit_hooks(ctx, l);
 	ctx->loaded = xreallocarray(ctx->loaded, ctx->n_loaded + 1, sizeof *ctx->loaded);
 	ctx->loaded[ctx->n_loaded++] = l;
 	*out = l;

@@ -28,6 +28,9 @@ typedef struct cordon_ctx {
 	/* What a committed change could not finish and left to the next
 	 * command or launch, for the user: the change itself stands. */
 	strv warnings;
+	/* Where the output of the hooks a change runs goes as they run (the
+	 * CLI's stdout); -1 (cli_open sets 1): kept for errors only. */
+	int hook_out_fd;
 } cordon_ctx;
 
 /* The interface catalogue (shipped + site-local definitions). */

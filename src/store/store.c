@@ -4,6 +4,7 @@
 #include "store.h"
 #include "connections.h"
 #include "fsutil.h"
+#include "hooks.h"
 #include "manifest.h"
 #include "manifest_names.h"
 #include "package.h"
@@ -122,6 +123,24 @@ static int validate_instance(const cordon_manifest *m, const cordon_install_opts
 	return 0;
 }
 
+/* The hooks of an install, run inside its transaction once the new policy
+ * is written and before the commit (hooks.h): any failure undoes the whole
+ * install, as snapd undoes the change. snapd's order: `install` (first
+ * install) or `post-refresh` (a refresh), `default-configure` (first
+ * install), then `configure`. snapd runs `configure` after the services
+ * start; here every hook runs before the commit, so that a failing one
+ * leaves no service of the snap having run. */
+static int install_hooks(cordon_ctx *ctx, const char *instance, bool refresh, cordon_error **err)
+{
+	const char *first[] = {"install", "default-configure", "configure", NULL};
+	const char *again[] = {"post-refresh", "configure", NULL};
+	const char **hooks = refresh ? again : first;
+	int r = 0;
+	for (size_t i = 0; r == 0 && hooks[i]; i++)
+		r = cordon_hook_run(ctx, instance, hooks[i], err);
+	return r;
+}
+
 int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install_opts *o,
 			 cordon_install_result *res, cordon_error **err)
 {
@@ -179,6 +198,13 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		r = cordon_sysusers_ensure(m, instance, err);
 	if (r < 0)
 		goto out;
+	/* pre-refresh, of the revision still current: its failure stops the
+	 * refresh before anything is journaled or changed */
+	if (existing) {
+		r = cordon_hook_run(ctx, instance, "pre-refresh", err);
+		if (r < 0)
+			goto out;
+	}
 	/* 1. journal: from here on, an interruption is rolled back */
 	r = cordon_state_add_pending(ctx->state, CORDON_JOURNAL_INSTALL, instance, rev, NULL, err);
 	if (r < 0)
@@ -297,6 +323,11 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		r = cordon_connections_on_install(&t, instance, existing, o->dangerous, err);
 	if (r == 0)
 		cordon_txn_recompile(&t, instance, NULL, NULL);
+	if (r == 0)
+		r = cordon_txn_prepare(&t, err);
+	if (r == 0)
+		r = install_hooks(ctx, instance, existing, err);
+	cordon_fault("install-hooks");
 	r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);
 	if (r < 0)
 		goto out; /* undone */
@@ -364,6 +395,15 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 		 * remove killed before its commit starts them again */
 		r = cordon_services_stop_for_change(ctx, name, cur->m, false, err);
 		cordon_fault("remove-stopped");
+		/* the remove hook, once the services are stopped (snapd's
+		 * order); its failure is reported and the removal goes on */
+		cordon_error *hook_err = NULL;
+		if (r == 0 && cordon_hook_run(ctx, name, "remove", &hook_err) < 0)
+			strv_push_own(
+			    &ctx->warnings,
+			    xasprintf("%s; the snap is removed all the same",
+				      hook_err ? hook_err->msg : "the remove hook failed"));
+		cordon_error_free(&hook_err);
 		if (r == 0)
 			r = cordon_connections_on_remove(&t, name, err);
 		if (r == 0)
@@ -445,6 +485,11 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 				r = cordon_connections_on_install(&t, name, true, true, err);
 			if (r == 0)
 				cordon_txn_recompile(&t, name, NULL, NULL);
+			/* a revert runs no refresh hook (snapd), but configure */
+			if (r == 0)
+				r = cordon_txn_prepare(&t, err);
+			if (r == 0)
+				r = cordon_hook_run(ctx, name, "configure", err);
 			r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);
 		}
 	}

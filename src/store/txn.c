@@ -113,8 +113,11 @@ void cordon_txn_refresh_ns(cordon_txn *t, const char *snap)
 		strv_push(&t->ns_dirty, snap);
 }
 
-int cordon_txn_commit(cordon_txn *t, cordon_error **err)
+int cordon_txn_prepare(cordon_txn *t, cordon_error **err)
 {
+	if (t->prepared)
+		return 0;
+	t->prepared = true;
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < t->n_todo; i++) {
 		const cordon_txn_item *it = &t->todo[i];
@@ -151,6 +154,12 @@ int cordon_txn_commit(cordon_txn *t, cordon_error **err)
 		if (r == 0)
 			strv_push_own(&t->ns_ids, xasprintf("%lld", (long long)id));
 	}
+	return r;
+}
+
+int cordon_txn_commit(cordon_txn *t, cordon_error **err)
+{
+	int r = cordon_txn_prepare(t, err);
 	_cleanup_free_ char *fault = xasprintf("%s-compile", t->what);
 	cordon_fault(fault);
 	if (r == 0)

@@ -35,6 +35,7 @@ typedef struct cordon_txn {
 	strv svc_ids;  /* their `services` entries, journaled at the start */
 	bool begun;    /* the state transaction is open */
 	bool wrote;    /* policy files were (maybe) rewritten */
+	bool prepared; /* cordon_txn_prepare ran */
 } cordon_txn;
 
 /* Journal a `finish` entry for each snap of `touches` and a `services`
@@ -54,6 +55,11 @@ void cordon_txn_recompile(cordon_txn *t, const char *snap, const strv *apps, con
 
 /* Ask for the snap's namespace to be brought up to date after the commit. */
 void cordon_txn_refresh_ns(cordon_txn *t, const char *snap);
+
+/* Recompile what was asked (and journal the namespaces to refresh), still
+ * inside the state transaction: what the change's hooks run under. On
+ * failure the caller aborts. Once; cordon_txn_commit does it if not done. */
+int cordon_txn_prepare(cordon_txn *t, cordon_error **err);
 
 /* Recompile what was asked, then commit. On failure the change is undone
  * (cordon_txn_abort) and its error returned. */

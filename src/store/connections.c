@@ -2,6 +2,7 @@
  * remove drops, connect and disconnect. Each runs in a change's transaction
  * (txn.h), which recompiles what they ask for once, before the commit. */
 #include "connections.h"
+#include "hooks.h"
 #include "attrs.h"
 #include "catalog.h"
 #include "util.h"
@@ -106,7 +107,7 @@ static int insert_conn(cordon_ctx *ctx, const char *psnap, const char *plug, con
  * ambiguous plug alone). */
 static int autoconnect_plug(cordon_ctx *ctx, const cordon_catalog *cat, const char *psnap,
 			    const cordon_port *plug, const char *only_slot_snap, bool *made,
-			    cordon_error **err)
+			    strv *made_list, cordon_error **err)
 {
 	*made = false;
 	const cordon_def *def = cordon_catalog_get(cat, plug->interface);
@@ -124,6 +125,11 @@ static int autoconnect_plug(cordon_ctx *ctx, const cordon_catalog *cat, const ch
 		*made = true;
 		r = insert_conn(ctx, psnap, plug->name, cand[0].snap, cand[0].name, def->name,
 				false, err);
+		/* its prepare and connect hooks run before the change commits */
+		strv_push(made_list, psnap);
+		strv_push(made_list, plug->name);
+		strv_push(made_list, cand[0].snap);
+		strv_push(made_list, cand[0].name);
 	}
 	cordon_port_rows_free(cand, n);
 	return r;
@@ -234,7 +240,8 @@ int cordon_connections_on_install(cordon_txn *t, const char *instance, bool refr
 	}
 	for (size_t i = 0; r == 0 && i < m->n_plugs; i++) {
 		bool made;
-		r = autoconnect_plug(ctx, cat, instance, &m->plugs[i], NULL, &made, err);
+		r = autoconnect_plug(ctx, cat, instance, &m->plugs[i], NULL, &made, &t->conns_made,
+				     err);
 	}
 	/* plugs of other snaps waiting for a slot like one of ours (never for
 	 * content: autoconnect_party) */
@@ -252,7 +259,7 @@ int cordon_connections_on_install(cordon_txn *t, const char *instance, bool refr
 			bool made = false;
 			if (p)
 				r = autoconnect_plug(ctx, cat, plugs[j].snap, p, instance, &made,
-						     err);
+						     &t->conns_made, err);
 			if (made)
 				mark(&affected, plugs[j].snap);
 		}
@@ -452,6 +459,42 @@ static int content_matches(const cordon_def *def, const char *psnap, const cordo
 			      cordon_port_content(s));
 }
 
+/* The interface hooks of one connection, as snapd runs them around it
+ * (ifacestate: prepare-plug-, prepare-slot-, connect-slot-, connect-plug-;
+ * or disconnect-slot-, disconnect-plug-). The system's slots have none. */
+static int run_port_hooks(cordon_ctx *ctx, const char *psnap, const char *plug, const char *ssnap,
+			  const char *slot, bool connect, cordon_error **err)
+{
+	_cleanup_free_ char *pp = xasprintf("prepare-plug-%s", plug);
+	_cleanup_free_ char *ps = xasprintf("prepare-slot-%s", slot);
+	_cleanup_free_ char *cs = xasprintf("connect-slot-%s", slot);
+	_cleanup_free_ char *cp = xasprintf("connect-plug-%s", plug);
+	_cleanup_free_ char *ds = xasprintf("disconnect-slot-%s", slot);
+	_cleanup_free_ char *dp = xasprintf("disconnect-plug-%s", plug);
+	const struct {
+		const char *snap, *hook;
+	} on[] = {{psnap, pp}, {ssnap, ps}, {ssnap, cs}, {psnap, cp}},
+	  off[] = {{ssnap, ds}, {psnap, dp}};
+	size_t n = connect ? ARRAY_SIZE(on) : ARRAY_SIZE(off);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const char *snap = connect ? on[i].snap : off[i].snap;
+		if (snap[0])
+			r = cordon_hook_run(ctx, snap, connect ? on[i].hook : off[i].hook, err);
+	}
+	return r;
+}
+
+int cordon_connections_run_hooks(cordon_txn *t, cordon_error **err)
+{
+	const strv *c = &t->conns_made;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i + 3 < c->n; i += 4)
+		r = run_port_hooks(t->ctx, c->v[i], c->v[i + 1], c->v[i + 2], c->v[i + 3], true,
+				   err);
+	return r;
+}
+
 int cordon_connect(cordon_ctx *ctx, const char *psnap, const char *plug, const char *want_snap,
 		   const char *want_slot, cordon_error **err)
 {
@@ -510,6 +553,12 @@ int cordon_connect(cordon_ctx *ctx, const char *psnap, const char *plug, const c
 		r = insert_conn(ctx, psnap, plug, ssnap, sslot, def->name, true, err);
 		if (r == 0)
 			r = recompile_ends(&t, def, psnap, plug, ssnap, sslot, err);
+		/* the hooks with the connection's policy written, before the
+		 * commit: a failing one leaves the connection unmade */
+		if (r == 0)
+			r = cordon_txn_prepare(&t, err);
+		if (r == 0)
+			r = run_port_hooks(ctx, psnap, plug, ssnap, sslot, true, err);
 		r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);
 		if (r == 0)
 			cordon_txn_settle(&t);
@@ -579,6 +628,14 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
 	}
 	cordon_txn t;
 	r = cordon_txn_begin(ctx, "disconnect", &snaps, NULL, NULL, &t, err);
+	/* the disconnect hooks while still connected (policy unchanged); a
+	 * failing one leaves the connection made */
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (!rows[i].undesired)
+			r = run_port_hooks(ctx, rows[i].plug_snap, rows[i].plug, rows[i].slot_snap,
+					   rows[i].slot, false, err);
+	if (r < 0)
+		cordon_txn_abort(&t, r, err);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const char *ps = rows[i].plug_snap, *pl = rows[i].plug, *ss = rows[i].slot_snap,
 			   *sl = rows[i].slot, *iface = rows[i].interface;

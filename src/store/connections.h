@@ -39,3 +39,8 @@ int cordon_connect(cordon_ctx *ctx, const char *plug_snap, const char *plug, con
  * slot. *count: connections removed (0: "No connections to disconnect"). */
 int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const char *slot_snap,
 		      const char *slot, bool forget, int *count, cordon_error **err);
+
+/* The prepare and connect hooks of the connections the change made by
+ * itself (t->conns_made), after cordon_txn_prepare: a failure undoes the
+ * change. */
+int cordon_connections_run_hooks(cordon_txn *t, cordon_error **err);

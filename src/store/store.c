@@ -325,6 +325,8 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		cordon_txn_recompile(&t, instance, NULL, NULL);
 	if (r == 0)
 		r = cordon_txn_prepare(&t, err);
+	if (r == 0) /* the auto-connections' hooks, then the snap's own */
+		r = cordon_connections_run_hooks(&t, err);
 	if (r == 0)
 		r = install_hooks(ctx, instance, existing, err);
 	cordon_fault("install-hooks");

@@ -287,4 +287,5 @@ void cordon_txn_free(cordon_txn *t)
 	strv_free(&t->ns_ids);
 	strv_free(&t->svc);
 	strv_free(&t->svc_ids);
+	strv_free(&t->conns_made);
 }

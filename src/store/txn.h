@@ -33,6 +33,10 @@ typedef struct cordon_txn {
 	strv ns_ids;   /* their journal entries, committed with the change */
 	strv svc;      /* snaps whose services to bring in line after */
 	strv svc_ids;  /* their `services` entries, journaled at the start */
+	/* connections the change made by itself (auto-connect), four strings
+	 * each: plug snap, plug, slot snap, slot; their hooks run before the
+	 * commit (cordon_connections_run_hooks) */
+	strv conns_made;
 	bool begun;    /* the state transaction is open */
 	bool wrote;    /* policy files were (maybe) rewritten */
 	bool prepared; /* cordon_txn_prepare ran */

@@ -194,3 +194,111 @@ class HooksTest(CordonTestCase):
         self.assertEqual(lines[-1], "hk 1.0 installed")
         # the implicit hook has a label and a policy file of its own
         self.assertTrue(os.path.exists(self.path("var/lib/cordon/policy/snap.hk.hook.configure")))
+
+
+SLOT_SNAP = """
+name: prov
+version: '1.0'
+summary: slot side
+apps:
+  prov:
+    command: bin/probe
+slots:
+  data:
+    interface: content
+    content: cdata
+    read: [$SNAP/shared]
+"""
+
+PLUG_SNAP = """
+name: cons
+version: '1.0'
+summary: plug side
+apps:
+  cons:
+    command: bin/probe
+plugs:
+  data:
+    interface: content
+    content: cdata
+    target: $SNAP_DATA/target
+  network:
+"""
+
+
+def port_hook(name, fail=False):
+    text = f'#!/bin/sh\necho "port hook {name} of $SNAP_INSTANCE_NAME"\n'
+    if fail:
+        text += f'echo "{name} fails" >&2\nexit 4\n'
+    return text
+
+
+class InterfaceHooksTest(CordonTestCase):
+    """prepare-/connect-/disconnect- hooks around connect and disconnect (and
+    auto-connect at install), in snapd's order; a failing prepare or
+    connect hook leaves the connection unmade."""
+
+    def path(self, *p):
+        return os.path.join(self.s.root, *p)
+
+    def install(self, name, yaml, hooks, dirname=None):
+        files = {f"meta/hooks/{n}": text for n, text in hooks.items()}
+        files["shared/f.txt"] = ("shared\n", 0o644)
+        d = self.s.make_snap(name, yaml, files=files, dirname=dirname)
+        return self.cordon("install", "--dangerous", d)
+
+    def hook_lines(self, out):
+        return [l for l in out.splitlines() if l.startswith("port hook ")]
+
+    def connected(self):
+        return [l.split()[:3] for l in self.cordon("connections", "cons").stdout.splitlines()[1:]
+                if l.split()[1] == "cons:data"]
+
+    def setUp(self):
+        super().setUp()
+        self.install("prov", SLOT_SNAP, {n: port_hook(n) for n in (
+            "prepare-slot-data", "connect-slot-data", "disconnect-slot-data")})
+
+    def test_auto_connect_runs_the_plug_hooks_at_install(self):
+        out = self.install("cons", PLUG_SNAP, {n: port_hook(n) for n in (
+            "prepare-plug-network", "connect-plug-network")}).stdout
+        self.assertEqual(self.hook_lines(out), ["port hook prepare-plug-network of cons",
+                                                "port hook connect-plug-network of cons"])
+
+    def test_connect_and_disconnect_hooks_in_order(self):
+        self.install("cons", PLUG_SNAP, {n: port_hook(n) for n in (
+            "prepare-plug-data", "connect-plug-data", "disconnect-plug-data")})
+        out = self.cordon("connect", "cons:data", "prov:data").stdout
+        self.assertEqual(self.hook_lines(out), ["port hook prepare-plug-data of cons",
+                                                "port hook prepare-slot-data of prov",
+                                                "port hook connect-slot-data of prov",
+                                                "port hook connect-plug-data of cons"])
+        self.assertEqual(self.connected(), [["content[cdata]", "cons:data", "prov:data"]])
+        out = self.cordon("disconnect", "cons:data").stdout
+        self.assertEqual(self.hook_lines(out), ["port hook disconnect-slot-data of prov",
+                                                "port hook disconnect-plug-data of cons"])
+        self.assertEqual(self.connected(), [["content[cdata]", "cons:data", "-"]])
+
+    def test_failing_connect_hook_leaves_the_connection_unmade(self):
+        for failing in ("prepare-plug-data", "connect-plug-data"):
+            with self.subTest(hook=failing):
+                hooks = {n: port_hook(n, fail=n == failing) for n in (
+                    "prepare-plug-data", "connect-plug-data")}
+                self.install("cons", PLUG_SNAP, hooks, dirname=f"cons-{failing}")
+                before = policy_snapshot(self.s.root)
+                err = self.cordon_fails("connect", "cons:data", "prov:data")
+                self.assertIn(f'run hook "{failing}" of snap "cons": exit status 4', err)
+                self.assertIn(f"{failing} fails", err)
+                self.assertEqual(self.connected(), [["content[cdata]", "cons:data", "-"]])
+                self.assertEqual(policy_snapshot(self.s.root), before)
+                self.cordon("remove", "cons")
+
+    def test_failing_disconnect_hook_keeps_the_connection(self):
+        self.install("cons", PLUG_SNAP, {"disconnect-plug-data":
+                                         port_hook("disconnect-plug-data", fail=True)})
+        self.cordon("connect", "cons:data", "prov:data")
+        before = policy_snapshot(self.s.root)
+        err = self.cordon_fails("disconnect", "cons:data")
+        self.assertIn('run hook "disconnect-plug-data" of snap "cons": exit status 4', err)
+        self.assertEqual(self.connected(), [["content[cdata]", "cons:data", "prov:data"]])
+        self.assertEqual(policy_snapshot(self.s.root), before)

@@ -270,6 +270,33 @@ int cordon_connections_on_install(cordon_txn *t, const char *instance, bool refr
 	return r;
 }
 
+static int run_port_hooks(cordon_ctx *ctx, const char *psnap, const char *plug, const char *ssnap,
+			  const char *slot, bool connect, cordon_error **err);
+
+void cordon_connections_remove_hooks(cordon_ctx *ctx, const char *instance)
+{
+	cordon_conn_row *rows = NULL;
+	size_t n = 0;
+	cordon_error *e = NULL;
+	if (cordon_state_connections_of(ctx->state, instance, &rows, &n, &e) < 0)
+		goto warn;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].undesired)
+			continue;
+		if (run_port_hooks(ctx, rows[i].plug_snap, rows[i].plug, rows[i].slot_snap,
+				   rows[i].slot, false, &e) < 0) {
+			strv_push_own(&ctx->warnings,
+				      xasprintf("%s; the snap is removed all the same", e->msg));
+			cordon_error_free(&e);
+		}
+	}
+warn:
+	if (e)
+		strv_push_own(&ctx->warnings, xasprintf("%s", e->msg));
+	cordon_error_free(&e);
+	cordon_conn_rows_free(rows, n);
+}
+
 int cordon_connections_on_remove(cordon_txn *t, const char *instance, cordon_error **err)
 {
 	/* the snaps at the other end of its connections lose what those

@@ -44,3 +44,8 @@ int cordon_disconnect(cordon_ctx *ctx, const char *snap, const char *name, const
  * itself (t->conns_made), after cordon_txn_prepare: a failure undoes the
  * change. */
 int cordon_connections_run_hooks(cordon_txn *t, cordon_error **err);
+
+/* A removal's disconnect hooks (snapd's auto-disconnect), for every
+ * connection of the snap, both ends, while still connected: failures are
+ * warnings, the removal goes on. */
+void cordon_connections_remove_hooks(cordon_ctx *ctx, const char *instance);

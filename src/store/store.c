@@ -407,6 +407,8 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 				      hook_err ? hook_err->msg : "the remove hook failed"));
 		cordon_error_free(&hook_err);
 		if (r == 0)
+			cordon_connections_remove_hooks(ctx, name);
+		if (r == 0)
 			r = cordon_connections_on_remove(&t, name, err);
 		if (r == 0)
 			r = cordon_state_delete_snap(ctx->state, name, err);

@@ -302,3 +302,10 @@ class InterfaceHooksTest(CordonTestCase):
         self.assertIn('run hook "disconnect-plug-data" of snap "cons": exit status 4', err)
         self.assertEqual(self.connected(), [["content[cdata]", "cons:data", "prov:data"]])
         self.assertEqual(policy_snapshot(self.s.root), before)
+
+    def test_remove_runs_the_disconnect_hooks_of_both_ends(self):
+        self.install("cons", PLUG_SNAP, {"disconnect-plug-data": port_hook("disconnect-plug-data")})
+        self.cordon("connect", "cons:data", "prov:data")
+        out = self.cordon("remove", "cons").stdout
+        self.assertEqual(self.hook_lines(out), ["port hook disconnect-slot-data of prov",
+                                                "port hook disconnect-plug-data of cons"])

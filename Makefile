@@ -14,7 +14,8 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_CHECK_SECONDS ?= 20
 FUZZ_SECONDS ?= 600
 
-BUILD_DEPS := gcc libc6-dev pkg-config meson ninja-build libyaml-dev libsqlite3-dev libseccomp-dev
+BUILD_DEPS := gcc libc6-dev pkg-config meson ninja-build libyaml-dev libsqlite3-dev libseccomp-dev \
+	libjson-c-dev
 RUN_DEPS := squashfs-tools
 TEST_DEPS := python3 apparmor passwd util-linux clang-format strace systemd-container
 BENCH_DEPS := hyperfine bubblewrap firejail
@@ -98,7 +99,7 @@ $(FUZZ_BUILD)/build.ninja:
 
 fuzz-build: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz_manifest tests/fuzz/fuzz_definitions \
-		tests/fuzz/fuzz_seccomp tests/fuzz/fuzz_policy tests/fuzz/fuzz_seed
+		tests/fuzz/fuzz_seccomp tests/fuzz/fuzz_policy tests/fuzz/fuzz_config tests/fuzz/fuzz_seed
 
 # A crash, leak, timeout or sanitizer report fails the target; the input is
 # left in $(FUZZ_BUILD)/fuzz/crashes/ and its path printed.

@@ -19,8 +19,8 @@ import os
 import re
 import sys
 
-LAYERS = ["base", "policy", "runtime", "manifest", "interfaces", "state", "compiler",
-          "store", "cli"]
+LAYERS = ["base", "policy", "runtime", "manifest", "interfaces", "config", "state",
+          "compiler", "store", "cli"]
 # what each front end may include (the launcher links base, policy, runtime)
 ALLOWED = {"confine": {"base", "policy", "runtime", "confine"}}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

@@ -20,6 +20,10 @@ int cmd_connect(int argc, char **argv, cordon_error **err);
 int cmd_disconnect(int argc, char **argv, cordon_error **err);
 int cmd_interfaces(int argc, char **argv, cordon_error **err);
 int cmd_interface(int argc, char **argv, cordon_error **err);
+/* cmd_config.c */
+int cmd_get(int argc, char **argv, cordon_error **err);
+int cmd_set(int argc, char **argv, cordon_error **err);
+int cmd_unset(int argc, char **argv, cordon_error **err);
 
 /* Open the context: root prefix from CORDON_ROOT, data from CORDON_DATADIR.
  * writable contexts require root. `what` names the command for messages. */

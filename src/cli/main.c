@@ -31,6 +31,9 @@ static const struct {
     {"interfaces", cmd_interfaces, "interfaces [SNAP]"},
     {"interface", cmd_interface, "interface [NAME]"},
     {"debug", cmd_debug, "debug confinement"},
+    {"get", cmd_get, "get [-d|-l|-t] SNAP [KEY...]"},
+    {"set", cmd_set, "set [-t|-s] SNAP KEY=VALUE... [KEY!...]"},
+    {"unset", cmd_unset, "unset SNAP KEY..."},
 };
 
 void cli_out(const char *s)

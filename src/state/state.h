@@ -7,7 +7,8 @@
  * Every SQL statement of cordon is in this folder, behind the typed
  * functions below: state.c (open, schema, transactions), state_snaps.c
  * (snaps and revisions), state_connections.c (plugs, slots and
- * connections), state_journal.c (the journal). Each function is one
+ * connections), state_journal.c (the journal), state_services.c,
+ * state_config.c (each snap's configuration). Each function is one
  * statement: inside cordon_state_begin/commit it is part of that
  * transaction, outside it commits on its own. Lists are arrays of rows the
  * caller frees with the matching _rows_free. */
@@ -254,3 +255,13 @@ int cordon_state_put_service(cordon_state *s, const char *snap, const char *app,
 int cordon_state_delete_service(cordon_state *s, const char *snap, const char *app,
 				cordon_error **err);
 void cordon_service_rows_free(cordon_service_row *rows, size_t n);
+
+/* ---- configuration (state_config.c) ---- */
+
+/* The snap's configuration document (JSON text): 0, or -ENOENT (err
+ * untouched) when it has none. */
+int cordon_state_get_config(cordon_state *s, const char *snap, char **doc, cordon_error **err);
+/* Replace it; doc NULL: the snap has none any more. */
+int cordon_state_put_config(cordon_state *s, const char *snap, const char *doc, cordon_error **err);
+/* Whether a transaction (cordon_state_begin) is open. */
+bool cordon_state_in_transaction(cordon_state *s);

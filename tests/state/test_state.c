@@ -589,6 +589,44 @@ static void test_transactions(cordon_state *s)
 	cordon_error_free(&err);
 }
 
+/* A snap's configuration document: one row, replaced, deleted by NULL and
+ * with the snap; a write joins an open transaction. */
+static void test_config(cordon_state *s)
+{
+	put_snap(s, "conf", "x1");
+	char *doc = NULL;
+	cordon_error *err = NULL;
+	CHECK_INT(cordon_state_get_config(s, "conf", &doc, &err), -ENOENT);
+	CHECK(err == NULL);
+	CHECK_INT(cordon_state_put_config(s, "conf", "{\"a\":1}", NULL), 0);
+	CHECK_INT(cordon_state_put_config(s, "conf", "{\"a\":2}", NULL), 0);
+	CHECK_INT(cordon_state_get_config(s, "conf", &doc, NULL), 0);
+	CHECK_STR(doc, "{\"a\":2}");
+	free(doc);
+	/* a snap not installed has none */
+	CHECK(cordon_state_put_config(s, "nosuch", "{}", &err) < 0);
+	cordon_error_free(&err);
+	/* rolled back with the transaction it joined */
+	CHECK(!cordon_state_in_transaction(s));
+	CHECK_INT(cordon_state_begin(s, NULL), 0);
+	CHECK(cordon_state_in_transaction(s));
+	CHECK_INT(cordon_state_put_config(s, "conf", NULL, NULL), 0);
+	CHECK_INT(cordon_state_get_config(s, "conf", &doc, NULL), -ENOENT);
+	cordon_state_rollback(s);
+	CHECK(!cordon_state_in_transaction(s));
+	CHECK_INT(cordon_state_get_config(s, "conf", &doc, NULL), 0);
+	free(doc);
+	/* a refresh (the snap's row replaced) keeps it, a remove deletes it */
+	put_snap(s, "conf", "x2");
+	CHECK_INT(cordon_state_get_config(s, "conf", &doc, NULL), 0);
+	free(doc);
+	CHECK_INT(cordon_state_delete_snap(s, "conf", NULL), 0);
+	CHECK_INT(cordon_state_get_config(s, "conf", &doc, NULL), -ENOENT);
+	put_snap(s, "conf", "x1");
+	CHECK_INT(cordon_state_get_config(s, "conf", &doc, NULL), -ENOENT);
+	CHECK_INT(cordon_state_delete_snap(s, "conf", NULL), 0);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -611,6 +649,7 @@ int main(void)
 		test_listing(s);
 		test_removal(s);
 		test_transactions(s);
+		test_config(s);
 		cordon_state_close(s);
 	}
 	/* the database and its -wal and -shm files (kept on purpose) */

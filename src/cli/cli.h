@@ -24,6 +24,11 @@ int cmd_interface(int argc, char **argv, cordon_error **err);
 int cmd_get(int argc, char **argv, cordon_error **err);
 int cmd_set(int argc, char **argv, cordon_error **err);
 int cmd_unset(int argc, char **argv, cordon_error **err);
+int cmd_services(int argc, char **argv, cordon_error **err);
+int cmd_start(int argc, char **argv, cordon_error **err);
+int cmd_stop(int argc, char **argv, cordon_error **err);
+int cmd_restart(int argc, char **argv, cordon_error **err);
+int cmd_logs(int argc, char **argv, cordon_error **err);
 
 /* Open the context: root prefix from CORDON_ROOT, data from CORDON_DATADIR.
  * writable contexts require root. `what` names the command for messages. */

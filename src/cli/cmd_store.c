@@ -3,8 +3,10 @@
 #include "manifest.h"
 #include "pack.h"
 #include "package.h"
+#include "service_ctl.h"
 #include "state.h"
 #include "store.h"
+#include "svc_format.h"
 #include "table.h"
 #include "util.h"
 
@@ -190,6 +192,35 @@ static void print_description(buf *out, const char *d)
 	}
 }
 
+/* snap info's services: "  foo.baz: simple, enabled, active" ("-" where
+ * systemd does not run, or for a user daemon seen by root). */
+static int print_services(cordon_ctx *ctx, const cordon_snap_row *s, buf *out, cordon_error **err)
+{
+	cordon_svc_ref *refs = NULL;
+	cordon_svc_status *st = NULL;
+	size_t n = 0;
+	_cleanup_free_ char *note = NULL;
+	char *const names[] = {s->name};
+	int r = cordon_svc_resolve(ctx, names, 1, &refs, &n, err);
+	if (r == 0)
+		r = cordon_svc_status_of(ctx, refs, n, &st, &note, err);
+	if (r == 0)
+		buf_adds(out, "services:\n");
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		_cleanup_free_ char *name = s->instance_key[0]
+						? xasprintf("%s.%s", s->name, refs[i].app)
+						: svc_join_snap_app(s->name, refs[i].app);
+		const char *cur = st[i].current == CORDON_SVC_ACTIVE	 ? "active"
+				  : st[i].current == CORDON_SVC_INACTIVE ? "inactive"
+									 : "-";
+		buf_printf(out, "  %s: %s, %s, %s\n", name, refs[i].a->daemon,
+			   st[i].enabled ? "enabled" : "disabled", cur);
+	}
+	free(st);
+	cordon_svc_refs_free(refs, n);
+	return r;
+}
+
 int cmd_info(int argc, char **argv, cordon_error **err)
 {
 	int r = want_args(argc, 2, 2, "info NAME", err);
@@ -211,8 +242,8 @@ int cmd_info(int argc, char **argv, cordon_error **err)
 	if (r == 0)
 		r = cordon_manifest_parse(rev.manifest, strlen(rev.manifest), "meta/snap.yaml", &m,
 					  err);
+	_cleanup_buf_ buf out = {0};
 	if (r == 0) {
-		_cleanup_buf_ buf out = {0};
 		buf_printf(&out, "name:      %s\n", s.name);
 		buf_printf(&out, "summary:   %s\n", m->summary && m->summary[0] ? m->summary : "-");
 		buf_printf(&out, "publisher: -\n");
@@ -234,15 +265,7 @@ int cmd_info(int argc, char **argv, cordon_error **err)
 				buf_printf(&out, "  - %s.%s\n", s.name, a->name);
 		}
 		if (any_svc)
-			buf_adds(&out, "services:\n");
-		for (size_t i = 0; any_svc && i < m->n_apps; i++) {
-			const cordon_app *a = &m->apps[i];
-			if (!a->daemon)
-				continue;
-			/* cordon does not start daemons yet: say so */
-			buf_printf(&out, "  %s.%s: %s, disabled, inactive\n", s.name, a->name,
-				   a->daemon);
-		}
+			r = print_services(&ctx, &s, &out, err);
 		buf_adds(&out, "tracking:  -\n");
 		_cleanup_free_ char *size = NULL;
 		struct stat st;
@@ -253,8 +276,9 @@ int cmd_info(int argc, char **argv, cordon_error **err)
 		const char *notes = notes_for(&s, false);
 		buf_printf(&out, "installed: %s (%s) %s %s\n", rev.version, rev.revision, size,
 			   notes);
-		cli_out(out.p);
 	}
+	if (r == 0)
+		cli_out(out.p);
 	if (m)
 		cordon_manifest_free(m);
 	cordon_rev_row_free(&rev);

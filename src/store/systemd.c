@@ -58,7 +58,9 @@ static void child(uid_t scope, gid_t gid, int out, int errout, const char *const
 	if (syscall(SYS_close_range, 3, ~0U, 0) < 0)
 		for (int fd = 3; fd < 1024; fd++)
 			close(fd);
-	if (scope != CORDON_SYSTEMD_SYSTEM &&
+	/* a caller who is that user already (`cordon services` as a user,
+	 * for its own manager) has no identity to change, nor the right to */
+	if (scope != CORDON_SYSTEMD_SYSTEM && scope != geteuid() &&
 	    (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
 	     setresuid(scope, scope, scope) < 0))
 		_exit(126);

@@ -17,7 +17,8 @@ bool cordon_systemd_booted(void);
 /* The scope of a systemctl run: the system manager (uid SYSTEMD_SYSTEM), or
  * the manager of the user with that uid (`systemctl --user`, run as that
  * user with its runtime directory: it talks to the manager's private
- * socket, no session bus needed). */
+ * socket, no session bus needed; a caller who is not root can reach its
+ * own only). */
 #define CORDON_SYSTEMD_SYSTEM ((uid_t)-1)
 
 typedef struct cordon_systemctl_result {

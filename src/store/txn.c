@@ -238,6 +238,12 @@ static void settle_services(cordon_txn *t)
 		strv_push_own(&t->ctx->warnings, xasprintf("the %s is done, but its services: %s",
 							   t->what, e ? e->msg : "unknown error"));
 	cordon_error_free(&e);
+	cordon_txn_services_done(t);
+}
+
+void cordon_txn_services_done(cordon_txn *t)
+{
+	cordon_error *e = NULL;
 	for (size_t i = 0; i < t->svc_ids.n; i++)
 		if (cordon_state_delete_pending(t->ctx->state, strtoll(t->svc_ids.v[i], NULL, 10),
 						&e) < 0)

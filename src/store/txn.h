@@ -80,6 +80,12 @@ int cordon_txn_abort(cordon_txn *t, int r, cordon_error **err);
  * next command finish it (a service that fails to start is reported once). */
 void cordon_txn_settle(cordon_txn *t);
 
+/* After the commit, for a change that drives the service manager itself
+ * (cordon start --enable, stop --disable: the units named, not the settle's
+ * "start every enabled unit"): its `services` entries are done, deleted.
+ * A kill before this leaves them to the recovery's settle. */
+void cordon_txn_services_done(cordon_txn *t);
+
 /* After the commit: what its journal entries left (recovery.h: the purge,
  * the links), then the namespaces (cordon_txn_settle); failures are
  * warnings. */

@@ -25,7 +25,7 @@ FUZZ_DEPS := clang libclang-rt-dev llvm
 
 .PHONY: all deps install uninstall check check-static check-format check-layers check-unit \
 	check-asan check-integration check-fuzz check-full \
-	fuzz fuzz-build demo bench bench-scale clean
+	fuzz fuzz-build demo bench bench-scale bench-services clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -120,6 +120,15 @@ bench: deps install
 bench-scale: deps install
 	@tools/install-deps.sh $(BENCH_DEPS)
 	bench/scale.sh "$(PREFIX)"
+
+# Issue 10: a snap with 10 daemons installed under a real systemd (a
+# container, tests/integration/systemdlib.py), with the test build, whose
+# compiled system root the services' launcher reads.
+bench-services: $(TEST_BUILD)/build.ninja
+	@tools/install-deps.sh $(TEST_DEPS)
+	ninja -C $(TEST_BUILD)
+	python3 bench/services.py --build $(TEST_BUILD) --prefix $(TEST_PREFIX) \
+		--system-root $(TEST_ROOT)
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

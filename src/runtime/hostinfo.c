@@ -91,7 +91,10 @@ static void detect_userns(cordon_hostinfo *h)
 int cordon_hostinfo_detect(cordon_hostinfo *h, cordon_error **err)
 {
 	*h = (cordon_hostinfo){.devices_bpf = -1, .userns_unprivileged = -1};
+	/* refused to this process (a seccomp filter): unusable here, as absent */
 	h->landlock_abi = cordon_landlock_abi();
+	if (h->landlock_abi < 0)
+		h->landlock_abi = 0;
 	detect_seccomp(h);
 	cordon_cgroup_mounts m = {0};
 	int ret = cordon_cgroup_find_mounts(&m, err);

@@ -109,8 +109,15 @@ char *cordon_landlock_missing(int abi)
 int cordon_landlock_abi(void)
 {
 	int abi = ll_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-	/* ENOSYS: not built in; EOPNOTSUPP: built in but disabled at boot. */
-	return abi < 0 ? 0 : abi;
+	/* ENOSYS: not built in; EOPNOTSUPP: built in but disabled at boot.
+	 * Anything else (EPERM from a seccomp filter of whoever started the
+	 * launcher: systemd-nspawn's default one, a unit's SystemCallFilter=)
+	 * is a kernel that has Landlock and a process that may not use it:
+	 * not "no Landlock", or a strict launch would go on without its file
+	 * and network policy and say nothing. */
+	if (abi >= 0)
+		return abi;
+	return errno == ENOSYS || errno == EOPNOTSUPP ? 0 : -errno;
 }
 
 /* One path-beneath rule on an opened target. */
@@ -142,6 +149,10 @@ static int add_target_rule(int ruleset, const cordon_target *t, uint64_t handled
 int cordon_landlock_apply(const cordon_policy *p, const cordon_targets *targets, cordon_error **err)
 {
 	int abi = cordon_landlock_abi();
+	if (abi < 0)
+		return cordon_err(err, -abi,
+				  "Landlock is refused to this process (a seccomp filter of what "
+				  "started it?): cannot apply the file and network policy");
 	if (abi == 0)
 		return 0;
 	cordon_landlock_features f;

@@ -27,7 +27,8 @@ void cordon_landlock_features_for(int abi, cordon_landlock_features *f);
 char *cordon_landlock_missing(int abi);
 
 /* The running kernel's Landlock ABI version; 0 when Landlock is not built in
- * or not enabled (not in the lsm= list). */
+ * or not enabled (not in the lsm= list); -errno when the kernel refuses it
+ * to this process otherwise (EPERM: a seccomp filter): never "absent". */
 int cordon_landlock_abi(void);
 
 /* Restrict the calling thread (and what it execs) to the policy's file rules,
@@ -39,6 +40,7 @@ int cordon_landlock_abi(void);
  * Sets no_new_privs if the caller has not. Applies to the calling thread
  * only: call it single-threaded, after every privileged step, right before
  * exec. Returns 0 without doing anything when the kernel has no Landlock
- * (cordon_landlock_abi() == 0): the launcher decides whether that is fatal. */
+ * (cordon_landlock_abi() == 0): the launcher decides whether that is fatal;
+ * an error when Landlock is there but refused to this process. */
 int cordon_landlock_apply(const cordon_policy *p, const cordon_targets *targets,
 			  cordon_error **err);

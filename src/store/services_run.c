@@ -177,6 +177,85 @@ static void keep_first(int r, cordon_error **e, int *first, cordon_error **err)
 	}
 }
 
+/* The snap's daemon apps in the order their before/after ask (snapd's
+ * snap.SortServices; ties by manifest order). A cycle, which validation
+ * refuses, would leave the rest in manifest order. */
+static void order_apps(const cordon_manifest *m, strv *out)
+{
+	size_t n = m->n_apps;
+	bool *done = xcalloc(n + 1, sizeof *done);
+	for (size_t placed = 0; placed < n;) {
+		size_t pick = n;
+		for (size_t i = 0; i < n && pick == n; i++) {
+			const cordon_app *a = &m->apps[i];
+			if (done[i])
+				continue;
+			bool ready = true;
+			for (size_t j = 0; j < n && ready; j++) {
+				const cordon_app *b = &m->apps[j];
+				if (done[j] || j == i)
+					continue;
+				/* b must start first: a is after b, or b before a */
+				if (strv_contains(&a->after, b->name) ||
+				    strv_contains(&b->before, a->name))
+					ready = false;
+			}
+			if (ready)
+				pick = i;
+		}
+		if (pick == n) /* a cycle: the rest as they come */
+			for (pick = 0; pick < n && done[pick]; pick++)
+				;
+		done[pick] = true;
+		placed++;
+		if (m->apps[pick].daemon)
+			strv_push(out, m->apps[pick].name);
+	}
+	free(done);
+}
+
+static bool has_ordering(const cordon_manifest *m)
+{
+	for (size_t i = 0; i < m->n_apps; i++)
+		if (m->apps[i].daemon && (m->apps[i].after.n || m->apps[i].before.n))
+			return true;
+	return false;
+}
+
+/* Start the snap's enabled units. One `systemctl start` makes a job per unit
+ * and systemd orders jobs only within one transaction, so apps with
+ * before/after are started one after the other in that order, as snapd
+ * does (systemd issue #8102); others in one call. */
+static int start_units(cordon_ctx *ctx, uid_t scope, const char *instance, const strv *units,
+		       cordon_error **err)
+{
+	const cordon_loaded_snap *ls = NULL;
+	if (units->n == 0)
+		return 0;
+	if (cordon_ctx_snap(ctx, instance, &ls, NULL) < 0 || !has_ordering(ls->m))
+		return run_verb(scope, "start", units, err);
+	_cleanup_strv_ strv apps = {0}, started = {0};
+	order_apps(ls->m, &apps);
+	int first = 0;
+	cordon_error *e = NULL;
+	for (size_t i = 0; i < apps.n; i++) {
+		_cleanup_free_ char *prefix = xasprintf("snap.%s.%s.", instance, apps.v[i]);
+		_cleanup_strv_ strv mine = {0};
+		for (size_t k = 0; k < units->n; k++)
+			if (str_has_prefix(units->v[k], prefix)) {
+				strv_push(&mine, units->v[k]);
+				strv_push(&started, units->v[k]);
+			}
+		keep_first(run_verb(scope, "start", &mine, &e), &e, &first, err);
+	}
+	_cleanup_strv_ strv rest = {0};
+	for (size_t k = 0; k < units->n; k++)
+		if (!strv_contains(&started, units->v[k]))
+			strv_push(&rest, units->v[k]);
+	keep_first(run_verb(scope, "start", &rest, &e), &e, &first, err);
+	return first;
+}
+
 static int settle_manager(cordon_ctx *ctx, uid_t scope, bool user, const strv *instances,
 			  cordon_error **err)
 {
@@ -195,7 +274,7 @@ static int settle_manager(cordon_ctx *ctx, uid_t scope, bool user, const strv *i
 	for (size_t i = 0; i < instances->n; i++) {
 		_cleanup_strv_ strv units = {0};
 		linked_units(ctx, user, instances->v[i], &units);
-		keep_first(run_verb(scope, "start", &units, &e), &e, &first, err);
+		keep_first(start_units(ctx, scope, instances->v[i], &units, &e), &e, &first, err);
 		keep_first(stop_orphans(scope, instances->v[i], &e), &e, &first, err);
 	}
 	return first;

@@ -167,10 +167,13 @@ class SystemdContainer:
         cmd = [NSPAWN, "--quiet", "-D", "/", "--volatile=yes", "--register=no", "--keep-unit",
                f"--machine={self.name}", "--bind-ro=/etc/passwd", "--bind-ro=/etc/group",
                # nspawn's own seccomp filter, which every process the
-               # container's systemd starts inherits, refuses bpf() with
-               # EPERM; a host's services have no such filter, and cordon's
-               # device program needs it
-               "--system-call-filter=bpf"]
+               # container's systemd starts inherits, refuses bpf() and
+               # the Landlock calls with EPERM; a host's services have no
+               # such filter, and cordon's device program needs bpf(), its
+               # file and network policy Landlock (refused, a service
+               # would silently run without it: test_services_daemons)
+               "--system-call-filter=bpf landlock_create_ruleset landlock_add_rule "
+               "landlock_restrict_self"]
         cmd += [f"--bind={b}" for b in self.binds]
         cmd += [f"--bind-ro={b}" for b in self.binds_ro]
         cmd += ["--boot", "--", "systemd.firstboot=off"]

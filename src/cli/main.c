@@ -72,6 +72,20 @@ int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **er
 	root = root && root[0] ? root : CORDON_SYSTEM_ROOT[0] ? CORDON_SYSTEM_ROOT : NULL;
 	int r = cordon_store_open(ctx, root, datadir, writable, err);
 	ctx->hook_out_fd = STDOUT_FILENO; /* what hooks print is the command's output */
+	if (r < 0 && !writable && geteuid() == 0) {
+		/* A database a killed first install left half-created (no
+		 * schema yet, or a hot journal) cannot be read until a writer
+		 * has opened it: root's read-only command is that writer,
+		 * under the lock, as for any recovery. */
+		cordon_error_free(err);
+		cordon_ctx_close(ctx);
+		r = cordon_store_open(ctx, root, datadir, true, err);
+		if (r < 0)
+			return r;
+		cli_close(ctx);
+		r = cordon_store_open(ctx, root, datadir, false, err);
+		ctx->hook_out_fd = STDOUT_FILENO;
+	}
 	if (r < 0 || writable || geteuid() != 0 || ctx->state == NULL)
 		return r;
 	/* "The next command finishes or rolls back": a read-only command run

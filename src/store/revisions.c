@@ -184,7 +184,21 @@ static bool snap_running(cordon_ctx *ctx, int dirfd, const char *name)
 				     st.st_ino);
 }
 
+/* The revisions of the snap on disk that state no longer lists. */
+static int find_stale(cordon_ctx *ctx, const char *name, strv *stale, cordon_error **err);
+
 static int prune_locked(cordon_ctx *ctx, const char *name, cordon_error **err)
+{
+	_cleanup_strv_ strv stale = {0};
+	int r = find_stale(ctx, name, &stale, err);
+	for (size_t i = 0; r == 0 && i < stale.n; i++)
+		r = cordon_revision_remove_files(ctx, name, stale.v[i], err);
+	if (r < 0)
+		return r;
+	return stale.n > 0 ? 1 : 0; /* 1: something went */
+}
+
+static int find_stale(cordon_ctx *ctx, const char *name, strv *out, cordon_error **err)
 {
 	cordon_rev_row *revs = NULL;
 	size_t n = 0;
@@ -222,12 +236,10 @@ static int prune_locked(cordon_ctx *ctx, const char *name, cordon_error **err)
 		closedir(d);
 	}
 	cordon_rev_rows_free(revs, n);
-	for (size_t i = 0; i < stale.n; i++) {
-		r = cordon_revision_remove_files(ctx, name, stale.v[i], err);
-		if (r < 0)
-			return r;
-	}
-	return stale.n > 0 ? 1 : 0; /* 1: something went */
+	strv_free(out);
+	*out = stale;
+	stale = (strv){0};
+	return 0;
 }
 
 int cordon_revisions_prune(cordon_ctx *ctx, const char *name, cordon_error **err)
@@ -240,9 +252,13 @@ int cordon_revisions_prune(cordon_ctx *ctx, const char *name, cordon_error **err
 	 * the old revision mounted): its $SNAP and $SNAP_DATA stay, and
 	 * where the host's / is shared an unmount here would reach it. */
 	if (lock >= 0 && snap_running(ctx, dirfd, name)) {
+		/* nothing to remove: nothing waits for it to stop (a snap
+		 * whose services run never stops) */
+		_cleanup_strv_ strv stale = {0};
+		int s = find_stale(ctx, name, &stale, err);
 		close(lock);
 		close(dirfd);
-		return 1;
+		return s < 0 ? s : stale.n > 0 ? 1 : 0;
 	}
 	int r = prune_locked(ctx, name, err);
 	/* The snap's preserved namespace, unused (its lock is held and no

@@ -85,6 +85,17 @@ static bool is_ours(const char *name, const char *prefix)
 	return str_has_prefix(name, prefix);
 }
 
+/* A temporary name fsutil writes a file or link under before its rename
+ * (`.<name>.tmp`, `.<name>.lnk`), left by a command killed in between: the
+ * snap's (prefix snap.<instance>.), or any in a directory only cordon
+ * writes (prefix NULL: the D-Bus files'). Changes hold the global lock, so
+ * no live command is writing one. */
+static bool is_leftover(const char *name, const char *prefix)
+{
+	return name[0] == '.' && (prefix == NULL || str_has_prefix(name + 1, prefix)) &&
+	       (str_has_suffix(name, ".tmp") || str_has_suffix(name, ".lnk"));
+}
+
 /* Write one file when its contents differ. */
 static int put_file(int dirfd, const char *dir, const char *name, const char *text,
 		    cordon_error **err)
@@ -137,6 +148,11 @@ static int put_links(int dirfd, const char *dir, bool user, const char *prefix,
 		_cleanup_strv_ strv names = {0};
 		int r = fs_list_dir_at(wfd, &names, err);
 		for (size_t i = 0; r == 0 && i < names.n; i++) {
+			if (is_leftover(names.v[i], prefix)) {
+				if (unlinkat(wfd, names.v[i], 0) < 0 && errno != ENOENT)
+					r = cordon_err(err, errno, "remove %s", names.v[i]);
+				continue;
+			}
 			if (!is_ours(names.v[i], prefix))
 				continue;
 			bool keep = false;
@@ -170,6 +186,11 @@ static int prune_dir(int dirfd, const char *dir, const char *instance, bool dbus
 			kept = strcmp(keep[k].name, name) == 0;
 		if (kept)
 			continue;
+		if (is_leftover(name, dbus ? NULL : prefix)) {
+			if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+				r = cordon_err(err, errno, "remove %s/%s", dir, name);
+			continue;
+		}
 		if (dbus) {
 			_cleanup_free_ char *text = NULL;
 			size_t len = 0;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -49,8 +50,14 @@ static char *read_memfd(int fd)
 
 /* In the child: never returns. */
 static void child(uid_t scope, gid_t gid, int out, int errout, const char *const *argv,
-		  char *const *envp)
+		  char *const *envp, pid_t parent)
 {
+	/* A systemctl must not outlive the cordon that runs it: killed while
+	 * a `stop` waits, an orphan's stop would land after the next
+	 * command's recovery had started the units again. (A job it already
+	 * queued is replaced by that recovery's start.) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(125);
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errout, 2) < 0)
 		_exit(126);
@@ -109,13 +116,15 @@ int cordon_systemctl(uid_t scope, const char *const *args, cordon_systemctl_resu
 		strv_free(&argv);
 		return cordon_err(err, errno, "run systemctl: memfd_create");
 	}
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		strv_free(&argv);
 		return cordon_err(err, errno, "run systemctl: fork");
 	}
 	if (pid == 0)
-		child(scope, gid, out, errout, (const char *const *)argv.v, (char *const *)envp);
+		child(scope, gid, out, errout, (const char *const *)argv.v, (char *const *)envp,
+		      parent);
 	strv_free(&argv);
 	int status;
 	while (waitpid(pid, &status, 0) < 0)

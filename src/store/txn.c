@@ -207,6 +207,10 @@ void cordon_txn_warn(cordon_txn *t, cordon_error **e)
 void cordon_txn_finish(cordon_txn *t)
 {
 	cordon_error *late = NULL;
+	if (t->svc.n) { /* the recovery below settles them */
+		_cleanup_free_ char *fault = xasprintf("%s-services", t->what);
+		cordon_fault(fault);
+	}
 	if (cordon_store_recover(t->ctx, &late) < 0)
 		cordon_txn_warn(t, &late);
 	/* the recovery brought the services in line (or left the entries to

@@ -172,26 +172,6 @@ static const char *manager_name(uid_t scope)
 	return scope == CORDON_SYSTEMD_SYSTEM ? "" : " --user";
 }
 
-/* systemctl VERB UNITS... in one manager: its message on failure. */
-static int ctl(uid_t scope, const char *verb, const strv *units, cordon_error **err)
-{
-	if (units->n == 0)
-		return 0;
-	strv args = {0};
-	strv_push(&args, verb);
-	for (size_t i = 0; i < units->n; i++)
-		strv_push(&args, units->v[i]);
-	cordon_systemctl_result res;
-	int r = cordon_systemctl(scope, (const char *const *)args.v, &res, err);
-	strv_free(&args);
-	if (r == 0 && res.status != 0) {
-		_cleanup_free_ char *what = xasprintf("systemctl%s %s", manager_name(scope), verb);
-		r = cordon_systemctl_error(&res, err, what);
-	}
-	cordon_systemctl_result_free(&res);
-	return r;
-}
-
 /* The ActiveState of each unit, parallel to units (NULL: not reported). */
 static int active_states(uid_t scope, const strv *units, strv *states, cordon_error **err)
 {
@@ -448,7 +428,7 @@ static int act_in(uid_t scope, bool reload_first, const cordon_svc_ctl *o,
 			   : o->verb == CORDON_SVC_STOP ? "stop"
 			   : o->reload			? "reload-or-restart"
 							: "restart";
-	return ctl(scope, verb, &units, err);
+	return cordon_systemctl_units(scope, verb, &units, err);
 }
 
 static const char *verb_word(cordon_svc_verb v)

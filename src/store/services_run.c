@@ -27,27 +27,6 @@ static void app_units(const char *instance, const cordon_app *a, strv *out)
 		strv_push_own(out, xasprintf("snap.%s.%s.timer", instance, a->name));
 }
 
-/* systemctl VERB UNITS... in one manager; nothing to do for no unit. */
-static int run_verb(uid_t scope, const char *verb, const strv *units, cordon_error **err)
-{
-	if (units->n == 0)
-		return 0;
-	strv args = {0};
-	strv_push(&args, verb);
-	for (size_t i = 0; i < units->n; i++)
-		strv_push(&args, units->v[i]);
-	cordon_systemctl_result res;
-	int r = cordon_systemctl(scope, (const char *const *)args.v, &res, err);
-	strv_free(&args);
-	if (r == 0 && res.status != 0) {
-		_cleanup_free_ char *what = xasprintf(
-		    "systemctl %s%s", verb, scope == CORDON_SYSTEMD_SYSTEM ? "" : " --user");
-		r = cordon_systemctl_error(&res, err, what);
-	}
-	cordon_systemctl_result_free(&res);
-	return r;
-}
-
 /* Of these units, those the manager has loaded or still runs: stop refuses
  * a unit it never loaded. */
 static int loaded_of(uid_t scope, const strv *units, strv *out, cordon_error **err)
@@ -74,7 +53,7 @@ static int stop_in(uid_t scope, const strv *units, cordon_error **err)
 	_cleanup_strv_ strv loaded = {0};
 	int r = loaded_of(scope, units, &loaded, err);
 	if (r == 0)
-		r = run_verb(scope, "stop", &loaded, err);
+		r = cordon_systemctl_units(scope, "stop", &loaded, err);
 	return r;
 }
 
@@ -158,7 +137,7 @@ static int stop_orphans(uid_t scope, const char *instance, cordon_error **err)
 			strv_push(&gone, p[i].id);
 	cordon_unit_props_free(p, n);
 	if (r == 0)
-		r = run_verb(scope, "stop", &gone, err);
+		r = cordon_systemctl_units(scope, "stop", &gone, err);
 	return r;
 }
 
@@ -233,7 +212,7 @@ static int start_units(cordon_ctx *ctx, uid_t scope, const char *instance, const
 	if (units->n == 0)
 		return 0;
 	if (cordon_ctx_snap(ctx, instance, &ls, NULL) < 0 || !has_ordering(ls->m))
-		return run_verb(scope, "start", units, err);
+		return cordon_systemctl_units(scope, "start", units, err);
 	_cleanup_strv_ strv apps = {0}, started = {0};
 	order_apps(ls->m, &apps);
 	int first = 0;
@@ -246,13 +225,13 @@ static int start_units(cordon_ctx *ctx, uid_t scope, const char *instance, const
 				strv_push(&mine, units->v[k]);
 				strv_push(&started, units->v[k]);
 			}
-		keep_first(run_verb(scope, "start", &mine, &e), &e, &first, err);
+		keep_first(cordon_systemctl_units(scope, "start", &mine, &e), &e, &first, err);
 	}
 	_cleanup_strv_ strv rest = {0};
 	for (size_t k = 0; k < units->n; k++)
 		if (!strv_contains(&started, units->v[k]))
 			strv_push(&rest, units->v[k]);
-	keep_first(run_verb(scope, "start", &rest, &e), &e, &first, err);
+	keep_first(cordon_systemctl_units(scope, "start", &rest, &e), &e, &first, err);
 	return first;
 }
 

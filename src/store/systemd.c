@@ -264,3 +264,23 @@ int cordon_systemd_show(uid_t scope, const char *const *units, cordon_unit_props
 	cordon_systemctl_result_free(&res);
 	return r;
 }
+
+int cordon_systemctl_units(uid_t scope, const char *verb, const strv *units, cordon_error **err)
+{
+	if (units->n == 0)
+		return 0;
+	strv args = {0};
+	strv_push(&args, verb);
+	for (size_t i = 0; i < units->n; i++)
+		strv_push(&args, units->v[i]);
+	cordon_systemctl_result res;
+	int r = cordon_systemctl(scope, (const char *const *)args.v, &res, err);
+	strv_free(&args);
+	if (r == 0 && res.status != 0) {
+		_cleanup_free_ char *what = xasprintf(
+		    "systemctl%s %s", scope == CORDON_SYSTEMD_SYSTEM ? "" : " --user", verb);
+		r = cordon_systemctl_error(&res, err, what);
+	}
+	cordon_systemctl_result_free(&res);
+	return r;
+}

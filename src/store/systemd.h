@@ -34,6 +34,10 @@ int cordon_systemctl(uid_t scope, const char *const *args, cordon_systemctl_resu
 		     cordon_error **err);
 void cordon_systemctl_result_free(cordon_systemctl_result *r);
 
+/* `systemctl VERB UNITS...` in that manager; 0 and nothing run for no unit;
+ * a failure is an error with systemctl's message. */
+int cordon_systemctl_units(uid_t scope, const char *verb, const strv *units, cordon_error **err);
+
 /* An error for a systemctl run that failed: "WHAT: <its stderr>". */
 int cordon_systemctl_error(const cordon_systemctl_result *r, cordon_error **err, const char *what);
 

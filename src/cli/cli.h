@@ -20,6 +20,7 @@ int cmd_connect(int argc, char **argv, cordon_error **err);
 int cmd_disconnect(int argc, char **argv, cordon_error **err);
 int cmd_interfaces(int argc, char **argv, cordon_error **err);
 int cmd_interface(int argc, char **argv, cordon_error **err);
+int cmd_snapctl_daemon(int argc, char **argv, cordon_error **err);
 
 /* Open the context: root prefix from CORDON_ROOT, data from CORDON_DATADIR.
  * writable contexts require root. `what` names the command for messages. */

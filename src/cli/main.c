@@ -31,6 +31,8 @@ static const struct {
     {"interfaces", cmd_interfaces, "interfaces [SNAP]"},
     {"interface", cmd_interface, "interface [NAME]"},
     {"debug", cmd_debug, "debug confinement"},
+    /* hidden (no help): the snapctl broker, which the launcher starts */
+    {"snapctl-daemon", cmd_snapctl_daemon, NULL},
 };
 
 void cli_out(const char *s)
@@ -85,7 +87,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: cordon COMMAND [ARGS...]\n\nCommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  cordon %s\n", commands[i].help);
+		if (commands[i].help)
+			fprintf(f, "  cordon %s\n", commands[i].help);
 }
 
 int main(int argc, char **argv)

@@ -4,14 +4,9 @@
 #include <linux/sched.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#define IOPRIO_WHO_PROCESS 1
-#define IOPRIO_CLASS_SHIFT 13
-#define IOPRIO_CLASS_BE 2
-/* best effort, level 4: the kernel's default for a nice-0 process */
-#define IOPRIO_DEFAULT ((IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT) | 4)
 
 static const int stop_signals[3] = {SIGTSTP, SIGTTIN, SIGTTOU};
 
@@ -25,13 +20,14 @@ int cordon_shield_raise(cordon_shield *s, cordon_error **err)
 	s->policy = sched_getscheduler(0);
 	if (s->policy < 0 || sched_getparam(0, &s->param) < 0)
 		return cordon_err(err, errno, "sched_getscheduler");
-	s->ioprio = (int)syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0);
+	s->ioprio = (int)syscall(SYS_ioprio_get, CORDON_IOPRIO_WHO_PROCESS, 0);
 	if (s->ioprio < 0)
 		return cordon_err(err, errno, "ioprio_get");
 	struct sigaction ign = {.sa_handler = SIG_IGN};
 	for (size_t i = 0; i < 3; i++)
 		if (sigaction(stop_signals[i], &ign, &s->stop_signals[i]) < 0)
 			return cordon_err(err, errno, "sigaction");
+	s->umask = umask(022);
 	s->raised = true;
 	/* Real uid 0: the caller's uid no longer matches this process for
 	 * kill(2), setpriority(2), sched_setscheduler(2), prlimit(2). */
@@ -42,7 +38,7 @@ int cordon_shield_raise(cordon_shield *s, cordon_error **err)
 		return cordon_err(err, errno, "sched_setscheduler");
 	if (setpriority(PRIO_PROCESS, 0, 0) < 0)
 		return cordon_err(err, errno, "setpriority");
-	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_DEFAULT) < 0)
+	if (syscall(SYS_ioprio_set, CORDON_IOPRIO_WHO_PROCESS, 0, CORDON_IOPRIO_DEFAULT) < 0)
 		return cordon_err(err, errno, "ioprio_set");
 	return 0;
 }
@@ -58,10 +54,11 @@ int cordon_shield_lower(const cordon_shield *s, cordon_error **err)
 		return cordon_err(err, errno, "restore the caller's scheduling policy");
 	if (setpriority(PRIO_PROCESS, 0, s->nice) < 0)
 		return cordon_err(err, errno, "restore the caller's niceness");
-	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, s->ioprio) < 0)
+	if (syscall(SYS_ioprio_set, CORDON_IOPRIO_WHO_PROCESS, 0, s->ioprio) < 0)
 		return cordon_err(err, errno, "restore the caller's I/O priority");
 	for (size_t i = 0; i < 3; i++)
 		if (sigaction(stop_signals[i], &s->stop_signals[i], NULL) < 0)
 			return cordon_err(err, errno, "sigaction");
+	umask(s->umask);
 	return 0;
 }

@@ -9,13 +9,25 @@
  * setpriority() or sched_setscheduler() from the user reaches it), ignores the
  * terminal's stop signals, and runs at the default priority, I/O priority and
  * scheduling policy; before the command runs it gives back exactly what the
- * caller had (the command keeps the caller's niceness). */
+ * caller had (the command keeps the caller's niceness).
+ *
+ * The umask too is root's (022) for the privileged phase: what the launcher
+ * makes (the view's directories, cgroups, the private /tmp's backing) must
+ * not take its modes from the caller. A view built under a caller's umask
+ * 077 had directories only root could enter, and every later launch of
+ * that label by that user, which joins the preserved view, failed with
+ * EACCES. The command gets the caller's umask back. */
 #pragma once
 #include "error.h"
 
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/types.h>
+
+#define CORDON_IOPRIO_WHO_PROCESS 1
+/* best effort (class 2), level 4: the kernel's default for a nice-0 process */
+#define CORDON_IOPRIO_DEFAULT ((2 << 13) | 4)
 
 typedef struct cordon_shield {
 	bool raised;
@@ -24,6 +36,7 @@ typedef struct cordon_shield {
 	struct sched_param param;
 	int ioprio;
 	struct sigaction stop_signals[3]; /* SIGTSTP, SIGTTIN, SIGTTOU */
+	mode_t umask;
 } cordon_shield;
 
 /* Save the caller's scheduling and signal dispositions and shield the

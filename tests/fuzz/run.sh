@@ -2,7 +2,8 @@
 # Run the libFuzzer harnesses of tests/fuzz for a bounded time each.
 #
 #   tests/fuzz/run.sh BUILD SECONDS [HARNESS...]     (HARNESS: manifest definitions
-#                                                     seccomp policy; default: all)
+#                                                     seccomp policy snapctl; default:
+#                                                     all)
 #
 # BUILD is a build directory configured with CC=clang and -Dfuzz=true, the
 # harnesses already built (the Makefile's check-fuzz and fuzz targets do both).
@@ -23,7 +24,7 @@ build=$(realpath "$1")
 seconds=$2
 shift 2
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(manifest definitions seccomp policy)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(manifest definitions seccomp policy snapctl)
 src=$(realpath "$(dirname "$0")/../..")
 out=$build/fuzz
 bin=$build/tests/fuzz
@@ -32,8 +33,8 @@ jobs=${FUZZ_JOBS:-$(nproc)}
 
 # ---- seeds, from the tree ----
 rm -rf "$out/seeds"
-mkdir -p "$out/crashes" "$out/seeds"/{manifest,definitions,seccomp,policy}
-for h in manifest definitions seccomp policy; do
+mkdir -p "$out/crashes" "$out/seeds"/{manifest,definitions,seccomp,policy,snapctl}
+for h in manifest definitions seccomp policy snapctl; do
 	mkdir -p "$out/corpus/$h"
 done
 cp "$src"/tests/corpus/snapd-test-snaps/*.yaml "$out/seeds/manifest/"
@@ -48,6 +49,7 @@ cp "$src"/data/interfaces/*.yaml "$src/data/policy/default.yaml" "$out/seeds/def
 	"$src"/data/interfaces/*.yaml "$src/data/policy/default.yaml"
 "$bin/fuzz_seed" policy "$out/seeds/policy" "$src/data" \
 	"$src"/tests/corpus/snapd-test-snaps/*.yaml
+"$bin/fuzz_seed" snapctl "$out/seeds/snapctl"
 
 # ---- the runs ----
 # Leaks are bugs here (every harness frees what it gets); UBSan reports abort

@@ -283,6 +283,21 @@ class AttackTest(UsersTestCase):
         on_host = [m["mnt"] for m in cordonlib.mountinfo() if m["dev"] == dev]
         self.assertEqual(on_host, [os.path.join(self.s.root, "run/cordon/tmp/hello/tmp")])
 
+    def test_caller_umask_shapes_nothing_privileged(self):
+        """A user's umask 077 at the first launch (which builds the view,
+        preserved for the later ones): the view's directories are not
+        theirs to narrow, so the app runs, then and after, and keeps that
+        umask. (The view once took its modes from the caller's umask and
+        every launch of the label by that user failed with EACCES.)"""
+        for mask in (0o077, 0o022):
+            with self.subTest(umask=oct(mask)):
+                p = subprocess.run([cordonlib.installed_cordon(), "run", "hello", "status",
+                                    "Umask"], env=self.s.env(), capture_output=True, text=True,
+                                   cwd="/", user=self.u1.pw_uid, group=self.u1.pw_gid,
+                                   extra_groups=[], umask=mask, timeout=120)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(p.stdout.splitlines()[1], f"Umask: {mask:04o}")
+
     def test_privileged_phase_creates_root_files(self):
         # A setuid exec keeps the caller's group: without taking root's
         # group first, what the launcher makes for a user would belong to

@@ -56,6 +56,15 @@ bench_cleanup() {
 	[ -n "${ROOT:-}" ] && [ -d "$ROOT" ] || exit $rc
 	case $ROOT in /var/lib/cordon-bench.*) ;; *) exit $rc ;; esac
 	echo "cleaning up $ROOT" >&2
+	# the snapctl broker a launch started for this root (its pid is in
+	# its lock file; checked, as the pid may be another's by now)
+	local bpid
+	bpid=$(cat "$ROOT/run/cordon/snapctl.lock" 2>/dev/null || true)
+	if [ -n "$bpid" ] && tr '\0' ' ' <"/proc/$bpid/cmdline" 2>/dev/null |
+		grep -q ' snapctl-daemon '; then
+		kill "$bpid" 2>/dev/null || true
+		while [ -e "/proc/$bpid" ]; do sleep 0.05; done
+	fi
 	# No `cordon remove` per snap: with 1000 snaps that alone takes
 	# longer than the benchmark. Everything lives under the scratch root:
 	# detach its mounts (deepest first), then delete it.

@@ -8,8 +8,9 @@ a module to every module whose header it includes ("x.h"; <system> headers
 and the generated config.h are not modules). The check fails when
 
   * a module includes one from a folder above its own (the order is LAYERS:
-    each folder may include its own and those before it; cli and confine are
-    the front ends, and confine may include base, policy and runtime only);
+    each folder may include its own and those before it; cli, confine and
+    snapctl are the front ends, confine may include base, policy and runtime
+    only, snapctl base only);
   * the graph has a cycle (listed, module by module).
 
 --dot prints the graph for graphviz (`tools/layers.py --dot | dot -Tsvg`)
@@ -21,8 +22,10 @@ import sys
 
 LAYERS = ["base", "policy", "runtime", "manifest", "interfaces", "config", "state",
           "compiler", "store", "cli"]
-# what each front end may include (the launcher links base, policy, runtime)
-ALLOWED = {"confine": {"base", "policy", "runtime", "confine"}}
+# what each front end may include (the launcher links base, policy, runtime;
+# snapctl, which every sandbox runs, base alone)
+ALLOWED = {"confine": {"base", "policy", "runtime", "confine"},
+           "snapctl": {"base", "snapctl"}}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

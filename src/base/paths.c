@@ -27,15 +27,20 @@ int cordon_paths_init(cordon_paths *p, const char *root)
 	p->run_dir = xasprintf("%s/run/cordon", p->root);
 	p->ns_dir = xasprintf("%s/ns", p->run_dir);
 	p->tmp_dir = xasprintf("%s/tmp", p->run_dir);
+	p->cookie_dir = xasprintf("%s/cookie", p->state_dir);
+	p->snapctl_dir = xasprintf("%s/snapctl", p->run_dir);
+	p->snapctl_socket = xasprintf("%s/snapctl.socket", p->snapctl_dir);
+	p->snapctl_lock = xasprintf("%s/snapctl.lock", p->run_dir);
 	return 0;
 }
 
 void cordon_paths_free(cordon_paths *p)
 {
-	char **fields[] = {&p->root,	     &p->snap_mount,  &p->var_snap,  &p->state_dir,
-			   &p->db_path,	     &p->lock_path,   &p->blobs_dir, &p->policy_dir,
-			   &p->apparmor_dir, &p->scratch_dir, &p->run_dir,   &p->ns_dir,
-			   &p->tmp_dir};
+	char **fields[] = {&p->root,	     &p->snap_mount,  &p->var_snap,    &p->state_dir,
+			   &p->db_path,	     &p->lock_path,   &p->blobs_dir,   &p->policy_dir,
+			   &p->apparmor_dir, &p->scratch_dir, &p->run_dir,     &p->ns_dir,
+			   &p->tmp_dir,	     &p->cookie_dir,  &p->snapctl_dir, &p->snapctl_socket,
+			   &p->snapctl_lock};
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		free(*fields[i]);
 		*fields[i] = NULL;

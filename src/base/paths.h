@@ -3,19 +3,23 @@
 #pragma once
 
 typedef struct cordon_paths {
-	char *root;	    /* "" in production, "/scratch" in tests */
-	char *snap_mount;   /* <root>/snap */
-	char *var_snap;	    /* <root>/var/snap */
-	char *state_dir;    /* <root>/var/lib/cordon */
-	char *db_path;	    /* <state>/state.db */
-	char *lock_path;    /* <state>/lock */
-	char *blobs_dir;    /* <state>/snaps: installed .snap files */
-	char *policy_dir;   /* <state>/policy: compiled policy, one file per label */
-	char *apparmor_dir; /* <state>/apparmor: generated profiles */
-	char *scratch_dir;  /* <state>/tmp: root-only scratch (staging mounts) */
-	char *run_dir;	    /* <root>/run/cordon */
-	char *ns_dir;	    /* <run>/ns: preserved mount namespaces */
-	char *tmp_dir;	    /* <run>/tmp: backing of each snap's private /tmp */
+	char *root;	      /* "" in production, "/scratch" in tests */
+	char *snap_mount;     /* <root>/snap */
+	char *var_snap;	      /* <root>/var/snap */
+	char *state_dir;      /* <root>/var/lib/cordon */
+	char *db_path;	      /* <state>/state.db */
+	char *lock_path;      /* <state>/lock */
+	char *blobs_dir;      /* <state>/snaps: installed .snap files */
+	char *policy_dir;     /* <state>/policy: compiled policy, one file per label */
+	char *apparmor_dir;   /* <state>/apparmor: generated profiles */
+	char *scratch_dir;    /* <state>/tmp: root-only scratch (staging mounts) */
+	char *run_dir;	      /* <root>/run/cordon */
+	char *ns_dir;	      /* <run>/ns: preserved mount namespaces */
+	char *tmp_dir;	      /* <run>/tmp: backing of each snap's private /tmp */
+	char *cookie_dir;     /* <state>/cookie: snap.<instance>, one per snap (root 0700) */
+	char *snapctl_dir;    /* <run>/snapctl: the snapctl socket alone (root 0755) */
+	char *snapctl_socket; /* <snapctl>/snapctl.socket: the broker's (0666) */
+	char *snapctl_lock;   /* <run>/snapctl.lock: held by the running broker */
 } cordon_paths;
 
 /* root may be NULL or "" for the real system; it must be absolute. */

@@ -29,6 +29,7 @@ int cmd_start(int argc, char **argv, cordon_error **err);
 int cmd_stop(int argc, char **argv, cordon_error **err);
 int cmd_restart(int argc, char **argv, cordon_error **err);
 int cmd_logs(int argc, char **argv, cordon_error **err);
+int cmd_snapctl_daemon(int argc, char **argv, cordon_error **err);
 
 /* Open the context: root prefix from CORDON_ROOT, data from CORDON_DATADIR.
  * writable contexts require root. `what` names the command for messages. */

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "confdoc.h"
 #include "confout.h"
+#include "configure.h"
 #include "snapconf.h"
 #include "util.h"
 

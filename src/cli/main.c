@@ -39,6 +39,8 @@ static const struct {
     {"get", cmd_get, "get [-d|-l|-t] SNAP [KEY...]"},
     {"set", cmd_set, "set [-t|-s] SNAP KEY=VALUE... [KEY!...]"},
     {"unset", cmd_unset, "unset SNAP KEY..."},
+    /* hidden (no help): the snapctl broker, which the launcher starts */
+    {"snapctl-daemon", cmd_snapctl_daemon, NULL},
 };
 
 void cli_out(const char *s)
@@ -107,7 +109,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: cordon COMMAND [ARGS...]\n\nCommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  cordon %s\n", commands[i].help);
+		if (commands[i].help)
+			fprintf(f, "  cordon %s\n", commands[i].help);
 }
 
 int main(int argc, char **argv)

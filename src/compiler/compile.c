@@ -43,6 +43,10 @@ typedef struct lookup_ctx {
 static int lookup_snap_var(void *vctx, const char *name, strv *values)
 {
 	const lookup_ctx *l = vctx;
+	if (strcmp(name, "CORDON_ROOT") == 0) {
+		strv_push(values, l->c->in->root ? l->c->in->root : "");
+		return 0;
+	}
 	const char *v = cordon_snap_var(l->c->ls, name);
 	if (v != NULL) {
 		strv_push(values, v);

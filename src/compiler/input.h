@@ -38,4 +38,8 @@ typedef struct cordon_compile_input {
 	 * connection of the snap to itself is in both), in state's order */
 	const cordon_conn_ends *plugs, *slots;
 	size_t n_plugs, n_slots;
+	/* the root prefix of every system path ("" or NULL in production):
+	 * $CORDON_ROOT in rules, for paths of cordon's own such as the
+	 * snapctl socket */
+	const char *root;
 } cordon_compile_input;

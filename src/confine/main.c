@@ -111,11 +111,18 @@ int main(int argc, char **argv)
 	 * one of their numbers, and are close-on-exec until the app's exec. */
 	int listen_fds =
 	    cordon_listen_fds_count(getpid(), getenv("LISTEN_PID"), getenv("LISTEN_FDS"));
-	unsigned first_closed = (unsigned)(CORDON_LISTEN_FDS_START + listen_fds);
+	/* A hook's snapctl channel (store/hooks.c): fd 3, a socket, which the
+	 * store passes to the hooks it runs as root. Only a root caller's is
+	 * kept (any other caller could only talk to a server of its own), and
+	 * never beside socket activation. Held and passed on as those are. */
+	bool snapctl_channel =
+	    getuid() == 0 && listen_fds == 0 && streq_ptr(getenv("CORDON_SNAPCTL_FD"), "3");
+	int held_fds = listen_fds + (snapctl_channel ? 1 : 0);
+	unsigned first_closed = (unsigned)(CORDON_LISTEN_FDS_START + held_fds);
 	if (syscall(SYS_close_range, first_closed, ~0U, 0U) < 0 && errno != ENOSYS)
 		die("cannot close inherited file descriptors");
 	cordon_error *err = NULL;
-	if (cordon_listen_fds_hold(listen_fds, &err) < 0) {
+	if (cordon_listen_fds_hold(held_fds, &err) < 0) {
 		fprintf(stderr, "error: %s\n", err->msg);
 		return 1;
 	}
@@ -154,6 +161,7 @@ int main(int argc, char **argv)
 	a.command = command;
 	a.pid = getpid();
 	a.listen_fds = listen_fds;
+	a.snapctl_channel = snapctl_channel;
 	if (listen_fds > 0)
 		a.listen_fdnames = service_env("LISTEN_FDNAMES", CORDON_LISTEN_FDS_MAX * 256,
 					       cordon_listen_fdnames_ok);

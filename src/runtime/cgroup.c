@@ -391,6 +391,24 @@ int cordon_cgroup_enter(const cordon_cgroup_cfg *cfg, const cordon_policy *p, pi
 	return 0;
 }
 
+int cordon_cgroup_enter_own(const cordon_cgroup_cfg *cfg, const char *name, cordon_error **err)
+{
+	const char *parent = cordon_cgroup_parent(cfg);
+	int ret = check_names(parent, name, err);
+	if (ret < 0)
+		return ret;
+	__attribute__((cleanup(cordon_cgroup_mounts_free))) cordon_cgroup_mounts m = {0};
+	ret = cordon_cgroup_find_mounts(&m, err);
+	if (ret < 0 || m.v2 == NULL)
+		return ret;
+	__attribute__((cleanup(cg_dir_free))) cg_dir d = {.fd = -1};
+	ret = cg_dir_open(m.v2, CGROUP2_SUPER_MAGIC, parent, name, &d, err);
+	if (ret < 0)
+		return ret;
+	_cleanup_free_ char *pid_s = xasprintf("%d\n", (int)getpid());
+	return write_at(d.fd, "cgroup.procs", pid_s, d.where, err);
+}
+
 /* The hierarchies a cgroup of ours may live in, for removal. */
 static int for_each_hierarchy(int (*fn)(int root, const char *where, const void *arg,
 					cordon_error **err),

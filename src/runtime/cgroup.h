@@ -69,6 +69,15 @@ const char *cordon_cgroup_parent(const cordon_cgroup_cfg *cfg);
 int cordon_cgroup_enter(const cordon_cgroup_cfg *cfg, const cordon_policy *p, pid_t pid,
 			cordon_error **err);
 
+/* Move the calling process into <v2>/<parent>/<name>, a cgroup of cordon's
+ * own (no device rules): for a root daemon started from a user's launch
+ * (the snapctl broker), which must not stay in the caller's cgroup, where
+ * on a systemd host the user may freeze it or kill it through cgroup.kill
+ * (a user's cgroups below user@.service are delegated to them). Nothing to
+ * do (0) where no cgroup2 hierarchy is mounted: cgroup v1 hierarchies are
+ * root's alone. */
+int cordon_cgroup_enter_own(const cordon_cgroup_cfg *cfg, const char *name, cordon_error **err);
+
 /* Which mechanism cfg->mode resolves to on this host (V1 or V2), or a
  * negative errno when neither is usable. */
 int cordon_cgroup_mode_effective(const cordon_cgroup_cfg *cfg, const cordon_cgroup_mounts *m);

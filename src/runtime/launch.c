@@ -1,6 +1,7 @@
 #include "launch.h"
 #include "caps.h"
 #include "cgroup.h"
+#include "cookie.h"
 #include "fsutil.h"
 #include "hostinfo.h"
 #include "landlock.h"
@@ -11,6 +12,7 @@
 #include "view.h"
 #include "seccomp_load.h"
 #include "snapmount.h"
+#include "snapctl_spawn.h"
 #include "util.h"
 
 #include <errno.h>
@@ -117,7 +119,7 @@ bool cordon_env_passthrough(const char *name)
 }
 
 void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a,
-		       const char *notify_socket, cordon_env *env)
+		       const char *notify_socket, const char *cookie, cordon_env *env)
 {
 	for (char **e = a->caller_env; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
@@ -138,6 +140,9 @@ void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a,
 		if (a->listen_fdnames)
 			cordon_env_set(env, "LISTEN_FDNAMES", a->listen_fdnames);
 	}
+	/* a hook's snapctl channel (snapctl finds it through this) */
+	if (a->snapctl_channel)
+		cordon_env_set(env, "CORDON_SNAPCTL_FD", "3");
 	/* sd_notify: only where the socket was granted; the watchdog is
 	 * fed through that socket, so its variables go with it */
 	if (notify_socket) {
@@ -165,6 +170,16 @@ void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a,
 	cordon_env_set(env, "SNAP_UID", uid);
 	cordon_env_set(env, "SNAP_EUID", uid);
 	cordon_env_set(env, "XDG_RUNTIME_DIR", xdg);
+	/* snapctl's credential, under both of snapd's names (cookie.h); a snap
+	 * installed before cookies existed has none until its next change */
+	if (cookie && cookie[0]) {
+		cordon_env_set(env, "SNAP_COOKIE", cookie);
+		cordon_env_set(env, "SNAP_CONTEXT", cookie);
+	}
+	/* A root caller's own root prefix (tests): snapctl finds that root's
+	 * broker through it. Never set for anyone else, nor in production. */
+	if (a->root && a->root[0] && strcmp(a->root, CORDON_SYSTEM_ROOT) != 0)
+		cordon_env_set(env, "CORDON_ROOT", a->root);
 	/* snap.yaml `environment:`: top level, then the app's, each value
 	 * expanded against what is set so far (snapd's order). */
 	for (size_t i = 0; i < p->n_env_user; i++) {
@@ -406,6 +421,19 @@ static int enter_view(const cordon_ns_session *ns, const cordon_policy *p, const
 	}
 }
 
+/* The snap's cookie (cookie.h) into out, or "" when it has none or the file
+ * is not what the store writes (only root could have changed it). */
+static void read_cookie(const cordon_paths *paths, const char *instance, char *out)
+{
+	out[0] = '\0';
+	cordon_error *e = NULL;
+	_cleanup_close_ int dir = cordon_cookie_dir_open(paths->cookie_dir, &e);
+	_cleanup_free_ char *name = cordon_cookie_file_name(instance);
+	if (dir < 0 || cordon_cookie_read_at(dir, name, out, &e) < 0)
+		out[0] = '\0';
+	cordon_error_free(&e);
+}
+
 /* One attempt; *restart: it failed because the snap changed under it while
  * this process was still in the host's namespaces (see cordon_launch). */
 static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error **err)
@@ -452,8 +480,18 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	if (notify && p.confinement == CORDON_STRICT)
 		cordon_policy_add_fs(&p, notify, LANDLOCK_ACCESS_FS_WRITE_FILE, CORDON_FS_NOFOLLOW);
 
+	/* snapctl: the snap's cookie, and the broker that takes it (started
+	 * if none runs, from the host's namespaces and cgroups). Neither
+	 * fails a launch: without them snapctl says what is missing. */
+	char cookie[CORDON_COOKIE_LEN + 1] = "";
+	read_cookie(&paths, p.instance_name, cookie);
+	cordon_error *broker_err = NULL;
+	(void)cordon_snapctl_ensure_broker(&paths, a->root, &a->cgroup, &broker_err);
+	cordon_error_free(&broker_err);
+
 	/* 1. environment */
-	cordon_launch_env(&p, a, notify, &env);
+	cordon_launch_env(&p, a, notify, cookie, &env);
+	explicit_bzero(cookie, sizeof cookie);
 	if (p.confinement == CORDON_CLASSIC) {
 		r = make_user_dirs(a, &p, err);
 		if (r < 0)
@@ -538,7 +576,7 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	/* Socket activation: the unit's sockets, held close-on-exec through
 	 * the privileged phase (main.c), now reach the app. Nothing is
 	 * executed before the app from here on. */
-	r = cordon_listen_fds_release(a->listen_fds, err);
+	r = cordon_listen_fds_release(a->listen_fds + (a->snapctl_channel ? 1 : 0), err);
 	if (r < 0)
 		goto out;
 	if (p.confinement != CORDON_CLASSIC) {

@@ -33,6 +33,10 @@ typedef struct cordon_launch_args {
 	const char *notify_socket;   /* NOTIFY_SOCKET as given (unchecked); or NULL */
 	const char *watchdog_usec;   /* WATCHDOG_USEC, WATCHDOG_PID, checked; or NULL */
 	const char *watchdog_pid;
+	/* fd 3 is the snapctl channel of the hook this runs (store/hooks.c:
+	 * a root caller's, held as the unit's sockets are), passed on with
+	 * CORDON_SNAPCTL_FD=3 */
+	bool snapctl_channel;
 } cordon_launch_args;
 
 /* Returns only on failure. */
@@ -44,9 +48,10 @@ int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy 
 		       cordon_error **err);
 
 /* Step 1, pure: the environment of the command. `notify_socket`: the
- * NOTIFY_SOCKET the launch granted (launch.c), or NULL. */
+ * NOTIFY_SOCKET the launch granted (launch.c), or NULL; `cookie`: the
+ * snap's cookie (SNAP_COOKIE, SNAP_CONTEXT), or NULL or "" for none. */
 void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a,
-		       const char *notify_socket, cordon_env *env);
+		       const char *notify_socket, const char *cookie, cordon_env *env);
 
 /* Pure: the values of the launch-time variables of file rules ($HOME is the
  * real home), independent of the snap's environment. */

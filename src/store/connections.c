@@ -2,6 +2,7 @@
  * remove drops, connect and disconnect. Each runs in a change's transaction
  * (txn.h), which recompiles what they ask for once, before the commit. */
 #include "connections.h"
+#include "confctl.h"
 #include "hooks.h"
 #include "attrs.h"
 #include "catalog.h"
@@ -486,6 +487,17 @@ static int content_matches(const cordon_def *def, const char *psnap, const cordo
 			      cordon_port_content(s));
 }
 
+/* A plug's or slot's attributes from its snap's snap.yaml, as JSON ("{}"
+ * for the system's slots and what cannot be found). */
+static char *port_attrs(cordon_ctx *ctx, const char *snap, const char *name, bool plug)
+{
+	const cordon_loaded_snap *ls;
+	const cordon_port *p = NULL;
+	if (snap[0] && cordon_ctx_snap(ctx, snap, &ls, NULL) == 0)
+		p = plug ? cordon_manifest_plug(ls->m, name) : cordon_manifest_slot(ls->m, name);
+	return p ? cordon_conf_attrs_json(p->attrs, p->n_attrs) : xstrdup("{}");
+}
+
 /* The interface hooks of one connection, as snapd runs them around it
  * (ifacestate: prepare-plug-, prepare-slot-, connect-slot-, connect-plug-;
  * or disconnect-slot-, disconnect-plug-). The system's slots have none. */
@@ -503,12 +515,26 @@ static int run_port_hooks(cordon_ctx *ctx, const char *psnap, const char *plug, 
 	} on[] = {{psnap, pp}, {ssnap, ps}, {ssnap, cs}, {psnap, cp}},
 	  off[] = {{ssnap, ds}, {psnap, dp}};
 	size_t n = connect ? ARRAY_SIZE(on) : ARRAY_SIZE(off);
+	/* what `snapctl get :PORT` reads in them, and the prepare hooks'
+	 * `snapctl set :PORT` adds to, for the later hooks of this connection
+	 * (snapd's dynamic attributes; no interface of cordon's reads them
+	 * for policy, so they are not kept past the change) */
+	cordon_hook_conn conn = {
+	    .plug_snap = psnap, .plug = plug, .slot_snap = ssnap, .slot = slot};
+	conn.plug_static = port_attrs(ctx, psnap, plug, true);
+	conn.slot_static = port_attrs(ctx, ssnap, slot, false);
+	cordon_hook_opts o = {.conn = &conn};
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const char *snap = connect ? on[i].snap : off[i].snap;
 		if (snap[0])
-			r = cordon_hook_run(ctx, snap, connect ? on[i].hook : off[i].hook, err);
+			r = cordon_hook_run_with(ctx, snap, connect ? on[i].hook : off[i].hook, &o,
+						 err);
 	}
+	free(conn.plug_static);
+	free(conn.slot_static);
+	free(conn.plug_dynamic);
+	free(conn.slot_dynamic);
 	return r;
 }
 

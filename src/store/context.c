@@ -29,14 +29,16 @@ void cordon_fault(const char *step)
 static int make_layout(const cordon_paths *p, cordon_error **err)
 {
 	/* 0755 where users must be able to look (they run snaps from /snap,
-	 * read SNAP_DATA, list what is installed); 0700 for root's scratch. */
+	 * read SNAP_DATA, list what is installed); 0700 for root's scratch and
+	 * the snaps' cookies (store/cookies.h). Made here, before any change
+	 * begins, so that no change is killed half-way through making one. */
 	struct {
 		const char *path;
 		mode_t mode;
 	} dirs[] = {
 	    {p->snap_mount, 0755},  {p->var_snap, 0755},   {p->state_dir, 0755},
 	    {p->blobs_dir, 0700},   {p->policy_dir, 0755}, {p->apparmor_dir, 0755},
-	    {p->scratch_dir, 0700}, {p->run_dir, 0755},
+	    {p->scratch_dir, 0700}, {p->run_dir, 0755},	   {p->cookie_dir, 0700},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		int fd = fs_mkdir_p(dirs[i].path, dirs[i].mode, 0, 0, err);

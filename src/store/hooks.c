@@ -1,6 +1,8 @@
 /* Running hooks (hooks.h). */
 #include "hooks.h"
 #include "config.h"
+#include "snapconf.h"
+#include "snapctl_answer.h"
 #include "util.h"
 
 #include <errno.h>
@@ -9,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -62,13 +65,13 @@ static void hook_env(const cordon_ctx *ctx, strv *env)
 }
 
 /* In the child: its own session (so that the time limit kills all it
- * started), stdin /dev/null, stdout and stderr the pipe; then the launcher,
- * which closes everything else. Never returns. */
-static void child(int out, const char *launcher, const char *label, char *const *envp)
+ * started), stdin /dev/null, stdout and stderr the pipe, fd 3 the snapctl
+ * channel; then the launcher, which closes everything else. Never returns. */
+static void child(int out, int chan, const char *launcher, const char *label, char *const *envp)
 {
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (setsid() < 0 || devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 ||
-	    dup2(out, 2) < 0)
+	    dup2(out, 2) < 0 || dup2(chan, 3) < 0 || fcntl(3, F_SETFD, 0) < 0)
 		_exit(126);
 	const char *argv[] = {"cordon-confine", label, NULL};
 	execve(launcher, (char *const *)argv, envp);
@@ -115,13 +118,29 @@ static bool drain(int fd, int out_fd, buf *b)
 	}
 }
 
-int cordon_hook_run(cordon_ctx *ctx, const char *instance, const char *hook, cordon_error **err)
+/* A request on the hook's channel; false once the channel is gone. */
+static bool serve(int chan, cordon_ctx *ctx, const cordon_snapctl_caller *caller)
 {
-	if (!cordon_hook_exists(ctx, instance, hook))
-		return 0;
+	return cordon_snapctl_serve_channel(chan, ctx, caller) >= 0;
+}
+
+static int run(cordon_ctx *ctx, const char *instance, const char *hook, const cordon_hook_opts *o,
+	       cordon_error **err)
+{
 	_cleanup_free_ char *label = cordon_label_hook(instance, hook);
 	_cleanup_strv_ strv env = {0};
 	hook_env(ctx, &env);
+	strv_push(&env, "CORDON_SNAPCTL_FD=3");
+	/* the hook's snapctl channel: datagrams, each carrying one request's
+	 * connection (snapctl_serve.h); only the hook's processes hold the
+	 * other end */
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return cordon_err(err, errno, "run hook \"%s\": socketpair", hook);
+	_cleanup_close_ int chan = sp[0];
+	_cleanup_close_ int chan_child = sp[1];
+	const cordon_snapctl_caller caller = {
+	    .instance = instance, .uid = 0, .hook = hook, .opts = o};
 	/* the build tree's launcher in tests (as `cordon run`); the changes
 	 * that run hooks are root's */
 	const char *launcher = getenv("CORDON_CONFINE");
@@ -138,8 +157,10 @@ int cordon_hook_run(cordon_ctx *ctx, const char *instance, const char *hook, cor
 		return cordon_err(err, e, "run hook \"%s\": fork", hook);
 	}
 	if (pid == 0)
-		child(p[1], launcher, label, env.v);
+		child(p[1], chan_child, launcher, label, env.v);
 	close(p[1]);
+	close(chan_child);
+	chan_child = -1;
 	_cleanup_close_ int rd = p[0];
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fcntl(rd, F_SETFL, O_NONBLOCK) < 0 || pidfd < 0) {
@@ -163,13 +184,21 @@ int cordon_hook_run(cordon_ctx *ctx, const char *instance, const char *hook, cor
 			timed_out = true;
 			break;
 		}
-		struct pollfd fds[2] = {{.fd = pidfd, .events = POLLIN},
-					{.fd = open_pipe ? rd : -1, .events = POLLIN}};
-		int n = poll(fds, 2, (int)(left > 1000 ? 1000 : left));
+		struct pollfd fds[3] = {{.fd = pidfd, .events = POLLIN},
+					{.fd = open_pipe ? rd : -1, .events = POLLIN},
+					{.fd = chan, .events = POLLIN}};
+		int n = poll(fds, 3, (int)(left > 1000 ? 1000 : left));
 		if (n < 0 && errno != EINTR)
 			break;
 		if (open_pipe && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
 			open_pipe = drain(rd, ctx->hook_out_fd, &out);
+		/* one request at a time: while it is answered the hook's
+		 * output waits in its pipe, and its time limit runs on */
+		if (chan >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !serve(chan, ctx, &caller)) {
+			close(chan);
+			chan = -1;
+		}
 		if (fds[0].revents & POLLIN)
 			exited = true;
 	}
@@ -194,4 +223,33 @@ int cordon_hook_run(cordon_ctx *ctx, const char *instance, const char *hook, cor
 				       : xasprintf("killed by signal %d", WTERMSIG(status));
 	return cordon_err_msg(err, EIO, "run hook \"%s\" of snap \"%s\": %s%s%s", hook, instance,
 			      how, text[0] ? ": " : "", text);
+}
+
+int cordon_hook_run_with(cordon_ctx *ctx, const char *instance, const char *hook,
+			 const cordon_hook_opts *opts, cordon_error **err)
+{
+	if (!cordon_hook_exists(ctx, instance, hook))
+		return 0;
+	cordon_hook_opts o = opts ? *opts : (cordon_hook_opts){0};
+	/* snapd gives every hook a configuration transaction, committed when
+	 * the hook succeeds (into the change's state transaction where one is
+	 * open: undone with it) */
+	cordon_snapconf own = {0};
+	if (o.conf == NULL) {
+		int r = cordon_snapconf_begin(ctx, instance, &own, err);
+		if (r < 0)
+			return r;
+		o.conf = &own;
+	}
+	int r = run(ctx, instance, hook, &o, err);
+	if (r == 0 && o.conf == &own)
+		r = cordon_snapconf_commit(ctx, &own, err);
+	if (o.conf == &own)
+		cordon_snapconf_end(&own);
+	return r;
+}
+
+int cordon_hook_run(cordon_ctx *ctx, const char *instance, const char *hook, cordon_error **err)
+{
+	return cordon_hook_run_with(ctx, instance, hook, NULL, err);
 }

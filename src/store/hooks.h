@@ -4,6 +4,7 @@
  * (store.c, connections.c say which and what a failure does). */
 #pragma once
 #include "context.h"
+#include "hookctx.h"
 
 /* snapd's default time limit for a hook (hookstate: defaultHookTimeout). */
 #define CORDON_HOOK_TIMEOUT_S 600
@@ -21,3 +22,11 @@ bool cordon_hook_exists(cordon_ctx *ctx, const char *instance, const char *hook)
  * (the launcher reads it), the state need not be committed (the launcher
  * never reads it). */
 int cordon_hook_run(cordon_ctx *ctx, const char *instance, const char *hook, cordon_error **err);
+
+/* cordon_hook_run with opts (NULL: none). While the hook runs, its snapctl
+ * requests are served from this process through a channel only the hook's
+ * processes hold (fd 3 of the launcher, which a root caller may pass on;
+ * CORDON_SNAPCTL_FD): with this change's state (the store's lock is held,
+ * so the broker could not serve them), for this snap alone, as root. */
+int cordon_hook_run_with(cordon_ctx *ctx, const char *instance, const char *hook,
+			 const cordon_hook_opts *opts, cordon_error **err);

@@ -1,5 +1,6 @@
 #include "recompile.h"
 #include "apply.h"
+#include "cookies.h"
 #include "services.h"
 #include "util.h"
 
@@ -55,6 +56,7 @@ static int input_load(cordon_ctx *ctx, const char *instance, input *x, cordon_er
 	if (r == 0)
 		r = cordon_ctx_defaults(ctx, &x->in.defaults, &x->in.seccomp_template, err);
 	x->in.seccomp_privdrop = ctx->seccomp_privdrop; /* loaded with the defaults */
+	x->in.root = ctx->paths.root;
 	if (r == 0)
 		r = cordon_ctx_catalog(ctx, &cat, err);
 	for (int side = 0; r == 0 && side < 2; side++) {
@@ -122,6 +124,10 @@ int cordon_recompile(cordon_ctx *ctx, const char *instance, const strv *apps, co
 		/* the snap's units follow its revision as its policy does */
 		if (r == 0)
 			r = cordon_services_write(ctx, x.in.snap, err);
+		/* its snapctl cookie: made once, kept across refreshes and
+		 * reverts, and made again by recovery if a kill lost it */
+		if (r == 0)
+			r = cordon_cookie_ensure(ctx, instance, err);
 	}
 	cordon_compiled_free(out, n);
 	cordon_content_mounts_free(mounts, n_mounts);

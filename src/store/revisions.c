@@ -2,6 +2,7 @@
  * directories, the stored package, the users' data, the current links; and
  * the removal of all of a snap's files. */
 #include "revisions.h"
+#include "cookies.h"
 #include "services.h"
 #include "apply.h"
 #include "cgroup.h"
@@ -348,6 +349,11 @@ static int purge_locked(cordon_ctx *ctx, const char *name, cordon_error **err)
 	int r = cordon_services_remove_files(ctx, name, err);
 	if (r == 0)
 		r = cordon_apply_remove_labels(ctx, name, NULL, err);
+	/* and its cookie: a command of it still running can no longer act as
+	 * it through snapctl (nor could one of a snap installed later under
+	 * the same name: that gets a new cookie) */
+	if (r == 0)
+		r = cordon_cookie_remove(ctx, name, err);
 	if (r < 0)
 		return r;
 	/* its preserved namespaces and lock file go too: the lock is held

@@ -1,6 +1,5 @@
 /* A snap's configuration in the state database (snapconf.h). */
 #include "snapconf.h"
-#include "hooks.h"
 
 #include <errno.h>
 #include <string.h>
@@ -78,27 +77,4 @@ void cordon_snapconf_end(cordon_snapconf *c)
 	cordon_conf_txn_free(c->txn);
 	free(c->snap);
 	memset(c, 0, sizeof *c);
-}
-
-int cordon_snapconf_configure_hook(cordon_ctx *ctx, cordon_snapconf *c, cordon_error **err)
-{
-	/* the snap's configure hook (absent: nothing runs), whose failure
-	 * refuses the change */
-	return cordon_hook_run(ctx, c->snap, "configure", err);
-}
-
-int cordon_store_configure(cordon_ctx *ctx, const char *snap, const cordon_conf_patches *p,
-			   cordon_error **err)
-{
-	cordon_snapconf c;
-	int r = cordon_snapconf_begin(ctx, snap, &c, err);
-	if (r < 0)
-		return r;
-	r = cordon_snapconf_patch(&c, p, err);
-	if (r == 0)
-		r = cordon_snapconf_configure_hook(ctx, &c, err);
-	if (r == 0)
-		r = cordon_snapconf_commit(ctx, &c, err);
-	cordon_snapconf_end(&c);
-	return r;
 }

@@ -37,13 +37,3 @@ int cordon_snapconf_get(cordon_snapconf *c, const char *key, bool previous, char
 int cordon_snapconf_commit(cordon_ctx *ctx, cordon_snapconf *c, cordon_error **err);
 /* Drop what is staged (and not committed). */
 void cordon_snapconf_end(cordon_snapconf *c);
-
-/* Run the snap's configure hook on the staged change (hooks.h). A failure
- * is the hook's error: the caller then drops the change. */
-int cordon_snapconf_configure_hook(cordon_ctx *ctx, cordon_snapconf *c, cordon_error **err);
-
-/* `cordon set` and `cordon unset`: stage the changes on the installed
- * snap's configuration, run the configure hook, commit. Nothing changes
- * unless all of it succeeds. */
-int cordon_store_configure(cordon_ctx *ctx, const char *snap, const cordon_conf_patches *p,
-			   cordon_error **err);

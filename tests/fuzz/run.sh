@@ -2,7 +2,8 @@
 # Run the libFuzzer harnesses of tests/fuzz for a bounded time each.
 #
 #   tests/fuzz/run.sh BUILD SECONDS [HARNESS...]     (HARNESS: manifest definitions
-#                                                     seccomp policy config; default: all)
+#                                                     seccomp policy config snapctl;
+#                                                     default: all)
 #
 # BUILD is a build directory configured with CC=clang and -Dfuzz=true, the
 # harnesses already built (the Makefile's check-fuzz and fuzz targets do both).
@@ -23,7 +24,7 @@ build=$(realpath "$1")
 seconds=$2
 shift 2
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(manifest definitions seccomp policy config)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(manifest definitions seccomp policy config snapctl)
 src=$(realpath "$(dirname "$0")/../..")
 out=$build/fuzz
 bin=$build/tests/fuzz
@@ -32,8 +33,8 @@ jobs=${FUZZ_JOBS:-$(nproc)}
 
 # ---- seeds, from the tree ----
 rm -rf "$out/seeds"
-mkdir -p "$out/crashes" "$out/seeds"/{manifest,definitions,seccomp,policy,config}
-for h in manifest definitions seccomp policy config; do
+mkdir -p "$out/crashes" "$out/seeds"/{manifest,definitions,seccomp,policy,config,snapctl}
+for h in manifest definitions seccomp policy config snapctl; do
 	mkdir -p "$out/corpus/$h"
 done
 cp "$src"/tests/corpus/snapd-test-snaps/*.yaml "$out/seeds/manifest/"
@@ -54,6 +55,7 @@ printf '%s\n' '{"a":{"b":1},"s":"x"}' 'a.c=[1,"two",null]' 's!' 'd={"e":1.50}' \
 printf '%s\n' '' 'a.b.c=1' 'a.b=2' 'x={"Bad":1}' 'k=<&>\u2028' >"$out/seeds/config/keys"
 printf '%s' '[{"k":-1.0E+2,"u":"\ud83d\ude00"},18446744073709551615,true]' \
 	>"$out/seeds/config/json"
+"$bin/fuzz_seed" snapctl "$out/seeds/snapctl"
 
 # ---- the runs ----
 # Leaks are bugs here (every harness frees what it gets); UBSan reports abort

@@ -15,6 +15,8 @@
  *       default.txt for the snap's confinement), plus a content mount and,
  *       for every other snap, the network interface's seccomp rules so the
  *       seeds carry different filters. Classic snaps have no filter.
+ *   fuzz_seed snapctl OUTDIR
+ *       snapctl requests of the command lines snaps send, and an answer.
  *
  * Deterministic: the same tree gives the same files. Exit 0, or 1 with a
  * message. */
@@ -28,6 +30,7 @@
 #include "policy.h"
 #include "rules.h"
 #include "seccomp_compile.h"
+#include "snapctl_wire.h"
 #include "util.h"
 
 #include <libgen.h>
@@ -136,6 +139,8 @@ static int lookup(void *ctx, const char *name, strv *values)
 		v = s->name;
 	else if (strcmp(name, "SNAP_REVISION") == 0)
 		v = "x1";
+	else if (strcmp(name, "CORDON_ROOT") == 0)
+		v = ""; /* the real system's */
 	if (v == NULL)
 		return -ENOENT;
 	strv_push(values, v);
@@ -312,13 +317,52 @@ out:
 	return r;
 }
 
+/* snapctl requests (payloads, without their length) of the command lines
+ * snaps send, and an answer. */
+static int seed_snapctl(const char *out)
+{
+	static const char cookie[] =
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	static const char *const lines[][5] = {
+	    {"is-connected", "net", NULL},
+	    {"is-connected", "--list", NULL},
+	    {"services", NULL},
+	    {"services", "snapa.svc", "--global", NULL},
+	    {"start", "--enable", "snapa.svc", NULL},
+	    {"restart", "--reload", "snapa", NULL},
+	    {"get", "-d", "a.b", NULL},
+	    {"set", "a.b=1", "c!", NULL},
+	    {"--help", NULL},
+	    {NULL},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
+		size_t n = 0;
+		while (n < 5 && lines[i][n])
+			n++;
+		_cleanup_buf_ buf f = {0};
+		if (cordon_snapctl_request_encode(i == 3 ? "" : cookie, n, lines[i], &f) < 0)
+			return -1;
+		_cleanup_free_ char *name = xasprintf("request-%zu", i);
+		if (write_file(out, name, f.p + 4, f.len - 4) < 0)
+			return -1;
+	}
+	_cleanup_buf_ buf f = {0};
+	const char *table = "Service    Startup  Current  Notes\nsnapa.svc  enabled  -        -\n";
+	cordon_snapctl_response_encode(1, table, strlen(table), "error: x\n", 9, &f);
+	return write_file(out, "response", f.p + 4, f.len - 4);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "snapctl") == 0)
+		return seed_snapctl(argv[2]) < 0;
 	if (argc >= 3 && strcmp(argv[1], "seccomp") == 0)
 		return seed_seccomp(argv[2], argv + 3, argc - 3) < 0;
 	if (argc >= 4 && strcmp(argv[1], "policy") == 0)
 		return seed_policy(argv[2], argv[3], argv + 4, argc - 4) < 0;
-	fprintf(stderr, "usage: %s seccomp OUTDIR FILE... | policy OUTDIR DATADIR SNAP_YAML...\n",
+	fprintf(stderr,
+		"usage: %s seccomp OUTDIR FILE... | policy OUTDIR DATADIR SNAP_YAML... | snapctl "
+		"OUTDIR\n",
 		argv[0]);
 	return 2;
 }

@@ -113,9 +113,52 @@ def loops_backed_by(prefix):
     return out
 
 
+def snapctl_brokers():
+    """The snapctl brokers running (`cordon snapctl-daemon`, root processes
+    the launcher starts, runtime/snapctl_spawn.h), as {pid: root}: the root
+    prefix each serves (its CORDON_ROOT; "" for the real system)."""
+    out = {}
+    for d in glob.glob("/proc/[0-9]*"):
+        try:
+            with open(os.path.join(d, "cmdline"), "rb") as f:
+                argv = f.read().split(b"\0")
+            if len(argv) < 2 or argv[1] != b"snapctl-daemon":
+                continue
+            with open(os.path.join(d, "environ"), "rb") as f:
+                env = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if b"=" in v)
+        except OSError:
+            continue  # gone meanwhile
+        out[int(os.path.basename(d))] = env.get(b"CORDON_ROOT", b"").decode()
+    return out
+
+
+def stop_brokers(root):
+    """Stop the brokers serving `root` (and each request they still serve,
+    in their cgroup) and wait until they are gone."""
+    pids = [pid for pid, r in snapctl_brokers().items() if r == root]
+    for pid in pids:
+        try:
+            os.kill(pid, 15)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 30
+    while any(os.path.exists(f"/proc/{pid}") for pid in pids):
+        if time.monotonic() > deadline:
+            for pid in pids:
+                try:
+                    os.kill(pid, 9)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + 30
+        time.sleep(0.02)
+    return pids
+
+
 def leftovers():
     """What tests left on the machine (must be nothing)."""
     found = []
+    found += [f"snapctl broker {pid} serving {root}" for pid, root in snapctl_brokers().items()
+              if root.startswith(SCRATCH_PREFIX) or root.startswith(CHECK_DIR + "/")]
     found += ["mount " + m for m in mounts_under("/var/lib") if SCRATCH_PREFIX in m]
     found += ["mount " + m for m in mounts_under(CHECK_DIR)]
     found += ["loop device " + l for l in loops_backed_by(CHECK_DIR)]
@@ -236,8 +279,12 @@ class Scratch:
                                 stderr=subprocess.PIPE, text=True, cwd=cwd or self.work)
 
     def cleanup(self):
+        # the snapctl broker a launch started for this root, first: it
+        # lives in the test's cgroup parent
+        stop_brokers(self.root)
         for name in self.installed():
             self.cordon("remove", name, check=False)
+        stop_brokers(self.root)  # a remove hook's launch may start one
         # whatever a failing test left: unmount (deepest first), free loops
         for mp in sorted(mounts_under(self.root), key=len, reverse=True):
             subprocess.run(["umount", "-l", mp], capture_output=True)
@@ -452,6 +499,7 @@ class SystemScratch(Scratch):
 
     def __init__(self):
         self.root = SYSTEM_ROOT
+        stop_brokers(self.root)
         if os.path.exists(self.root):
             shutil.rmtree(self.root)
         os.makedirs(self.root, mode=0o755)

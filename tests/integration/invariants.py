@@ -15,6 +15,8 @@ What is checked, from the state database (read-only) outwards:
   revision's mount directory and source; every path it holds that names a
   revision of a snap (`<root>/snap/S/R`, `<root>/var/snap/S/R`) names the
   current revision of an installed S; the AppArmor profile says the same;
+* `var/lib/cordon/cookie/` holds one well-formed root 0600 cookie per
+  installed snap and nothing else;
 * `snap/` and `var/snap/` hold exactly the installed snaps, each exactly its
   kept revisions (+ `current`, + `common`), `current` links to the current
   revision; the stored packages (`var/lib/cordon/snaps`) are exactly those
@@ -358,6 +360,21 @@ def check_files(w, st, bad):
     tmp = listdir(w.path("var/lib/cordon/tmp"))
     if tmp:
         bad.append(f"var/lib/cordon/tmp/ not empty: {tmp}")
+    # the snapctl cookies (store/cookies.h): one per installed snap, root's
+    # alone, well formed; nothing else (no temporary of a killed write)
+    cookies = listdir(w.path("var/lib/cordon/cookie"))
+    want_c = {f"snap.{n}" for n in snaps}
+    if set(cookies or []) != want_c:
+        bad.append(f"var/lib/cordon/cookie/ holds {sorted(cookies or [])}, installed: "
+                   f"{sorted(want_c)}")
+    for name in sorted(set(cookies or []) & want_c):
+        p = w.path("var/lib/cordon/cookie", name)
+        cst = os.lstat(p)
+        with open(p) as f:
+            text = f.read()
+        if not stat.S_ISREG(cst.st_mode) or stat.S_IMODE(cst.st_mode) != 0o600 or \
+                cst.st_uid != 0 or not re.fullmatch(r"[0-9a-f]{64}", text):
+            bad.append(f"var/lib/cordon/cookie/{name}: not a root 0600 file holding a cookie")
     # the users' data under the root's homes
     homes = [w.path("home", h) for h in (listdir(w.path("home")) or [])]
     for h in homes:

@@ -16,7 +16,8 @@ call at a time. The points of a command are (S, N) for each mutating S and
 N = 1..the number of S calls it makes (counted by a first, untouched run of
 the same command from the same starting state, `strace -f -o`): each is a
 distinct point of the command. None of the commands swept forks, so counting
-per process is counting per command.
+per process is counting per command (the launcher forks to start the snapctl
+broker only when it is not traced: runtime/snapctl_spawn.h).
 
 The mutating system calls (MUTATING): what changes the file system, the
 mount table, loop devices, namespaces, or SQLite's files (which it writes
@@ -176,6 +177,10 @@ class KillPointTest(CordonTestCase):
         """Back to an empty root, quickly (no `cordon remove`: the root may
         be broken), keeping work/ (the snaps) and the user's home."""
         root = self.s.root
+        # the snapctl broker an untraced launch (the invariants') started:
+        # it would outlive its root and hold its cgroup (a traced launch
+        # starts none, runtime/snapctl_spawn.h)
+        cordonlib.stop_brokers(root)
         for mp in sorted(mounts_under(root), key=len, reverse=True):
             if _libc.umount2(mp.encode(), MNT_DETACH) != 0:
                 subprocess.run(["umount", "-l", mp], capture_output=True)

@@ -21,14 +21,21 @@ class EnvironmentTest(CordonTestCase):
         self.install("hello", probe_yaml("hello"))
         home = self.s.home
         env = self.env_of("hello")
+        with open(self.path("var/lib/cordon/cookie/snap.hello")) as f:
+            cookie = f.read()
         # CORDON_ROOT moves /snap and /var/snap (not /run/user: never moved)
         self.assertEqual(env, {
+            # the root prefix root chose, passed on for snapctl (never set
+            # for other callers, nor in production)
+            "CORDON_ROOT": self.s.root,
             "HOME": f"{home}/snap/hello/x1",
             "LANG": "C.UTF-8",  # passed through from the caller
             "PATH": SNAP_PATH,
             "SNAP": self.path("snap/hello/x1"),
             "SNAP_ARCH": "amd64",
             "SNAP_COMMON": self.path("var/snap/hello/common"),
+            "SNAP_CONTEXT": cookie,
+            "SNAP_COOKIE": cookie,
             "SNAP_DATA": self.path("var/snap/hello/x1"),
             "SNAP_EUID": "0",
             "SNAP_INSTANCE_KEY": "",

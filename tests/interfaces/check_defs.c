@@ -116,6 +116,7 @@ static int sample_lookup(void *vctx, const char *name, strv *values)
 	    {"SNAP_NAME", "app"},
 	    {"SNAP_INSTANCE_NAME", "app"},
 	    {"SNAP_REVISION", "x1"},
+	    {"CORDON_ROOT", ""}, /* the real system's (compile.c) */
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
 		if (strcmp(own[i].name, name) == 0) {

@@ -8,7 +8,7 @@
  *   start [--enable] SNAP.APP...             root only
  *   stop [--disable] SNAP.APP...             root only
  *   restart [--reload] SNAP.APP...           root only
- *   get / set / unset ...                    configuration (snapctl_config.h)
+ *   get / set / unset ...                    configuration (snapctl_config.c)
  *
  * A snap reaches its own plugs, slots, services and configuration only:
  * which snap it is comes from the cookie, never from anything it sends (a

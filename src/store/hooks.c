@@ -1,6 +1,8 @@
 /* Running hooks (hooks.h). */
 #include "hooks.h"
 #include "config.h"
+#include "fsutil.h"
+#include "revisions.h"
 #include "snapconf.h"
 #include "snapctl_answer.h"
 #include "util.h"
@@ -45,13 +47,47 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Root's home for a hook. snapd runs hooks with root's home, /root, and so
+ * does the real system. Under a root prefix (a test's CORDON_ROOT, a test
+ * build's system root) the host's /root is not the prefix's: the launcher
+ * makes ~/snap/<snap>/<rev> in the home it is given, so a hook of the
+ * prefix's snap would write the host's /root/snap, which the prefix's remove
+ * (rightly, cordon_home_in_root) never takes away (issue 15). There it is
+ * this command's $HOME when inside the prefix (the home `cordon run` uses
+ * there), else <root>/root, made if missing (the launcher needs a home). */
+static int hook_home(const cordon_ctx *ctx, char **out, cordon_error **err)
+{
+	if (ctx->paths.root[0] == '\0') {
+		*out = xstrdup("/root");
+		return 0;
+	}
+	/* (no "..": inside the prefix by its spelling is inside it) */
+	const char *home = getenv("HOME");
+	if (home && home[0] == '/' && strstr(home, "/..") == NULL &&
+	    cordon_home_in_root(ctx, home)) {
+		*out = xstrdup(home);
+		return 0;
+	}
+	_cleanup_free_ char *own = xasprintf("%s/root", ctx->paths.root);
+	int fd = fs_mkdir_p(own, 0700, 0, 0, err);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	*out = steal_ptr(own);
+	return 0;
+}
+
 /* The launcher's environment: a clean one, with the overrides a root
  * caller may give the launcher (confine/main.c) taken from this command's
  * own (tests run in a scratch root with their own cgroup parent). */
-static void hook_env(const cordon_ctx *ctx, strv *env)
+static int hook_env(const cordon_ctx *ctx, strv *env, cordon_error **err)
 {
+	_cleanup_free_ char *home = NULL;
+	int r = hook_home(ctx, &home, err);
+	if (r < 0)
+		return r;
 	strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	strv_push(env, "HOME=/root");
+	strv_push_own(env, xasprintf("HOME=%s", home));
 	strv_push(env, "LANG=C.UTF-8");
 	if (ctx->paths.root[0])
 		strv_push_own(env, xasprintf("CORDON_ROOT=%s", ctx->paths.root));
@@ -62,6 +98,7 @@ static void hook_env(const cordon_ctx *ctx, strv *env)
 		if (v && v[0])
 			strv_push_own(env, xasprintf("%s=%s", pass[i], v));
 	}
+	return 0;
 }
 
 /* In the child: its own session (so that the time limit kills all it
@@ -129,10 +166,12 @@ static int run(cordon_ctx *ctx, const char *instance, const char *hook, const co
 {
 	_cleanup_free_ char *label = cordon_label_hook(instance, hook);
 	_cleanup_strv_ strv env = {0};
-	hook_env(ctx, &env);
+	int r = hook_env(ctx, &env, err);
+	if (r < 0)
+		return cordon_err_prefix(err, "run hook \"%s\"", hook);
 	strv_push(&env, "CORDON_SNAPCTL_FD=3");
 	/* the hook's snapctl channel: datagrams, each carrying one request's
-	 * connection (snapctl_serve.h); only the hook's processes hold the
+	 * connection (snapctl_answer.h); only the hook's processes hold the
 	 * other end */
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)

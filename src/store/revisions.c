@@ -29,7 +29,7 @@
  * one a real user has data of, and that data must survive the prefix's
  * remove. So only homes inside the prefix (a component-wise prefix; the walk
  * refuses "..") are the prefix's. */
-static bool home_in_root(const cordon_ctx *ctx, const char *home)
+bool cordon_home_in_root(const cordon_ctx *ctx, const char *home)
 {
 	const char *root = ctx->paths.root;
 	size_t n = strlen(root);
@@ -38,7 +38,7 @@ static bool home_in_root(const cordon_ctx *ctx, const char *home)
 
 static void add_home(const cordon_ctx *ctx, strv *homes, const char *home)
 {
-	if (home[0] == '/' && home_in_root(ctx, home) && !strv_contains(homes, home))
+	if (home[0] == '/' && cordon_home_in_root(ctx, home) && !strv_contains(homes, home))
 		strv_push(homes, home);
 }
 
@@ -47,7 +47,7 @@ static void add_home(const cordon_ctx *ctx, strv *homes, const char *home)
  * /etc/passwd (read as a file: this program is static, and NSS enumeration
  * would have to load modules), and, under a test root prefix, the caller's
  * $HOME as the launcher uses it; under a prefix, only those inside it
- * (home_in_root). The homes are the users': the walk follows
+ * (cordon_home_in_root). The homes are the users': the walk follows
  * no symlink and removes through fds, so nothing they planted leads outside. */
 static void remove_user_data(const cordon_ctx *ctx, const char *name, const char *what)
 {

@@ -35,3 +35,7 @@ int cordon_snap_purge(cordon_ctx *ctx, const char *name, cordon_error **err);
  * take it), and a launch that was under way when its snap was removed may make
  * one after the remove looked: this takes them once they are empty. */
 void cordon_cgroups_sweep(cordon_ctx *ctx);
+
+/* Is this home the root prefix's to touch? On the real system (root "")
+ * every home is; under a CORDON_ROOT (a test prefix) only one inside it. */
+bool cordon_home_in_root(const cordon_ctx *ctx, const char *home);

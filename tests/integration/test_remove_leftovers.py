@@ -78,6 +78,28 @@ class RemoveLeftoversTest(CordonTestCase):
         with open(os.path.join(real, "x1", "marker")) as f:
             self.assertEqual(f.read(), "mine")
 
+    def test_hook_under_a_prefix_keeps_real_homes(self):
+        """A hook runs as root; under a prefix its home is the prefix's
+        (this command's $HOME, as `cordon run` uses it), not the host's
+        /root: the launcher makes ~/snap/<snap>/<rev> there, and the
+        prefix's remove rightly leaves the host's homes alone, so a hook
+        that wrote /root/snap would leave it there for good."""
+        name = "t" + uuid.uuid4().hex[:10]
+        real = os.path.join("/root/snap", name)
+        self.addCleanup(shutil.rmtree, real, ignore_errors=True)
+        inside = os.path.join(self.s.home, "snap", name)
+        hook = "#!/bin/sh\necho \"home=$HOME\" >\"$SNAP_COMMON/hook-home\"\n"
+        d = self.s.make_snap(name, probe_yaml(name), files={"meta/hooks/configure": hook})
+        self.cordon("install", "--dangerous", d)
+        # the control: the hook did run, with a home of the prefix
+        with open(self.path("var/snap", name, "common", "hook-home")) as f:
+            self.assertEqual(f.read(), f"home={inside}/x1\n")
+        self.assertTrue(os.path.isdir(os.path.join(inside, "x1")))
+        self.assertFalse(os.path.exists(real))
+        self.cordon("remove", name)
+        self.assertFalse(os.path.exists(inside))
+        self.assertFalse(os.path.exists(real))
+
 
 if __name__ == "__main__":
     import unittest

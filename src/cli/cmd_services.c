@@ -44,7 +44,7 @@ int cmd_services(int argc, char **argv, cordon_error **err)
 		table_add(&t, hdr);
 		for (size_t i = 0; i < n; i++) {
 			_cleanup_free_ char *name = xasprintf("%s.%s", refs[i].snap, refs[i].app);
-			_cleanup_free_ char *notes = svc_notes(refs[i].a);
+			_cleanup_free_ char *notes = cordon_svc_notes(refs[i].a);
 			const char *row[] = {name, st[i].enabled ? "enabled" : "disabled",
 					     current_word(st[i].current), notes};
 			table_add(&t, row);

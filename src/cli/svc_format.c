@@ -5,23 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-char *svc_notes(const cordon_app *a)
-{
-	_cleanup_buf_ buf b = {0};
-	if (a->daemon_scope && strcmp(a->daemon_scope, "user") == 0)
-		buf_adds(&b, "user");
-	const char *kinds[] = {a->timer ? "timer-activated" : NULL,
-			       a->n_sockets ? "socket-activated" : NULL,
-			       a->activates.n ? "dbus-activated" : NULL};
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (kinds[i]) {
-			if (b.len)
-				buf_addc(&b, ',');
-			buf_adds(&b, kinds[i]);
-		}
-	return b.len ? buf_steal(&b) : xstrdup("-");
-}
-
 char *svc_join_snap_app(const char *snap, const char *app)
 {
 	return strcmp(snap, app) == 0 ? xstrdup(snap) : xasprintf("%s.%s", snap, app);

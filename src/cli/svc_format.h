@@ -7,11 +7,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The Notes column (snapd's clientutil.ClientAppInfoNotes): "user",
- * "timer-activated", "socket-activated", "dbus-activated", joined by
- * commas in that order, or "-". */
-char *svc_notes(const cordon_app *a);
-
 /* snap.JoinSnapApp: "foo" for the app foo of the snap foo, else "foo.app". */
 char *svc_join_snap_app(const char *snap, const char *app);
 

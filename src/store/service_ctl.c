@@ -24,6 +24,23 @@ void cordon_svc_refs_free(cordon_svc_ref *refs, size_t n)
 	free(refs);
 }
 
+char *cordon_svc_notes(const cordon_app *a)
+{
+	_cleanup_buf_ buf b = {0};
+	if (a->daemon_scope && strcmp(a->daemon_scope, "user") == 0)
+		buf_adds(&b, "user");
+	const char *kinds[] = {a->timer ? "timer-activated" : NULL,
+			       a->n_sockets ? "socket-activated" : NULL,
+			       a->activates.n ? "dbus-activated" : NULL};
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (kinds[i]) {
+			if (b.len)
+				buf_addc(&b, ',');
+			buf_adds(&b, kinds[i]);
+		}
+	return b.len ? buf_steal(&b) : xstrdup("-");
+}
+
 /* ---- which apps ---- */
 
 typedef struct ref_list {

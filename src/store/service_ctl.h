@@ -23,6 +23,12 @@ typedef struct cordon_svc_ref {
 } cordon_svc_ref;
 void cordon_svc_refs_free(cordon_svc_ref *refs, size_t n);
 
+/* The Notes column of `cordon services` and `snapctl services` (snapd's
+ * clientutil.ClientAppInfoNotes): "user", "timer-activated",
+ * "socket-activated", "dbus-activated", joined by commas in that order, or
+ * "-". Pure. */
+char *cordon_svc_notes(const cordon_app *a);
+
 /* The daemon apps that `names` (SNAP or SNAP.APP each; none: every
  * installed snap) name, by snap then app, each once. Errors as snapd's:
  * `snap "x" not found`, `snap "x" has no services`, `snap "x" has no

@@ -11,8 +11,8 @@
 #include "snapctl_cmds.h"
 #include "manifest.h"
 #include "state.h"
+#include "service_ctl.h"
 #include "systemd.h"
-#include "txn.h"
 #include "util.h"
 
 #include <errno.h>
@@ -86,24 +86,6 @@ static int resolve(const cordon_loaded_snap *ls, const strv *names, strv *apps, 
 static bool user_daemon(const cordon_app *a)
 {
 	return a->daemon_scope && strcmp(a->daemon_scope, "user") == 0;
-}
-
-static bool activated(const cordon_app *a)
-{
-	return a->n_sockets > 0 || a->timer != NULL;
-}
-
-/* snapd's ClientAppInfoNotes. */
-static char *notes(const cordon_app *a)
-{
-	_cleanup_buf_ buf b = {0};
-	const char *words[] = {user_daemon(a) ? "user" : NULL, a->timer ? "timer-activated" : NULL,
-			       a->n_sockets ? "socket-activated" : NULL,
-			       a->activates.n ? "dbus-activated" : NULL};
-	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
-		if (words[i])
-			buf_printf(&b, "%s%s", b.len ? "," : "", words[i]);
-	return b.len ? buf_steal(&b) : xstrdup("-");
 }
 
 /* What state says of the app: enabled (the row, else install-mode's
@@ -233,55 +215,11 @@ int snapctl_services(snapctl_req *q, size_t argc, char *const *argv, buf *out, c
 		strv_push_own(&cells, xasprintf("%s.%s", snap, a->name));
 		strv_push(&cells, enabled_of(ls, a, rows, nrows) ? "enabled" : "disabled");
 		strv_push(&cells, user_daemon(a) ? user_state.v[u++] : sys_state.v[s++]);
-		strv_push_own(&cells, notes(a));
+		strv_push_own(&cells, cordon_svc_notes(a));
 	}
 	cordon_service_rows_free(rows, nrows);
 	render(&cells, 4, out);
 	return 0;
-}
-
-/* --enable / --disable: the rows and the enable links the whole-snap
- * recompile writes from them (services.c), in one journaled change. */
-static int set_enabled(cordon_ctx *ctx, const char *instance, const strv *apps, bool on,
-		       cordon_error **err)
-{
-	strv snaps = {0};
-	strv_push(&snaps, instance);
-	cordon_txn t = {0};
-	int r = cordon_txn_begin(ctx, on ? "snapctl-enable" : "snapctl-disable", &snaps, NULL, NULL,
-				 &t, err);
-	if (r == 0) {
-		for (size_t i = 0; r == 0 && i < apps->n; i++)
-			r = cordon_state_put_service(ctx->state, instance, apps->v[i], on, false,
-						     err);
-		cordon_txn_recompile(&t, instance, NULL, NULL);
-		r = r == 0 ? cordon_txn_commit(&t, err) : cordon_txn_abort(&t, r, err);
-		if (r == 0)
-			cordon_txn_settle(&t);
-	}
-	cordon_txn_free(&t);
-	strv_free(&snaps);
-	return r;
-}
-
-/* systemctl ARGS... in one manager. */
-static int ctl(uid_t scope, const char *verb, const strv *units, cordon_error **err)
-{
-	if (units->n == 0)
-		return 0;
-	strv args = {0};
-	strv_push(&args, verb);
-	for (size_t i = 0; i < units->n; i++)
-		strv_push(&args, units->v[i]);
-	cordon_systemctl_result res;
-	int r = cordon_systemctl(scope, (const char *const *)args.v, &res, err);
-	strv_free(&args);
-	if (r == 0 && res.status != 0) {
-		_cleanup_free_ char *what = xasprintf("systemctl %s", verb);
-		r = cordon_systemctl_error(&res, err, what);
-	}
-	cordon_systemctl_result_free(&res);
-	return r;
 }
 
 int snapctl_service_control(snapctl_req *q, const char *verb, size_t argc, char *const *argv,
@@ -309,63 +247,25 @@ int snapctl_service_control(snapctl_req *q, const char *verb, size_t argc, char 
 		r = resolve(ls, &names, &apps, &patched, err);
 	if (r < 0)
 		return r;
-	/* nothing recorded that no manager would act on (the services CLI
-	 * says the same) */
-	if (!cordon_systemd_booted())
-		return cordon_err_msg(err, EHOSTDOWN,
-				      "systemd is not running on this system: cannot %s services",
-				      verb);
-	const char *instance = ls->row.name;
-	_cleanup_strv_ strv sys_units = {0}, user_units = {0};
-	strv *units[2] = {&sys_units, &user_units};
+	/* the caller's own apps, named: then as `cordon start|stop|restart`
+	 * does it (service_ctl.h) */
+	cordon_svc_ref *refs = xcalloc(apps.n + 1, sizeof *refs);
 	for (size_t i = 0; i < apps.n; i++) {
 		const cordon_app *a = cordon_manifest_app(ls->m, apps.v[i]);
-		strv *u = units[user_daemon(a)];
-		/* start: what activates the service; stop: that and the
-		 * service; restart: the service */
-		bool activators = stop || (start && activated(a));
-		for (size_t k = 0; activators && k < a->n_sockets; k++)
-			strv_push_own(u, xasprintf("snap.%s.%s.%s.socket", instance, a->name,
-						   a->sockets[k].name));
-		if (activators && a->timer)
-			strv_push_own(u, xasprintf("snap.%s.%s.timer", instance, a->name));
-		if (!start || !activated(a))
-			strv_push_own(u, xasprintf("snap.%s.%s.service", instance, a->name));
+		refs[i] = (cordon_svc_ref){.snap = xstrdup(ls->row.name),
+					   .app = xstrdup(a->name),
+					   .a = a,
+					   .user = user_daemon(a),
+					   .snap_disabled = ls->row.disabled,
+					   .named = true};
 	}
-	if (change) {
-		r = set_enabled(ctx, instance, &apps, start, err);
-		if (r < 0)
-			return r;
-	}
-	const char *word = start      ? "start"
-			   : stop     ? "stop"
-			   : opt.seen ? "reload-or-restart"
-				      : "restart";
-	const char *reload[] = {"daemon-reload", NULL};
-	for (int user = 0; user < 2; user++) {
-		if (units[user]->n == 0)
-			continue;
-		uid_t *uids = NULL;
-		size_t n = 0;
-		if (user)
-			r = cordon_systemd_user_managers(&uids, &n, err);
-		else {
-			uids = xmalloc(sizeof *uids);
-			uids[n++] = CORDON_SYSTEMD_SYSTEM;
-		}
-		for (size_t m = 0; r == 0 && m < n; m++) {
-			cordon_systemctl_result res = {0};
-			/* the manager reads the links an enable change wrote */
-			if (change && (r = cordon_systemctl(uids[m], reload, &res, err)) == 0 &&
-			    res.status != 0)
-				r = cordon_systemctl_error(&res, err, "systemctl daemon-reload");
-			cordon_systemctl_result_free(&res);
-			if (r == 0)
-				r = ctl(uids[m], word, units[user], err);
-		}
-		free(uids);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	cordon_svc_ctl o = {.verb = start  ? CORDON_SVC_START
+				    : stop ? CORDON_SVC_STOP
+					   : CORDON_SVC_RESTART,
+			    .enable = start && opt.seen,
+			    .disable = stop && opt.seen,
+			    .reload = !start && !stop && opt.seen};
+	r = cordon_svc_control(ctx, refs, apps.n, &o, err);
+	cordon_svc_refs_free(refs, apps.n);
+	return r;
 }

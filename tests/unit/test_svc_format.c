@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include "../../src/cli/svc_format.h"
+#include "service_ctl.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 
 static void check_notes(const cordon_app *a, const char *want)
 {
-	char *s = svc_notes(a);
+	char *s = cordon_svc_notes(a);
 	CHECK_STR(s, want);
 	free(s);
 }

@@ -6,6 +6,7 @@ systemd is not PID 1, what they say instead (nothing hangs, start and stop
 fail, install and the listing work)."""
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -13,7 +14,7 @@ import unittest
 
 import systemdlib
 import test_services
-from cordonlib import Scratch, installed_cordon, wait_until
+from cordonlib import Scratch, build_path, installed_cordon, wait_until
 
 SVC = """
 name: svcli
@@ -149,6 +150,41 @@ class ServicesCliTest(test_services.ServicesCase):
         # through its snap, as snapd starts every service of the snap)
         self.cordon_in("start", "svcli")
         self.assertEqual(self.active_state("snap.svcli.tick.timer"), "active")
+        self.assertEqual(self.active_state("snap.svcli.baz.service"), "active")
+
+    def test_snapctl_drives_its_own_services(self):
+        """snapctl start/stop/restart from the snap's own app (through the
+        broker, as root) act as `cordon start/stop/restart` do, on its own
+        services only."""
+        yaml = SVC.replace("name: svcli", "name: svctl") + "  ctl:\n    command: bin/snapctl\n"
+        d = self.s.make_snap("svctl", yaml, files=FILES)
+        shutil.copy(build_path("snapctl"), os.path.join(d, "bin", "snapctl"))
+        self.cordon_in("install", "--dangerous", d)
+        self.addCleanup(self.cordon_in, "remove", "svctl", check=False)
+        unit = "snap.svctl.baz.service"
+        wait_until(lambda: self.active_state(unit) == "active", what="svctl.baz active")
+        link = self.link(unit)
+
+        def ctl(*args):
+            p = self.cordon_in("run", "svctl.ctl", *args, check=False)
+            return p.returncode, p.stdout, p.stderr
+
+        self.assertEqual(ctl("stop", "--disable", "svctl.baz"), (0, "", ""))
+        self.assertEqual(self.active_state(unit), "inactive")
+        self.assertFalse(os.path.lexists(link))
+        self.assertEqual(ctl("services", "svctl.baz"),
+                         (0, "Service    Startup   Current   Notes\n"
+                             "svctl.baz  disabled  inactive  -\n", ""))
+        self.assertEqual(ctl("start", "--enable", "svctl.baz"), (0, "", ""))
+        self.assertEqual(self.active_state(unit), "active")
+        self.assertTrue(os.path.islink(link))
+        before = self.main_pid(unit)
+        self.assertEqual(ctl("restart", "svctl.baz"), (0, "", ""))
+        wait_until(lambda: self.main_pid(unit) not in (0, before), what="a new main pid")
+        # another snap's service is none of its own (control: the CLI's)
+        self.install_svcli()
+        self.assertEqual(ctl("stop", "svcli.baz"),
+                         (1, "", 'error: snapctl: unknown service: "svcli.baz"\n'))
         self.assertEqual(self.active_state("snap.svcli.baz.service"), "active")
 
     def cordon_killed_at(self, fault, *args):

@@ -530,6 +530,33 @@ class SnapctlUserTest(StrictCase):
                 self.assertNotIn("with uid", self.ctl(ROOT, *args)[2])
         self.assertEqual(self.ctl(USER, "stop", "snapa.svc", "--help")[0], 0)
 
+    def test_hook_channel_passed_by_root_only(self):
+        """fd 3 with CORDON_SNAPCTL_FD=3 is how the store hands a hook its
+        snapctl channel (store/hooks.c). It reaches the command from a root
+        caller only (the control); a user's is closed like any inherited fd
+        and the variable dropped, so no user can pose as a hook's server to
+        anyone but themselves, nor hand a command a socket it then trusts."""
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.addCleanup(mine.close)
+        self.addCleanup(theirs.close)
+        script = 'echo "var=${CORDON_SNAPCTL_FD:-none}"; readlink /proc/self/fd/3 || echo closed'
+        seen = {}
+        for who in (USER, ROOT):
+            kw = {}
+            if who != ROOT:
+                kw = {"user": who, "group": self.gid(who), "extra_groups": []}
+            p = subprocess.run(
+                ["sh", "-c", f'exec 3<&{theirs.fileno()}; exec "$0" "$@"',
+                 cordonlib.installed_cordon(), "run", "snapa.sh", script],
+                env=self.s.env({"CORDON_SNAPCTL_FD": "3"}), capture_output=True, text=True,
+                cwd="/", timeout=120,
+                pass_fds=(theirs.fileno(),), **kw)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            seen[who] = p.stdout.split()
+        self.assertEqual(seen[USER], ["var=none", "closed"])
+        self.assertEqual(seen[ROOT][0], "var=3")
+        self.assertRegex(seen[ROOT][1], r"^socket:\[\d+\]$")
+
     def test_cookie_unreadable_inside_as_user_too(self):
         path = os.path.join(self.s.root, "var/lib/cordon/cookie/snap.snapa")
         self.assertEqual(self.probe_as(USER, "snapa.probe", "read", path), "EACCES")

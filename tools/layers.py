@@ -22,7 +22,9 @@ import sys
 LAYERS = ["base", "policy", "runtime", "manifest", "interfaces", "config", "state",
           "compiler", "store", "cli"]
 # what each front end may include (the launcher links base, policy, runtime)
-ALLOWED = {"confine": {"base", "policy", "runtime", "confine"}}
+ALLOWED = {"confine": {"base", "policy", "runtime", "confine"},
+           # the bus proxy's helper (cordon-dbus-proxy) links base alone
+           "busproxy": {"base", "busproxy"}}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

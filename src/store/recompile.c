@@ -121,7 +121,7 @@ int cordon_recompile(cordon_ctx *ctx, const char *instance, const strv *apps, co
 		r = cordon_apply_remove_labels(ctx, instance, &keep, err);
 		/* the snap's units follow its revision as its policy does */
 		if (r == 0)
-			r = cordon_services_write(ctx, x.in.snap, err);
+			r = cordon_services_write(ctx, &x.in, err);
 	}
 	cordon_compiled_free(out, n);
 	cordon_content_mounts_free(mounts, n_mounts);

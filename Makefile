@@ -16,8 +16,11 @@ FUZZ_SECONDS ?= 600
 
 BUILD_DEPS := gcc libc6-dev pkg-config meson ninja-build libyaml-dev libsqlite3-dev libseccomp-dev \
 	libjson-c-dev
-RUN_DEPS := squashfs-tools
-TEST_DEPS := python3 apparmor passwd util-linux clang-format strace systemd-container
+# xdg-dbus-proxy: the filter between a confined app and the system bus
+# (README, "D-Bus")
+RUN_DEPS := squashfs-tools xdg-dbus-proxy
+# python3-gi: the D-Bus client the tests' snaps own names and call with
+TEST_DEPS := python3 apparmor passwd util-linux clang-format strace systemd-container python3-gi
 BENCH_DEPS := hyperfine bubblewrap firejail
 # libclang-rt-dev holds libFuzzer's runtime (libclang_rt.fuzzer-x86_64.a);
 # llvm, llvm-symbolizer (stacks by name, and tests/fuzz/lsan.supp matches names)
@@ -43,6 +46,7 @@ install: all
 uninstall:
 	rm -f $(PREFIX)/bin/cordon
 	rm -rf $(PREFIX)/libexec/cordon $(PREFIX)/share/cordon
+	rm -f /etc/dbus-1/system.d/cordon.system-services.conf
 
 $(TEST_BUILD)/build.ninja:
 	meson setup $(TEST_BUILD) --prefix=$(TEST_PREFIX) -Dfault_injection=true \

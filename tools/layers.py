@@ -23,9 +23,11 @@ import sys
 LAYERS = ["base", "policy", "runtime", "manifest", "interfaces", "config", "state",
           "compiler", "store", "cli"]
 # what each front end may include (the launcher links base, policy, runtime;
-# snapctl, which every sandbox runs, base alone)
+# snapctl, which every sandbox runs, and the bus proxy's helper
+# (cordon-dbus-proxy) base alone)
 ALLOWED = {"confine": {"base", "policy", "runtime", "confine"},
-           "snapctl": {"base", "snapctl"}}
+           "snapctl": {"base", "snapctl"},
+           "busproxy": {"base", "busproxy"}}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

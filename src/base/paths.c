@@ -76,3 +76,13 @@ char *cordon_paths_blob(const cordon_paths *p, const char *instance, const char 
 {
 	return xasprintf("%s/%s_%s.snap", p->blobs_dir, instance, rev);
 }
+
+char *cordon_paths_bus_proxy_dir(const cordon_paths *p)
+{
+	return xasprintf("%s/dbus", p->run_dir);
+}
+
+char *cordon_paths_bus_proxy(const cordon_paths *p, const char *label)
+{
+	return xasprintf("%s/dbus/%s", p->run_dir, label);
+}

@@ -35,6 +35,15 @@ char *cordon_paths_data_dir(const cordon_paths *p, const char *instance, const c
 char *cordon_paths_common_dir(const cordon_paths *p, const char *instance);
 char *cordon_paths_blob(const cordon_paths *p, const char *instance, const char *rev);
 
+/* The system bus's socket, as every client looks for it
+ * (DBUS_SYSTEM_BUS_DEFAULT_ADDRESS): what a confined command reaches there
+ * is its label's filtering proxy, never the bus (README, "D-Bus"). */
+#define CORDON_SYSTEM_BUS_SOCKET "/run/dbus/system_bus_socket"
+/* The directory of the labels' bus proxy sockets, <run>/dbus (root's alone,
+ * 0700), and the socket of one label's proxy in it (malloc'd). */
+char *cordon_paths_bus_proxy_dir(const cordon_paths *p);
+char *cordon_paths_bus_proxy(const cordon_paths *p, const char *label);
+
 /* Label of an app / hook: snap.<instance>.<app>, snap.<instance>.hook.<hook>. */
 char *cordon_label_app(const char *instance, const char *app);
 char *cordon_label_hook(const char *instance, const char *hook);

@@ -124,6 +124,17 @@ char *cordon_apparmor_profile(const cordon_policy *p, const char *snippets)
 		 * socket (launch.c) */
 		buf_adds(&b, "\n  # sd_notify: the service manager's notify socket\n"
 			     "  \"/run/systemd/notify\" w,\n");
+	if (p->flags & CORDON_POLICY_SYSTEM_BUS)
+		/* the label's bus proxy, which the view shows at the bus's
+		 * path (busproxy.h): AppArmor sees the socket's own path, and
+		 * the proxy (unconfined) is the peer; dbus-daemon mediates the
+		 * proxy's connection, not the command's */
+		buf_printf(&b,
+			   "\n  # the system bus, through the label's own proxy\n"
+			   "  \"/run/cordon/dbus/%s\" rw,\n"
+			   "  unix (connect, send, receive) type=stream "
+			   "peer=(label=unconfined),\n",
+			   p->label);
 	if (snippets && snippets[0])
 		buf_printf(&b, "\n  # policy snippets%s", snippets);
 	buf_adds(&b, "}\n");

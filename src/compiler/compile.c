@@ -3,6 +3,7 @@
  * substituted, seccomp compiled to BPF, the AppArmor profile generated. */
 #include "compile.h"
 #include "apparmor.h"
+#include "busproxy.h"
 #include "attrs.h"
 #include "landlock_defs.h"
 #include "manifest_sysusers.h"
@@ -246,6 +247,12 @@ static int compile_label(snapc *c, const cordon_app *app, const cordon_hook *hoo
 		 * daemon may reach its notify socket without a plug */
 		if (app->daemon && strcmp(app->daemon, "notify") == 0)
 			p->flags |= CORDON_POLICY_NOTIFY;
+		/* its bus, through its own proxy (busproxy.h) */
+		cordon_bus_access bus;
+		cordon_bus_access_of(c->in, app, &bus);
+		if (bus.needed)
+			p->flags |= CORDON_POLICY_SYSTEM_BUS;
+		cordon_bus_access_free(&bus);
 	} else {
 		strv_push_own(&p->command, xasprintf("meta/hooks/%s", hook->name));
 	}

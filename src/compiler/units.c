@@ -183,6 +183,12 @@ static int service_unit(gen *g, const cordon_app *a, cordon_error **err)
 	}
 	app_services(g, &a->after, &after);
 	app_services(g, &a->before, &before);
+	/* its bus: the proxy is listening once its unit is started (busproxy.c) */
+	_cleanup_free_ char *proxy = NULL;
+	if (!g->user && in->bus_apps && strv_contains(in->bus_apps, a->name)) {
+		proxy = xasprintf("snap.%s.%s.dbus-proxy.service", inst, a->name);
+		strv_push(&after, proxy);
+	}
 
 	_cleanup_buf_ buf b = {0};
 	buf_adds(&b, "[Unit]\n# Auto-generated, DO NOT EDIT\n");
@@ -191,6 +197,8 @@ static int service_unit(gen *g, const cordon_app *a, cordon_error **err)
 		if (in->mount_unit)
 			buf_printf(&b, "Requires=%s\n", in->mount_unit);
 		buf_adds(&b, "Wants=network.target\n");
+		if (proxy)
+			buf_printf(&b, "Requires=%s\n", proxy);
 	}
 	add_list(&b, "After", &after);
 	add_list(&b, "Before", &before);

@@ -43,6 +43,12 @@ typedef enum cordon_unit_kind {
 	 * for the bus's services directory (system-services for a system daemon,
 	 * the session's services for a user daemon), one per activates-on slot. */
 	CORDON_UNIT_DBUS,
+	/* A system unit: the filtering proxy between an app and the system
+	 * bus, snap.<instance>.<app>.dbus-proxy.service (busproxy.h). */
+	CORDON_UNIT_BUS_PROXY,
+	/* Not a systemd unit: the system bus's policy for the snap's slots'
+	 * names, snap.<instance>.conf, for <state>/dbus-1/system.d. */
+	CORDON_UNIT_BUS_POLICY,
 } cordon_unit_kind;
 
 typedef struct cordon_unit {
@@ -79,6 +85,10 @@ typedef struct cordon_units_input {
 	 * draws it at random; cordon from this seed, so that regenerating gives
 	 * the same text. Give each machine its own. */
 	uint64_t timer_seed;
+	/* Apps whose service reaches the system bus through its proxy
+	 * (busproxy.h): it Requires= the proxy and starts After= it. NULL:
+	 * none. */
+	const strv *bus_apps;
 } cordon_units_input;
 
 /* The units of the snap's system daemons (user_scope false) or of its user

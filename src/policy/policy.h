@@ -24,8 +24,14 @@ enum {
 	 * `daemon: notify` or a daemon-notify plug is connected. The launcher
 	 * then keeps NOTIFY_SOCKET and grants that one socket (launch.c). */
 	CORDON_POLICY_NOTIFY = 1u << 1,
+	/* Reaches the system bus through its own filtering proxy (a D-Bus
+	 * slot, a connected D-Bus plug, `daemon: dbus`): the launcher grants
+	 * the label's proxy socket, and the view shows it at the bus's
+	 * standard path (launch.c, cordon_bus_proxy_socket). */
+	CORDON_POLICY_SYSTEM_BUS = 1u << 2,
 };
-#define CORDON_POLICY_FLAGS_ALL (CORDON_POLICY_HOST_IPC | CORDON_POLICY_NOTIFY)
+#define CORDON_POLICY_FLAGS_ALL                                                                    \
+	(CORDON_POLICY_HOST_IPC | CORDON_POLICY_NOTIFY | CORDON_POLICY_SYSTEM_BUS)
 
 /* A file rule. `path` is absolute, or starts with a launch-time variable
  * ($HOME, $SNAP_USER_DATA, $SNAP_USER_COMMON, $XDG_RUNTIME_DIR, $SNAP_REAL_HOME).
@@ -42,6 +48,10 @@ typedef struct cordon_fs_rule {
 	char *path;
 	uint64_t access;
 	uint32_t flags;
+	/* Not encoded: set by the launcher alone for what it grants itself
+	 * (the bus proxy's socket). Where the object appears in the command's
+	 * view, when that is not its own path; NULL: at its own path. */
+	char *at;
 } cordon_fs_rule;
 
 /* A device rule for the device cgroup. type 'c' or 'b'; major/minor -1 = any.
@@ -144,6 +154,9 @@ static inline void cleanup_policyp(cordon_policy *p)
 /* Builders used by the compiler. */
 void cordon_policy_add_env(cordon_policy *p, bool user, const char *name, const char *value);
 void cordon_policy_add_fs(cordon_policy *p, const char *path, uint64_t access, uint32_t flags);
+/* A rule whose object the view shows at `at` instead of its own path. */
+void cordon_policy_add_fs_at(cordon_policy *p, const char *path, const char *at, uint64_t access,
+			     uint32_t flags);
 void cordon_policy_add_dev(cordon_policy *p, char type, int32_t major, int32_t minor,
 			   const char *path);
 void cordon_policy_add_mount(cordon_policy *p, const char *source, const char *target,

@@ -99,8 +99,10 @@ void cordon_policy_free(cordon_policy *p)
 	}
 	free(p->mounts);
 	free(p->seccomp);
-	for (size_t i = 0; i < p->n_fs; i++)
+	for (size_t i = 0; i < p->n_fs; i++) {
 		free(p->fs[i].path);
+		free(p->fs[i].at);
+	}
 	free(p->fs);
 	free(p->apparmor_profile);
 	memset(p, 0, sizeof *p);
@@ -121,6 +123,13 @@ void cordon_policy_add_fs(cordon_policy *p, const char *path, uint64_t access, u
 	p->fs = xreallocarray(p->fs, p->n_fs + 1, sizeof *p->fs);
 	p->fs[p->n_fs++] =
 	    (cordon_fs_rule){.path = xstrdup(path), .access = access, .flags = flags};
+}
+
+void cordon_policy_add_fs_at(cordon_policy *p, const char *path, const char *at, uint64_t access,
+			     uint32_t flags)
+{
+	cordon_policy_add_fs(p, path, access, flags);
+	p->fs[p->n_fs - 1].at = xstrdup(at);
 }
 
 void cordon_policy_add_dev(cordon_policy *p, char type, int32_t major, int32_t minor,

@@ -489,6 +489,19 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	(void)cordon_snapctl_ensure_broker(&paths, a->root, &a->cgroup, &broker_err);
 	cordon_error_free(&broker_err);
 
+	/* The system bus: a label that needs it reaches its own filtering
+	 * proxy (the store's bus proxy unit, running as root), shown in the
+	 * view at the bus's standard path so that unmodified clients find
+	 * it; the bus's own socket is never in the view. The socket's path
+	 * is fixed by the label, beneath root's 0700 directory: resolved as
+	 * the caller, it is reached by root's commands alone (the proxy
+	 * speaks to the bus as root), and a user's command has no bus. */
+	if ((p.flags & CORDON_POLICY_SYSTEM_BUS) && p.confinement == CORDON_STRICT) {
+		_cleanup_free_ char *bus = cordon_paths_bus_proxy(&paths, p.label);
+		cordon_policy_add_fs_at(&p, bus, CORDON_SYSTEM_BUS_SOCKET,
+					LANDLOCK_ACCESS_FS_WRITE_FILE, CORDON_FS_NOFOLLOW);
+	}
+
 	/* 1. environment */
 	cordon_launch_env(&p, a, notify, cookie, &env);
 	explicit_bzero(cookie, sizeof cookie);

@@ -186,8 +186,8 @@ static int open_target(const char *path, size_t trusted, uint32_t rule_flags)
 
 /* Open one expanded path; a path that does not resolve (or resolves where
  * it may not) is skipped, as a rule on it grants nothing. */
-static int add_one(cordon_targets *t, const char *path, uint64_t access, uint32_t rule_flags,
-		   bool from_glob, const cordon_env *vars, cordon_error **err)
+static int add_one(cordon_targets *t, const char *path, const char *at, uint64_t access,
+		   uint32_t rule_flags, bool from_glob, const cordon_env *vars, cordon_error **err)
 {
 	if (is_late(path)) {
 		push(t, (cordon_target){.path = xstrdup(path),
@@ -224,6 +224,7 @@ static int add_one(cordon_targets *t, const char *path, uint64_t access, uint32_
 			return 0;
 	}
 	tg.path = xstrdup(path);
+	tg.at = at ? xstrdup(at) : NULL;
 	/* A file found by a pattern beneath the user's home with several
 	 * names: another name may be one the pattern excludes. */
 	bool shared = from_glob && trusted > 0 && !S_ISDIR(tg.st.st_mode) && tg.st.st_nlink > 1;
@@ -231,6 +232,7 @@ static int add_one(cordon_targets *t, const char *path, uint64_t access, uint32_
 		close(tg.fd);
 		free(tg.path);
 		free(tg.real);
+		free(tg.at);
 		return 0;
 	}
 	if (t->proc_dev != 0 && tg.st.st_dev == t->proc_dev)
@@ -248,11 +250,11 @@ static int add_rule(cordon_targets *t, const cordon_fs_rule *r, const cordon_env
 	if (ret < 0 || path == NULL)
 		return ret;
 	if (!is_glob)
-		return add_one(t, path, r->access, r->flags, false, vars, err);
+		return add_one(t, path, r->at, r->access, r->flags, false, vars, err);
 	_cleanup_strv_ strv paths = {0};
 	ret = fs_glob(path, &paths, err);
 	for (size_t i = 0; ret == 0 && i < paths.n; i++)
-		ret = add_one(t, paths.v[i], r->access, r->flags, true, vars, err);
+		ret = add_one(t, paths.v[i], NULL, r->access, r->flags, true, vars, err);
 	return ret;
 }
 
@@ -290,7 +292,7 @@ static int resolve_all(const cordon_policy *p, const cordon_env *vars, cordon_ta
 		proc_read |= !(p->fs[i].flags & CORDON_FS_GLOB) && is_proc_self(p->fs[i].path) &&
 			     (p->fs[i].access & CORDON_LL_R) == CORDON_LL_R;
 	if (proc_read) {
-		int r = add_one(t, "/proc", CORDON_LL_R, 0, false, vars, err);
+		int r = add_one(t, "/proc", NULL, CORDON_LL_R, 0, false, vars, err);
 		if (r < 0)
 			return r;
 	}
@@ -357,6 +359,7 @@ void cordon_targets_free(cordon_targets *t)
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->v[i].path);
 		free(t->v[i].real);
+		free(t->v[i].at);
 		if (t->v[i].fd >= 0)
 			close(t->v[i].fd);
 	}

@@ -32,6 +32,8 @@ enum {
 typedef struct cordon_target {
 	char *path;	 /* as the rule names it, expanded */
 	char *real;	 /* the object's absolute path, no symlink in it */
+	char *at;	 /* where the view shows it, when not at `real` (the
+			    rule's `at`: the bus proxy's socket); else NULL */
 	uint64_t access; /* LANDLOCK_ACCESS_FS_* the rule grants */
 	uint32_t flags;	 /* CORDON_TARGET_* */
 	int fd;		 /* O_PATH of the object; -1 until a late target is opened */

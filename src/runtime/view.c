@@ -49,7 +49,7 @@ static void fingerprint_dirs(const cordon_targets *t, buf *b)
 	_cleanup_strv_ strv roots = {0}, dirs = {0};
 	for (size_t i = 0; i < t->n; i++)
 		if (!(t->v[i].flags & (CORDON_TARGET_LATE | CORDON_TARGET_PROC)))
-			strv_push(&roots, t->v[i].real);
+			strv_push(&roots, t->v[i].at ? t->v[i].at : t->v[i].real);
 	strv_push(&roots, "/proc");
 	strv_push(&roots, "/dev");
 	/* the host's /dev is in every view as it is; a socket made in it
@@ -59,7 +59,9 @@ static void fingerprint_dirs(const cordon_targets *t, buf *b)
 		const cordon_target *tg = &t->v[i];
 		if (tg->flags & CORDON_TARGET_LATE)
 			continue;
-		const char *paths[2] = {tg->real, tg->path};
+		/* an object shown elsewhere (`at`) lies beneath the
+		 * directories of that place alone */
+		const char *paths[2] = {tg->at ? tg->at : tg->real, tg->at ? tg->at : tg->path};
 		for (size_t k = 0; k < 2; k++) {
 			_cleanup_free_ char *p = xstrdup(paths[k]);
 			for (char *slash = strrchr(p, '/'); slash; slash = strrchr(p, '/')) {
@@ -109,6 +111,10 @@ char *cordon_view_stamp(const cordon_targets *t, const cordon_caller *c, uint64_
 			buf_adds(&b, "proc\n");
 		else {
 			add_escaped(&b, tg->real);
+			if (tg->at) {
+				buf_adds(&b, "\tat ");
+				add_escaped(&b, tg->at);
+			}
 			buf_printf(&b, "\t%u:%u:%llu:%o\n", major(tg->st.st_dev),
 				   minor(tg->st.st_dev), (unsigned long long)tg->st.st_ino,
 				   (unsigned)tg->st.st_mode);

@@ -459,6 +459,19 @@ int view_tree_build(const cordon_targets *t, vnode *root, cordon_error **err)
 			    strspn(tg->real + 6, "0123456789") > 0)
 				continue;
 		}
+		/* an object the launcher shows elsewhere (the bus proxy's
+		 * socket at the bus's path) is there, and only there */
+		if (tg->at) {
+			add_bind(root, tg->at, tg->fd, false, false);
+			/* and by its older name where /var/run is the link to
+			 * /run it is on systemd's hosts: GLib still looks for
+			 * the bus at /var/run/dbus/system_bus_socket */
+			if (str_has_prefix(tg->at, "/run/")) {
+				_cleanup_free_ char *old = xasprintf("/var%s", tg->at);
+				add_links(root, old);
+			}
+			continue;
+		}
 		add_bind(root, tg->real, tg->fd, false, plain && (tg->access & write));
 		if (strcmp(tg->path, tg->real) != 0 && !(tg->flags & CORDON_TARGET_PROC))
 			add_links(root, tg->path);

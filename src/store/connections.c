@@ -351,7 +351,11 @@ static int recompile_ends(cordon_txn *t, const cordon_def *def, const char *psna
 		const cordon_port *p = side == 0 ? cordon_manifest_plug(ls->m, plug)
 						 : cordon_manifest_slot(ls->m, slot);
 		bool whole = p == NULL || (side == 0 && def && def->plug.mounts.n > 0);
-		cordon_txn_recompile(t, snap, whole ? NULL : &p->apps, whole ? NULL : &p->hooks);
+		/* a dbus connection changes the filter of the plug side's bus
+		 * proxies, which are written with the snap's units */
+		bool units = def && strcmp(def->name, "dbus") == 0;
+		cordon_txn_recompile(t, snap, whole || units ? NULL : &p->apps,
+				     whole || units ? NULL : &p->hooks);
 		if (whole)
 			cordon_txn_refresh_ns(t, snap);
 	}
@@ -474,6 +478,30 @@ static int resolve_slot(cordon_ctx *ctx, const cordon_catalog *cat, const cordon
  * between ports with the same `content` value (allow-connection:
  * plug-attributes: content: $SLOT(content)): a manual connect must not hand
  * a plug some other snap's unrelated content. */
+/* A dbus plug talks to the slot that owns the name it names, on the same
+ * bus: snapd connects any pair and grants nothing through a mismatched one;
+ * cordon says so instead. */
+static int dbus_matches(const cordon_def *def, const char *psnap, const cordon_port *p,
+			const char *ssnap, const cordon_port *s, cordon_error **err)
+{
+	if (strcmp(def->name, "dbus") != 0 || s == NULL)
+		return 0;
+	static const char *const keys[] = {"bus", "name"};
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const cordon_attr *a = cordon_port_attr(p, keys[i]),
+				  *b = cordon_port_attr(s, keys[i]);
+		const char *av = a && a->value.kind == CORDON_Y_STRING ? a->value.scalar : "";
+		const char *bv = b && b->value.kind == CORDON_Y_STRING ? b->value.scalar : "";
+		if (strcmp(av, bv) != 0)
+			return cordon_err_msg(err, EPERM,
+					      "cannot connect %s:%s to %s:%s: %s \"%s\" does not "
+					      "match the slot's %s \"%s\"",
+					      psnap, p->name, ssnap, s->name, keys[i], av, keys[i],
+					      bv);
+	}
+	return 0;
+}
+
 static int content_matches(const cordon_def *def, const char *psnap, const cordon_port *p,
 			   const char *ssnap, const cordon_port *s, cordon_error **err)
 {
@@ -595,6 +623,8 @@ int cordon_connect(cordon_ctx *ctx, const char *psnap, const char *plug, const c
 	if (r < 0)
 		return r;
 	r = content_matches(def, psnap, p, ssnap, s, err);
+	if (r == 0)
+		r = dbus_matches(def, psnap, p, ssnap, s, err);
 	if (r < 0)
 		return r;
 	_cleanup_strv_ strv snaps = {0};

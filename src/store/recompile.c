@@ -123,7 +123,7 @@ int cordon_recompile(cordon_ctx *ctx, const char *instance, const strv *apps, co
 		r = cordon_apply_remove_labels(ctx, instance, &keep, err);
 		/* the snap's units follow its revision as its policy does */
 		if (r == 0)
-			r = cordon_services_write(ctx, x.in.snap, err);
+			r = cordon_services_write(ctx, &x.in, err);
 		/* its snapctl cookie: made once, kept across refreshes and
 		 * reverts, and made again by recovery if a kill lost it */
 		if (r == 0)

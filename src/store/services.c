@@ -1,5 +1,6 @@
 /* A snap's daemons on the host (services.h). */
 #include "services.h"
+#include "busproxy.h"
 #include "config.h"
 #include "fsutil.h"
 #include "systemd.h"
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #define LAUNCHER CORDON_LIBEXECDIR "/cordon-confine"
+#define BUS_PROXY CORDON_LIBEXECDIR "/cordon-dbus-proxy"
 #define UNIT_MAX (1u << 20)
 
 /* The targets a generated unit can be wanted by (units.c), per scope: the
@@ -26,10 +28,24 @@ char *cordon_unit_dir(const cordon_ctx *ctx, bool user)
 	return xasprintf("%s/etc/systemd/%s", ctx->paths.root, user ? "user" : "system");
 }
 
-static char *dbus_dir(const cordon_ctx *ctx, bool user)
+/* Where each kind of file goes (services.h). */
+enum where { W_UNITS, W_ACTIVATION, W_BUS_POLICY };
+
+static char *scope_dir(const cordon_ctx *ctx, bool user, enum where w)
 {
+	if (w == W_UNITS)
+		return cordon_unit_dir(ctx, user);
+	if (w == W_BUS_POLICY)
+		return xasprintf("%s/dbus-1/system.d", ctx->paths.state_dir);
 	return xasprintf("%s/dbus-1/%s", ctx->paths.state_dir,
 			 user ? "services" : "system-services");
+}
+
+static enum where where_of(cordon_unit_kind k)
+{
+	return k == CORDON_UNIT_DBUS	     ? W_ACTIVATION
+	       : k == CORDON_UNIT_BUS_POLICY ? W_BUS_POLICY
+					     : W_UNITS;
 }
 
 unsigned cordon_services_scopes(const cordon_manifest *m)
@@ -41,6 +57,20 @@ unsigned cordon_services_scopes(const cordon_manifest *m)
 				 ? CORDON_SVC_USER
 				 : CORDON_SVC_SYSTEM;
 	return s;
+}
+
+bool cordon_services_use_bus(const cordon_manifest *m)
+{
+	for (size_t i = 0; m && i < m->n_plugs; i++)
+		if (strcmp(m->plugs[i].interface, "dbus") == 0)
+			return true;
+	for (size_t i = 0; m && i < m->n_slots; i++)
+		if (strcmp(m->slots[i].interface, "dbus") == 0)
+			return true;
+	for (size_t i = 0; m && i < m->n_apps; i++)
+		if (m->apps[i].daemon && strcmp(m->apps[i].daemon, "dbus") == 0)
+			return true;
+	return false;
 }
 
 static bool default_enabled(const cordon_app *a)
@@ -172,9 +202,10 @@ static int put_links(int dirfd, const char *dir, bool user, const char *prefix,
 /* Remove the snap's files of a directory that `keep` does not name. `owned`
  * says whether a file is the snap's (by name, or for D-Bus files by their
  * X-Snap= line). */
-static int prune_dir(int dirfd, const char *dir, const char *instance, bool dbus,
+static int prune_dir(int dirfd, const char *dir, const char *instance, enum where w,
 		     const cordon_unit *keep, size_t n, cordon_error **err)
 {
+	bool dbus = w == W_ACTIVATION;
 	_cleanup_free_ char *prefix = xasprintf("snap.%s.", instance);
 	_cleanup_free_ char *mark = xasprintf("\nX-Snap=%s\n", instance);
 	_cleanup_strv_ strv names = {0};
@@ -211,15 +242,18 @@ static int prune_dir(int dirfd, const char *dir, const char *instance, bool dbus
 	return r;
 }
 
-/* One manager's files: units and links (dbus false), or D-Bus files. */
-static int put_scope(cordon_ctx *ctx, const char *instance, bool user, bool dbus,
+/* One manager's files of one kind: units and links, D-Bus activation
+ * files, or the bus policy. */
+static int put_scope(cordon_ctx *ctx, const char *instance, bool user, enum where w,
 		     const cordon_unit *u, size_t n, const strv *enabled, cordon_error **err)
 {
-	_cleanup_free_ char *dir = dbus ? dbus_dir(ctx, user) : cordon_unit_dir(ctx, user);
+	if (user && w == W_BUS_POLICY)
+		return 0; /* the session bus is not mediated */
+	_cleanup_free_ char *dir = scope_dir(ctx, user, w);
 	_cleanup_free_ char *prefix = xasprintf("snap.%s.", instance);
 	size_t mine = 0;
 	for (size_t i = 0; i < n; i++)
-		mine += (u[i].kind == CORDON_UNIT_DBUS) == dbus;
+		mine += where_of(u[i].kind) == w;
 	_cleanup_close_ int dfd = -1;
 	if (mine > 0) {
 		dfd = fs_mkdir_p(dir, 0755, 0, 0, err);
@@ -234,15 +268,15 @@ static int put_scope(cordon_ctx *ctx, const char *instance, bool user, bool dbus
 	cordon_unit *sel = xcalloc(mine + 1, sizeof *sel);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if ((u[i].kind == CORDON_UNIT_DBUS) == dbus)
+		if (where_of(u[i].kind) == w)
 			sel[k++] = u[i];
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < k; i++)
 		r = put_file(dfd, dir, sel[i].name, sel[i].text, err);
-	if (r == 0 && !dbus)
+	if (r == 0 && w == W_UNITS)
 		r = put_links(dfd, dir, user, prefix, sel, k, enabled, err);
 	if (r == 0)
-		r = prune_dir(dfd, dir, instance, dbus, sel, k, err);
+		r = prune_dir(dfd, dir, instance, w, sel, k, err);
 	free(sel);
 	return r;
 }
@@ -269,9 +303,19 @@ static int enabled_units(cordon_ctx *ctx, const cordon_loaded_snap *ls, const co
 	return 0;
 }
 
-int cordon_services_write(cordon_ctx *ctx, const cordon_loaded_snap *ls, cordon_error **err)
+int cordon_services_write(cordon_ctx *ctx, const cordon_compile_input *ci, cordon_error **err)
 {
+	const cordon_loaded_snap *ls = ci->snap;
 	const char *instance = ls->row.name;
+	/* the bus proxies first: the services that need one Require it */
+	_cleanup_strv_ strv bus_apps = {0};
+	_cleanup_free_ char *sockets = cordon_paths_bus_proxy_dir(&ctx->paths);
+	cordon_busproxy_input bi = {.in = ci, .helper = BUS_PROXY, .socket_dir = sockets};
+	cordon_unit *proxies = NULL;
+	size_t n_proxies = 0;
+	int r = cordon_busproxy_units(&bi, &proxies, &n_proxies, &bus_apps, err);
+	if (r < 0)
+		return r;
 	cordon_units_input in = {.m = ls->m,
 				 .instance = instance,
 				 .revision = ls->row.current,
@@ -279,21 +323,28 @@ int cordon_services_write(cordon_ctx *ctx, const cordon_loaded_snap *ls, cordon_
 				 .data_dir = ls->data_dir,
 				 .common_dir = ls->common_dir,
 				 .mount_unit = NULL,
-				 .timer_seed = timer_seed()};
-	int r = 0;
+				 .timer_seed = timer_seed(),
+				 .bus_apps = &bus_apps};
 	for (int user = 0; r == 0 && user < 2; user++) {
 		cordon_unit *u = NULL;
 		size_t n = 0;
 		_cleanup_strv_ strv enabled = {0};
 		r = cordon_units_generate(&in, user, &u, &n, err);
+		if (r == 0 && !user) { /* the proxies are system units */
+			u = xreallocarray(u, n + n_proxies + 1, sizeof *u);
+			memcpy(u + n, proxies, n_proxies * sizeof *u);
+			n += n_proxies;
+			free(proxies);
+			proxies = NULL;
+			n_proxies = 0;
+		}
 		if (r == 0)
 			r = enabled_units(ctx, ls, u, n, &enabled, err);
-		if (r == 0)
-			r = put_scope(ctx, instance, user, false, u, n, &enabled, err);
-		if (r == 0)
-			r = put_scope(ctx, instance, user, true, u, n, &enabled, err);
+		for (enum where w = W_UNITS; r == 0 && w <= W_BUS_POLICY; w++)
+			r = put_scope(ctx, instance, user, w, u, n, &enabled, err);
 		cordon_units_free(u, n);
 	}
+	cordon_units_free(proxies, n_proxies);
 	return r;
 }
 
@@ -301,10 +352,8 @@ int cordon_services_remove_files(cordon_ctx *ctx, const char *instance, cordon_e
 {
 	int r = 0;
 	strv none = {0};
-	for (int user = 0; r == 0 && user < 2; user++) {
-		r = put_scope(ctx, instance, user, false, NULL, 0, &none, err);
-		if (r == 0)
-			r = put_scope(ctx, instance, user, true, NULL, 0, &none, err);
-	}
+	for (int user = 0; r == 0 && user < 2; user++)
+		for (enum where w = W_UNITS; r == 0 && w <= W_BUS_POLICY; w++)
+			r = put_scope(ctx, instance, user, w, NULL, 0, &none, err);
 	return r;
 }

@@ -12,6 +12,10 @@
  *        for every user, as `systemctl --global enable`)
  *   <state>/dbus-1/{system-services,services}/<bus-name>.service
  *        D-Bus activation files (X-Snap=<instance> says whose)
+ *   <root>/etc/systemd/system/snap.<instance>.<app>.dbus-proxy.service
+ *        the system bus proxy of each app that needs the bus (busproxy.h)
+ *   <state>/dbus-1/system.d/snap.<instance>.conf
+ *        the system bus's policy for the snap's slots' names
  *
  * The service manager is brought in line by the `services` journal entry
  * (recovery.c): one daemon-reload, every enabled unit of the snap started,
@@ -19,6 +23,7 @@
  * anything, so a kill at any point leaves the next command to restart what
  * state says runs. */
 #pragma once
+#include "compile.h"
 #include "context.h"
 #include "manifest.h"
 
@@ -30,6 +35,10 @@ char *cordon_unit_dir(const cordon_ctx *ctx, bool user);
 #define CORDON_SVC_USER 2u
 unsigned cordon_services_scopes(const cordon_manifest *m);
 
+/* Does the manifest declare dbus plugs or slots, or a `daemon: dbus` app
+ * (what may give it bus proxies)? */
+bool cordon_services_use_bus(const cordon_manifest *m);
+
 /* State for the snap's revision with manifest m, inside the change's
  * transaction: each daemon app gets its row (enabled unless `install-mode:
  * disable`) if it has none yet: a refresh keeps what the admin chose; rows
@@ -40,7 +49,7 @@ int cordon_services_adopt(cordon_ctx *ctx, const char *instance, const cordon_ma
 /* Write the units, enable links and D-Bus files of the snap's current
  * revision as state says, and remove those of the snap it no longer has.
  * Unchanged files are left alone. */
-int cordon_services_write(cordon_ctx *ctx, const cordon_loaded_snap *ls, cordon_error **err);
+int cordon_services_write(cordon_ctx *ctx, const cordon_compile_input *in, cordon_error **err);
 
 /* Remove every unit file, link and D-Bus file of the instance. */
 int cordon_services_remove_files(cordon_ctx *ctx, const char *instance, cordon_error **err);
@@ -54,8 +63,17 @@ int cordon_services_stop_for_change(cordon_ctx *ctx, const char *instance, const
 /* Has the snap an enabled unit (one that runs where systemd does)? */
 bool cordon_services_any_enabled(cordon_ctx *ctx, const char *instance);
 
+/* Ask the system bus to read its configuration again, where cordon has
+ * given it some (its bus policy, activation files); no bus: nothing. */
+void cordon_services_reload_bus(cordon_ctx *ctx);
+
+/* Restart the snap's bus proxies that run with another socket or filter
+ * than their unit file says (services_bus.c). */
+int cordon_services_restart_proxies(cordon_ctx *ctx, const char *instance, cordon_error **err);
+
 /* What the `services` entries of these snaps ask: one daemon-reload of each
- * manager, then each snap's enabled units started (an installed, enabled
+ * manager (and of the system bus's configuration), each snap's bus proxies
+ * whose filter changed restarted, then each snap's enabled units started (an installed, enabled
  * snap) and its loaded units without a file stopped. A unit that fails to
  * start is reported in *err after the others are done. No-op where systemd
  * does not run. */

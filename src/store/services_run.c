@@ -250,8 +250,13 @@ static int settle_manager(cordon_ctx *ctx, uid_t scope, bool user, const strv *i
 		*err = e;
 		return r; /* no start on units the manager has not read */
 	}
+	if (!user)
+		cordon_services_reload_bus(ctx);
 	for (size_t i = 0; i < instances->n; i++) {
 		_cleanup_strv_ strv units = {0};
+		if (!user)
+			keep_first(cordon_services_restart_proxies(ctx, instances->v[i], &e), &e,
+				   &first, err);
 		linked_units(ctx, user, instances->v[i], &units);
 		keep_first(start_units(ctx, scope, instances->v[i], &units, &e), &e, &first, err);
 		keep_first(stop_orphans(scope, instances->v[i], &e), &e, &first, err);

@@ -254,6 +254,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	 * it; this snap's own files are covered by the install entry. */
 	cordon_package mounted;
 	unsigned new_scopes = 0;
+	bool new_bus = false;
 	r = cordon_package_open(mnt, NULL, &mounted, err);
 	if (r == 0) {
 		manifest_text = steal_ptr(mounted.yaml);
@@ -261,6 +262,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		r = cordon_connections_neighbours(ctx, instance, mounted.manifest, &neighbours,
 						  err);
 		new_scopes = cordon_services_scopes(mounted.manifest);
+		new_bus = cordon_services_use_bus(mounted.manifest);
 	}
 	cordon_package_close(&mounted);
 	if (r < 0)
@@ -273,7 +275,7 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		if (r < 0)
 			goto undo;
 	}
-	if (cordon_services_scopes(cur ? cur->m : NULL) || new_scopes)
+	if (cordon_services_scopes(cur ? cur->m : NULL) || new_scopes || new_bus)
 		strv_push(&svc, instance);
 	r = cordon_txn_begin(ctx, "install", &neighbours, instance, &svc, &t, err);
 	if (r < 0)
@@ -388,7 +390,7 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 	if (r < 0)
 		return r;
 	_cleanup_strv_ strv svc = {0};
-	if (cordon_services_scopes(cur->m))
+	if (cordon_services_scopes(cur->m) || cordon_services_use_bus(cur->m))
 		strv_push(&svc, name);
 	cordon_txn t;
 	r = cordon_txn_begin(ctx, "remove", &neighbours, NULL, &svc, &t, err);
@@ -464,7 +466,8 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 	if (r == 0)
 		r = cordon_ctx_snap(ctx, name, &cur, err);
 	_cleanup_strv_ strv svc = {0};
-	if (r == 0 && (cordon_services_scopes(cur->m) || cordon_services_scopes(older)))
+	if (r == 0 && (cordon_services_scopes(cur->m) || cordon_services_scopes(older) ||
+		       cordon_services_use_bus(cur->m) || cordon_services_use_bus(older)))
 		strv_push(&svc, name);
 	if (r == 0) {
 		strv_push(&touches, name);

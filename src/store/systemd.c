@@ -196,6 +196,7 @@ static char **prop_slot(cordon_unit_props *u, const char *key)
 	    {"ActiveState", offsetof(cordon_unit_props, active_state)},
 	    {"SubState", offsetof(cordon_unit_props, sub_state)},
 	    {"UnitFileState", offsetof(cordon_unit_props, unit_file_state)},
+	    {"MainPID", offsetof(cordon_unit_props, main_pid)},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (strcmp(keys[i].key, key) == 0)
@@ -240,6 +241,7 @@ void cordon_unit_props_free(cordon_unit_props *u, size_t n)
 		free(u[i].active_state);
 		free(u[i].sub_state);
 		free(u[i].unit_file_state);
+		free(u[i].main_pid);
 	}
 	free(u);
 }
@@ -251,7 +253,7 @@ int cordon_systemd_show(uid_t scope, const char *const *units, cordon_unit_props
 	*n = 0;
 	strv args = {0};
 	strv_push(&args, "show");
-	strv_push(&args, "--property=Id,LoadState,ActiveState,SubState,UnitFileState");
+	strv_push(&args, "--property=Id,LoadState,ActiveState,SubState,UnitFileState,MainPID");
 	for (size_t i = 0; units[i]; i++)
 		strv_push(&args, units[i]);
 	cordon_systemctl_result res;

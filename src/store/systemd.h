@@ -49,6 +49,7 @@ int cordon_systemd_user_managers(uid_t **uids, size_t *n, cordon_error **err);
  * separated by blank lines), parsed: one unit's value of KEY, or NULL. */
 typedef struct cordon_unit_props {
 	char *id, *load_state, *active_state, *sub_state, *unit_file_state;
+	char *main_pid; /* MainPID: "0" when none */
 } cordon_unit_props;
 void cordon_unit_props_parse(const char *show_out, cordon_unit_props **units, size_t *n);
 void cordon_unit_props_free(cordon_unit_props *u, size_t n);

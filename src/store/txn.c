@@ -69,6 +69,17 @@ int cordon_txn_begin(cordon_ctx *ctx, const char *what, const strv *touches, con
 		strv_push(&t->journaled, unique.v[i]);
 	if (covered)
 		strv_push(&t->journaled, covered);
+	/* A snap whose bus proxies the change may rewrite (it has dbus
+	 * plugs or slots, or a dbus daemon) has its services brought in
+	 * line too: a proxy whose filter changed is restarted, so that a
+	 * disconnect takes its access away at once (services.h). */
+	for (size_t i = 0; i <= unique.n; i++) {
+		const char *snap = i < unique.n ? unique.v[i] : covered;
+		const cordon_loaded_snap *ls = NULL;
+		if (snap && !strv_contains(&t->svc, snap) &&
+		    cordon_ctx_snap(ctx, snap, &ls, NULL) == 0 && cordon_services_use_bus(ls->m))
+			strv_push(&t->svc, snap);
+	}
 	int r = journal(t, &unique, err);
 	if (r == 0)
 		r = cordon_state_begin(ctx->state, err);

@@ -771,6 +771,7 @@ class GeneratedProfileTests(InterfaceTestCase):
             "personal-files": {"read": ["$HOME/.config/x"], "write": ["$HOME/.local/x"]},
             "system-files": {"read": ["/etc/x"], "write": ["/var/lib/x"]},
             "shared-memory": {"private": True},
+            "dbus": {"bus": "system", "name": "io.cordon.All"},
         }
         names = sorted(os.path.basename(p)[:-5] for p in
                        glob.glob(os.path.join(self.s.datadir, "interfaces", "*.yaml")))
@@ -785,7 +786,8 @@ class GeneratedProfileTests(InterfaceTestCase):
         self.install("allslots", probe_yaml("allslots", extra=(
             "slots:\n  shared:\n    interface: content\n    content: cordontest-all\n"
             "    read: [$SNAP/shared]\n  ser:\n    interface: serial-port\n"
-            "    path: /dev/ttyUSB98\n  audio:\n    interface: audio-playback\n")),
+            "    path: /dev/ttyUSB98\n  audio:\n    interface: audio-playback\n"
+            "  bus:\n    interface: dbus\n    bus: system\n    name: io.cordon.All\n")),
             files={"shared/f": "x"})
         for n in names:
             if n in ("content", "serial-port"):

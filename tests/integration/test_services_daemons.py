@@ -12,7 +12,8 @@ with generous limits, never slept for.
 
 One container per class, several snaps per container:
 * DaemonTypesTest: simple, forking, oneshot (with and without a stop
-  command), notify (activating until READY=1) and dbus.
+  command), notify (activating until READY=1); dbus daemons, with the
+  system bus they reach, are test_services_dbus.py's.
 * RestartStopTest: restart-condition on-failure with restart-delay,
   stop-timeout against a service that ignores SIGTERM, stop-mode sighup and
   sighup-all.
@@ -23,11 +24,7 @@ One container per class, several snaps per container:
   its test runs late (tests run in name order), so the wait for the next
   minute (plus systemd's default AccuracySec=1min) overlaps the others.
 
-Three tests are expected failures, each a bug in cordon (see the comment
-above each): a dbus daemon never becomes active (the bus is out of its
-reach), services are started in name order and not in before/after order,
-and a strict launch whose Landlock calls are refused by a seccomp filter runs
-without Landlock. Two adaptations to the container, each explained where it
+Two adaptations to the container, each explained where it
 is made: systemdlib lets the Landlock calls through nspawn's filter (a host's
 services have no such filter), and notify_shim points the test build's
 notify check at the container's socket."""
@@ -226,29 +223,6 @@ MAINPID=$!" > "$SNAP_DATA/notify.out"
 """),
 }
 
-DBUS_NAME = "io.cordon.SvcTest"
-DBUS = f"""
-name: db
-version: '1.0'
-summary: a dbus daemon
-apps:
-  db:
-    command: bin/db
-    daemon: dbus
-    bus-name: {DBUS_NAME}
-    start-timeout: 3s
-"""
-DBUS_FILES = {
-    # what the service sees of the system bus, then it waits: owning the name
-    # is what makes systemd call it started
-    "bin/db": script("""
-"$SNAP/bin/probe" unix-connect /run/dbus/system_bus_socket > "$SNAP_DATA/bus.new"
-mv "$SNAP_DATA/bus.new" "$SNAP_DATA/bus"
-exec sleep 100000
-"""),
-}
-
-
 class DaemonTypesTest(DaemonsCase):
     @classmethod
     def setUpClass(cls):
@@ -342,47 +316,6 @@ class DaemonTypesTest(DaemonsCase):
         child = int(self.read("nt", "child"))
         self.assertEqual(self.props(unit, "SubState", "MainPID", "Result"),
                          {"SubState": "running", "MainPID": str(child), "Result": "success"})
-
-    @classmethod
-    def ensure_db(cls):
-        """The dbus snap, installed once: its `systemctl start` waits for the
-        bus name until start-timeout (3 s), then the install warns."""
-        if not os.path.exists(os.path.join(cls.s.root, SYSTEM, "snap.db.db.service")):
-            cls.install("db", DBUS, DBUS_FILES, ok_stderr=True)
-
-    def test_dbus_unit(self):
-        """What is generated for a dbus daemon and that the container has a
-        system bus for it (whether it then starts: test_dbus_reaches_active)."""
-        self.ensure_db()
-        unit = "snap.db.db.service"
-        self.assertEqual(self.unit_lines(unit, "Type"), ["dbus"])
-        self.assertEqual(self.unit_lines(unit, "BusName"), [DBUS_NAME])
-        self.assertEqual(self.props(unit, "Type", "BusName", "TimeoutStartUSec"),
-                         {"Type": "dbus", "BusName": DBUS_NAME, "TimeoutStartUSec": "3s"})
-        self.assertEqual(self.active_state("dbus.service"), "active")
-        # the control: outside any snap, the bus socket takes connections
-        self.assertEqual(self.control_probe("db", "unix-connect",
-                                            "/run/dbus/system_bus_socket"), "OK")
-
-    # BUG (reported, not fixed here): a `daemon: dbus` app never owns its bus
-    # name, because no interface grants the system bus socket (README,
-    # "Path-name sockets"; the service's own connect is in the `bus` file):
-    # systemd waits for the name until start-timeout (Result=timeout), then
-    # restarts it (Restart=on-failure), forever. The issue asks for every
-    # daemon type to reach `active`.
-    @unittest.expectedFailure
-    def test_dbus_reaches_active(self):
-        self.ensure_db()
-        unit = "snap.db.db.service"
-        # active, or its first start given up (a restart scheduled)
-        wait_until(lambda: self.active_state(unit) == "active" or
-                   int(self.prop(unit, "NRestarts")) >= 1, timeout=60,
-                   what=f"{unit} active or restarted")
-        bus = self.wait_file(self.data("db", "bus")).strip()
-        self.assertEqual(self.active_state(unit), "active",
-                         (self.props(unit, "Result", "SubState", "NRestarts"),
-                          f"the service's connect to the bus: {bus}"))
-        self.assertEqual(bus, "OK")
 
     def test_units_verify(self):
         self.verify_units()

@@ -123,15 +123,23 @@ static int lookup(const char *snap, json_object *attrs, const strv *seg, char **
 	return 0;
 }
 
+/* An attribute's key: a configuration key that names something (an empty
+ * one would be the whole set of attributes, which snapd does not offer). */
+static int attr_key(const char *key, strv *seg, cordon_error **err)
+{
+	int r = cordon_conf_parse_key(key, seg, err);
+	if (r == 0 && seg->n == 0)
+		r = cordon_err_msg(err, EINVAL, "invalid option name: \"\"");
+	return r;
+}
+
 int cordon_conf_attr_get(const char *snap, const char *static_attrs, const char *dynamic_attrs,
 			 const char *key, char **json, cordon_error **err)
 {
 	_cleanup_strv_ strv seg = {0};
-	int r = cordon_conf_parse_key(key, &seg, err);
+	int r = attr_key(key, &seg, err);
 	if (r < 0)
 		return r;
-	if (seg.n == 0)
-		return cordon_err_msg(err, EINVAL, "invalid option name: \"\"");
 	json_object *st, *dyn;
 	parse_object(static_attrs, &st);
 	parse_object(dynamic_attrs, &dyn);
@@ -149,11 +157,9 @@ int cordon_conf_attr_set(const char *snap, const char *static_attrs, char **dyna
 			 const char *key, const char *value, cordon_error **err)
 {
 	_cleanup_strv_ strv seg = {0};
-	int r = cordon_conf_parse_key(key, &seg, err);
+	int r = attr_key(key, &seg, err);
 	if (r < 0)
 		return r;
-	if (seg.n == 0)
-		return cordon_err_msg(err, EINVAL, "invalid option name: \"\"");
 	json_object *st;
 	parse_object(static_attrs, &st);
 	bool fixed = json_object_object_get_ex(st, seg.v[0], NULL);

@@ -44,7 +44,7 @@ install: all
 	meson install -C $(BUILD) --no-rebuild
 
 uninstall:
-	rm -f $(PREFIX)/bin/cordon
+	rm -f $(PREFIX)/bin/cordon $(PREFIX)/bin/snapctl
 	rm -rf $(PREFIX)/libexec/cordon $(PREFIX)/share/cordon
 	rm -f /etc/dbus-1/system.d/cordon.system-services.conf
 

@@ -629,8 +629,12 @@ out:
  * remove removed) before it took the snap's lock starts again from the
  * policy now installed: it never runs a pruned revision nor builds a
  * namespace for a snap that is gone (the store prunes and purges under the
- * same lock). A few attempts: a snap changed that often is refused. */
-#define LAUNCH_ATTEMPTS 3
+ * same lock). A bounded number of attempts: a snap changed that often is
+ * refused. 8, not fewer: only root changes snaps, each attempt costs one
+ * more policy read, and under a stream of changes (a refresh and revert
+ * every ~100 ms in the concurrency tests) 3 attempts still lost about one
+ * launch in 1,700. */
+#define LAUNCH_ATTEMPTS 8
 
 int cordon_launch(const cordon_launch_args *a, cordon_error **err)
 {

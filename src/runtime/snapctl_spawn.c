@@ -149,10 +149,21 @@ static void become_broker(int lock_fd, int sock_fd, int bin_fd, const cordon_cgr
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
 		_exit(126);
-	/* dispositions: an ignored SIGTERM would survive the exec */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL); /* EINVAL for the libc-reserved ones */
+	/* dispositions: an ignored SIGTERM would survive the exec. Through
+	 * the system call itself: libc's sigaction refuses the signals it
+	 * reserves (32 and 33), which a starter may still have set to ignored
+	 * (an ignored disposition survives exec) */
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct {
+			void *handler;
+			unsigned long flags;
+			void *restorer;
+			unsigned long mask;
+		} dfl = {.handler = SIG_DFL};
+		if (sig != SIGKILL && sig != SIGSTOP &&
+		    syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask) < 0)
+			_exit(126);
+	}
 	sigset_t none;
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)

@@ -20,12 +20,12 @@ FIELDS = ("Seccomp", "Seccomp_filters", "NoNewPrivs", "CapInh", "CapPrm", "CapEf
           "CapAmb")
 
 
-def status_fields(text):
+def status_fields(text, fields=FIELDS + ("Uid", "TracerPid")):
     """{field: value} of /proc/PID/status text (or the probe's `status`)."""
     out = {}
     for line in text.splitlines():
         name, sep, value = line.partition(":")
-        if sep and name in FIELDS + ("Uid", "TracerPid"):
+        if sep and name in fields:
             out[name] = " ".join(value.split())
     return out
 
@@ -84,8 +84,8 @@ class ShellTest(DebugRunCase):
                 self.assertEqual(first, f"SNAP_NAME=dbg HOME={home}")
                 cat, shell, cgroup, denials = rest.split("---\n")
                 # the shell and what it starts: exactly the app's sandbox
-                self.assertEqual(status_fields(cat), want_status)
-                self.assertEqual(status_fields(shell), want_status)
+                self.assertEqual(status_fields(cat, FIELDS), want_status)
+                self.assertEqual(status_fields(shell, FIELDS), want_status)
                 self.assertEqual(want_status["NoNewPrivs"], "1")
                 self.assertEqual(want_status["Seccomp"], "2")
                 if who != ROOT:
@@ -135,7 +135,8 @@ class ShellTest(DebugRunCase):
 
 
 class StraceTest(DebugRunCase):
-    def traced(self, who_opts, *args, options=None):
+    def traced(self, *args, options=None):
+        """The app run by root with --strace (options: strace's)."""
         flag = "--strace" if options is None else f"--strace={options}"
         return self.cordon_as(ROOT, "run", flag, "dbg", *args)
 
@@ -144,14 +145,14 @@ class StraceTest(DebugRunCase):
             with self.subTest(who=who):
                 secret = self.secret(who)
                 options = None if who == ROOT else f"-u {USER}"
-                p = self.traced(who, "read", secret, options=options)
+                p = self.traced("read", secret, options=options)
                 self.assertEqual(p.returncode, 0, p.stderr)
                 self.assertEqual(p.stdout.strip(), "EACCES")
                 # the app's exec and its denied open, with the errno
                 self.assertRegex(p.stderr, r'execve\("[^"]*/bin/probe"')
                 self.assertRegex(p.stderr, re.escape(f'"{secret}"') +
                                  r".*= -1 EACCES \(Permission denied\)")
-                p = self.traced(who, "syscall", "keyctl", options=options)
+                p = self.traced("syscall", "keyctl", options=options)
                 self.assertEqual(p.stdout.strip(), "EPERM")
                 self.assertRegex(p.stderr, r"keyctl\(.*= -1 EPERM")
 
@@ -160,7 +161,7 @@ class StraceTest(DebugRunCase):
             with self.subTest(who=who):
                 options = None if who == ROOT else f"-u {USER}"
                 want = status_fields(self.normal(who, "status", *FIELDS, "Uid", "TracerPid"))
-                p = self.traced(who, "status", *FIELDS, "Uid", "TracerPid", options=options)
+                p = self.traced("status", *FIELDS, "Uid", "TracerPid", options=options)
                 self.assertEqual(p.returncode, 0, p.stderr)
                 got = status_fields(p.stdout)
                 self.assertEqual(want["TracerPid"], "0")
@@ -171,7 +172,7 @@ class StraceTest(DebugRunCase):
                 self.assertEqual(got["Uid"], " ".join([uid] * 4))
 
     def test_options_pass_and_users_are_refused(self):
-        p = self.traced(ROOT, "syscall", "keyctl", options="-e trace=keyctl")
+        p = self.traced("syscall", "keyctl", options="-e trace=keyctl")
         self.assertEqual(p.stdout.strip(), "EPERM")
         self.assertRegex(p.stderr, r"keyctl\(.*= -1 EPERM")
         self.assertNotIn("execve(", p.stderr)

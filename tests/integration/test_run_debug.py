@@ -49,7 +49,7 @@ class DebugRunCase(StrictCase):
         inside (the real home is not in a plug-less snap's policy)."""
         path = self.remove_later(os.path.join(self.home(who), self.scratch_name("secret")))
         self.make_file(path, who, 0o644)
-        self.assertEqual(self.host_as(who, "read", path), "OK victim")  # the control
+        self.assertEqual(self.host_as(who, "read", path), "OK")  # the control
         return path
 
     def normal(self, who, *args):

@@ -79,8 +79,8 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 			strace = true;
 			strace_options = argv[first] + strlen("--strace=");
 		} else /* no snap or app name starts with one */
-			return cordon_err_msg(
-			    err, EINVAL, "unknown or repeated option %s; " RUN_USAGE, argv[first]);
+			return cordon_err_msg(err, EINVAL, "unknown option %s; " RUN_USAGE,
+					      argv[first]);
 	}
 	if (argc <= first)
 		return cordon_err_msg(err, EINVAL, RUN_USAGE);
@@ -114,7 +114,7 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 	if (pty) /* the app on a terminal of its own, relayed (pty_relay.h) */
 		return pty_run(prog, args.v, environ, err);
 	execve(prog, args.v, environ);
-	return cordon_err(err, errno, "cannot run %s", prog);
+	return cordon_err(err, errno, "cannot run %s%s", strace ? "" : "the launcher ", prog);
 }
 
 #define DEBUG_USAGE                                                                                \

@@ -1,8 +1,10 @@
-/* run: hand over to the launcher at once (with --pty: through a pty relay). */
+/* run: hand over to the launcher at once (with --pty: through a pty relay;
+ * with --strace: under strace, started as root). */
 #include "cli.h"
 #include "config.h"
 #include "hostinfo.h"
 #include "pty_relay.h"
+#include "sandbox_features.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -14,7 +16,44 @@
 
 extern char **environ;
 
-#define RUN_USAGE "usage: cordon run [--pty] [--command=NAME] SNAP.APP [ARGS...]"
+#define RUN_USAGE                                                                                  \
+	"usage: cordon run [--pty] [--shell | --command=NAME] [--strace[=OPTIONS]] SNAP.APP "      \
+	"[ARGS...]"
+
+/* Debian's strace. A fixed path: --strace runs as root, and root's PATH is
+ * no business of a tool that execs on its behalf. */
+#define STRACE_PATH "/usr/bin/strace"
+
+/* --strace traces from outside the sandbox, as root, from the launcher's
+ * exec on, and the trace follows the launch into the app: the tracer is
+ * not confined and the app is exactly as confined as untraced (the
+ * launcher applies the same policy; only /proc's TracerPid differs). Root
+ * only: the kernel refuses a user's ptrace of the setuid launcher, and
+ * nothing here lowers that refusal (README, "Debugging"). A root caller
+ * can run the app as a user with strace's own `-u USER`, as snapd does. */
+static int strace_args(const char *options, strv *out, cordon_error **err)
+{
+	if (getuid() != 0 || geteuid() != 0)
+		return cordon_err_msg(err, EPERM,
+				      "--strace needs root: a user may not trace the setuid "
+				      "launcher; run `sudo cordon run --strace[=\"-u USER\"] "
+				      "SNAP.APP` (the app runs as USER, traced by root)");
+	if (access(STRACE_PATH, X_OK) < 0)
+		return cordon_err(err, errno, "--strace needs %s (Debian: apt install strace)",
+				  STRACE_PATH);
+	strv_push(out, STRACE_PATH);
+	strv_push(out, "-f"); /* the app, the launcher's exec of it, its children */
+	/* the options as words split on blanks (no quoting, as snapd) */
+	for (const char *o = options; o && *o;) {
+		o += strspn(o, " \t");
+		size_t n = strcspn(o, " \t");
+		if (n > 0)
+			strv_push_own(out, xstrndup(o, n));
+		o += n;
+	}
+	strv_push(out, "--");
+	return 0;
+}
 
 int cmd_run(int argc, char **argv, cordon_error **err)
 {
@@ -22,16 +61,24 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 	 * after it is the app's. Only string compares: without --pty the
 	 * launch makes exactly the system calls it always made.
 	 * --command=stop|reload|post-stop goes to the launcher as it is
-	 * (it alone decides what runs). */
-	bool pty = false;
+	 * (it alone decides what runs); --shell is --command=shell. */
+	bool pty = false, strace = false;
 	const char *command = NULL;
+	const char *strace_options = NULL;
 	int first = 1;
 	for (; first < argc && argv[first][0] == '-'; first++) {
 		if (strcmp(argv[first], "--pty") == 0 && !pty)
 			pty = true;
 		else if (str_has_prefix(argv[first], "--command=") && command == NULL)
 			command = argv[first];
-		else /* no snap or app name starts with one */
+		else if (strcmp(argv[first], "--shell") == 0 && command == NULL)
+			command = "--command=shell";
+		else if (strcmp(argv[first], "--strace") == 0 && !strace)
+			strace = true;
+		else if (str_has_prefix(argv[first], "--strace=") && !strace) {
+			strace = true;
+			strace_options = argv[first] + strlen("--strace=");
+		} else /* no snap or app name starts with one */
 			return cordon_err_msg(err, EINVAL, "unknown option %s; " RUN_USAGE,
 					      argv[first]);
 	}
@@ -51,34 +98,70 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 	const char *confine = getenv("CORDON_CONFINE");
 	if (confine == NULL || confine[0] == '\0')
 		confine = CORDON_LIBEXECDIR "/cordon-confine";
-	char **args = xcalloc((size_t)argc + 3, sizeof *args);
-	size_t n = 0;
-	args[n++] = (char *)confine;
-	if (command)
-		args[n++] = (char *)command;
-	args[n++] = label;
-	for (int i = first + 1; i < argc; i++)
-		args[n++] = argv[i];
-	if (pty) {
-		/* the app on a terminal of its own, relayed (pty_relay.h) */
-		int r = pty_run(confine, args, environ, err);
-		free(args);
-		return r;
+	_cleanup_strv_ strv args = {0};
+	if (strace) {
+		int r = strace_args(strace_options, &args, err);
+		if (r < 0)
+			return r;
 	}
-	execve(confine, args, environ);
-	int e = errno;
-	free(args);
-	return cordon_err(err, e, "cannot run the launcher %s", confine);
+	strv_push(&args, confine);
+	if (command)
+		strv_push(&args, command);
+	strv_push(&args, label);
+	for (int i = first + 1; i < argc; i++)
+		strv_push(&args, argv[i]);
+	const char *prog = args.v[0];
+	if (pty) /* the app on a terminal of its own, relayed (pty_relay.h) */
+		return pty_run(prog, args.v, environ, err);
+	execve(prog, args.v, environ);
+	return cordon_err(err, errno, "cannot run %s%s", strace ? "" : "the launcher ", prog);
+}
+
+#define DEBUG_USAGE                                                                                \
+	"usage: cordon debug confinement | cordon debug sandbox-features [--required "             \
+	"BACKEND:FEATURE]..."
+
+/* snap debug sandbox-features: every line, or with --required only the
+ * check (an error names the first feature missing) */
+static int sandbox_features(const cordon_hostinfo *h, int argc, char **argv, cordon_error **err)
+{
+	_cleanup_strv_ strv required = {0};
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--required") == 0 && i + 1 < argc)
+			strv_push(&required, argv[++i]);
+		else if (str_has_prefix(argv[i], "--required="))
+			strv_push(&required, argv[i] + strlen("--required="));
+		else
+			return cordon_err_msg(err, EINVAL, DEBUG_USAGE);
+	}
+	_cleanup_strv_ strv backends = {0}, features = {0}, lines = {0};
+	cordon_sandbox_features(h, &backends, &features);
+	for (size_t i = 0; i < required.n; i++)
+		if (!cordon_sandbox_features_has(&backends, &features, required.v[i]))
+			return cordon_err_msg(err, ENOENT, "sandbox feature not available: \"%s\"",
+					      required.v[i]);
+	if (required.n > 0)
+		return 0;
+	cordon_sandbox_features_format(&backends, &features, &lines);
+	for (size_t i = 0; i < lines.n; i++)
+		printf("%s\n", lines.v[i]);
+	return 0;
 }
 
 int cmd_debug(int argc, char **argv, cordon_error **err)
 {
-	if (argc != 2 || strcmp(argv[1], "confinement") != 0)
-		return cordon_err_msg(err, EINVAL, "usage: cordon debug confinement");
+	bool features = argc >= 2 && strcmp(argv[1], "sandbox-features") == 0;
+	if (!features && (argc != 2 || strcmp(argv[1], "confinement") != 0))
+		return cordon_err_msg(err, EINVAL, DEBUG_USAGE);
 	cordon_hostinfo h;
 	int r = cordon_hostinfo_detect(&h, err);
 	if (r < 0)
 		return r;
+	if (features) {
+		r = sandbox_features(&h, argc, argv, err);
+		cordon_hostinfo_free(&h);
+		return r;
+	}
 	_cleanup_strv_ strv lines = {0};
 	cordon_hostinfo_format(&h, &lines);
 	cordon_hostinfo_free(&h);

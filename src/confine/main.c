@@ -126,14 +126,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error: %s\n", err->msg);
 		return 1;
 	}
-	/* --command=stop|reload|post-stop: a service's other commands */
+	/* --command=stop|reload|post-stop: a service's other commands;
+	 * --command=shell: a shell in the app's sandbox (`cordon run --shell`) */
 	enum cordon_command command = CORDON_COMMAND_MAIN;
 	if (argc > 1 && str_has_prefix(argv[1], "--command=")) {
 		int c = cordon_command_parse(argv[1] + strlen("--command="));
 		if (c < 0) {
 			fprintf(stderr,
-				"error: unknown command \"%s\": expected stop, reload or "
-				"post-stop\n",
+				"error: unknown command \"%s\": expected stop, reload, "
+				"post-stop or shell\n",
 				argv[1] + strlen("--command="));
 			return 1;
 		}
@@ -169,6 +170,10 @@ int main(int argc, char **argv)
 	a.notify_socket = service_env("NOTIFY_SOCKET", 107, NULL);
 	a.watchdog_usec = service_env("WATCHDOG_USEC", 19, cordon_decimal_ok);
 	a.watchdog_pid = service_env("WATCHDOG_PID", 19, cordon_decimal_ok);
+	/* the caller's shell, checked (service.h); it runs as the caller once
+	 * the whole sandbox is in place */
+	if (command == CORDON_COMMAND_SHELL)
+		a.shell = xstrdup(cordon_shell_path(getenv("SHELL")));
 	scrub_environment(root);
 
 	/* Before any privileged work, out of the caller's reach (shield.h). */

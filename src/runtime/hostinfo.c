@@ -18,6 +18,7 @@ void cordon_hostinfo_free(cordon_hostinfo *h)
 {
 	free(h->cgroup_v1_devices);
 	free(h->cgroup_v2);
+	strv_free(&h->seccomp_actions);
 	h->cgroup_v1_devices = h->cgroup_v2 = NULL;
 }
 
@@ -58,6 +59,14 @@ static void detect_seccomp(cordon_hostinfo *h)
 	h->seccomp_log = h->seccomp_filter && action_avail(SECCOMP_RET_LOG);
 	_cleanup_free_ char *logged = read_small("/proc/sys/kernel/seccomp/actions_logged");
 	h->seccomp_errno_logged = logged && has_word(logged, "errno");
+	_cleanup_free_ char *avail = read_small("/proc/sys/kernel/seccomp/actions_avail");
+	for (const char *a = avail; a && *a;) {
+		size_t n = strcspn(a, " ");
+		if (n > 0)
+			strv_push_own(&h->seccomp_actions, xstrndup(a, n));
+		a += n;
+		a += strspn(a, " ");
+	}
 }
 
 bool cordon_apparmor_enabled(void)

@@ -14,6 +14,7 @@ typedef struct cordon_hostinfo {
 	bool seccomp_filter;	   /* seccomp filter mode available */
 	bool seccomp_log;	   /* SECCOMP_FILTER_FLAG_LOG (and RET_LOG) available */
 	bool seccomp_errno_logged; /* "errno" in /proc/sys/kernel/seccomp/actions_logged */
+	strv seccomp_actions;	   /* /proc/sys/kernel/seccomp/actions_avail, its words */
 	char *cgroup_v1_devices;   /* mount of the cgroup v1 devices controller, or NULL */
 	char *cgroup_v2;	   /* mount of cgroup2, or NULL */
 	int devices_bpf;	   /* cgroup device programs: 1 loadable, 0 not, -1 unknown */

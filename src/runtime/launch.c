@@ -443,6 +443,7 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	_cleanup_env_ cordon_env env = {0};
 	_cleanup_env_ cordon_env vars = {0};
 	_cleanup_strv_ strv argv = {0};
+	_cleanup_strv_ strv shell = {0};
 	_cleanup_targets_ cordon_targets targets = {0};
 	cordon_ns_session ns = {.dirfd = -1, .host_ns = -1, .lock = -1};
 	cordon_cwd cwd_dirs = {0};
@@ -459,6 +460,12 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	const cordon_caller caller = {.uid = a->uid, .gid = a->gid};
 	/* --command=NAME: an app without that command gets nothing set up */
 	const strv *command = cordon_command_words(&p, a->command);
+	if (a->command == CORDON_COMMAND_SHELL) {
+		/* snap run --shell: the shell in the command's place, after
+		 * the command-chain; everything else as for the app */
+		strv_push(&shell, a->shell ? a->shell : CORDON_DEFAULT_SHELL);
+		command = &shell;
+	}
 	if (command == NULL) {
 		r = cordon_err_msg(err, ENOENT, "%s has no %s-command", p.label,
 				   cordon_command_name(a->command));
@@ -611,6 +618,18 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	}
 	cordon_launch_argv(&p, command, &env, a->argc, a->argv, &argv);
 	execve(argv.v[0], argv.v, env.kv.v);
+	if (a->command == CORDON_COMMAND_SHELL && p.chain.n == 0 &&
+	    strcmp(shell.v[0], CORDON_DEFAULT_SHELL) != 0) {
+		/* The caller's $SHELL is outside what the sandbox may exec
+		 * (ENOENT in the view, EACCES from Landlock): the default
+		 * shell, as snapd's /bin/bash. Behind a command-chain the
+		 * chain's own exec of the shell fails instead, as in snapd. */
+		strv_free(&argv);
+		strv_free(&shell);
+		strv_push(&shell, CORDON_DEFAULT_SHELL);
+		cordon_launch_argv(&p, command, &env, a->argc, a->argv, &argv);
+		execve(argv.v[0], argv.v, env.kv.v);
+	}
 	r = cordon_err(err, errno, "cannot run %s", argv.v[0]);
 out:
 	/* Failed before leaving the host's namespaces while the snap changed

@@ -37,6 +37,8 @@ typedef struct cordon_launch_args {
 	 * a root caller's, held as the unit's sockets are), passed on with
 	 * CORDON_SNAPCTL_FD=3 */
 	bool snapctl_channel;
+	/* CORDON_COMMAND_SHELL: the shell to run (cordon_shell_path) */
+	const char *shell;
 } cordon_launch_args;
 
 /* Returns only on failure. */

@@ -10,10 +10,9 @@
 #include <unistd.h>
 
 static const char *const command_names[] = {
-    [CORDON_COMMAND_MAIN] = "command",
-    [CORDON_COMMAND_STOP] = "stop",
-    [CORDON_COMMAND_RELOAD] = "reload",
-    [CORDON_COMMAND_POST_STOP] = "post-stop",
+    [CORDON_COMMAND_MAIN] = "command",	[CORDON_COMMAND_STOP] = "stop",
+    [CORDON_COMMAND_RELOAD] = "reload", [CORDON_COMMAND_POST_STOP] = "post-stop",
+    [CORDON_COMMAND_SHELL] = "shell",
 };
 
 int cordon_command_parse(const char *name)
@@ -47,8 +46,27 @@ const strv *cordon_command_words(const cordon_policy *p, enum cordon_command c)
 	case CORDON_COMMAND_POST_STOP:
 		v = &p->post_stop_command;
 		break;
+	case CORDON_COMMAND_SHELL:
+		break;
 	}
 	return v && v->n > 0 ? v : NULL;
+}
+
+const char *cordon_shell_path(const char *shell)
+{
+	if (shell == NULL || shell[0] != '/' || strlen(shell) >= 256)
+		return CORDON_DEFAULT_SHELL;
+	for (const char *c = shell; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || strchr("/._+-", *c)))
+			return CORDON_DEFAULT_SHELL;
+	/* no "." or ".." component, no empty one */
+	for (const char *c = shell; (c = strchr(c, '/')) != NULL; c++) {
+		size_t n = strcspn(c + 1, "/");
+		if (n == 0 || (n == 1 && c[1] == '.') || (n == 2 && c[1] == '.' && c[2] == '.'))
+			return CORDON_DEFAULT_SHELL;
+	}
+	return shell;
 }
 
 /* A decimal number without sign, blanks or leading zeros, at most

@@ -19,15 +19,28 @@ enum cordon_command {
 	CORDON_COMMAND_STOP,
 	CORDON_COMMAND_RELOAD,
 	CORDON_COMMAND_POST_STOP,
+	/* `cordon run --shell`: a shell instead of the app's command, in the
+	 * app's sandbox, after its command-chain (snap-exec's "shell") */
+	CORDON_COMMAND_SHELL,
 };
 
-/* Pure: "stop", "reload", "post-stop"; -1 for any other name. */
+/* Pure: "stop", "reload", "post-stop", "shell"; -1 for any other name. */
 int cordon_command_parse(const char *name);
 const char *cordon_command_name(enum cordon_command c);
 
 /* Pure: the words of the policy's command `c` (command-chain not included),
- * or NULL when the app has none (a hook, or no stop-command...). */
+ * or NULL when the app has none (a hook, or no stop-command...), and for
+ * CORDON_COMMAND_SHELL, whose words the launch makes (cordon_shell_path). */
 const strv *cordon_command_words(const cordon_policy *p, enum cordon_command c);
+
+/* Pure: the shell `cordon run --shell` runs: the caller's SHELL (read
+ * before the environment is scrubbed) when it is an absolute path of plain
+ * characters without a "." or ".." component (no `$`: the launch expands
+ * variables in command words), else /bin/sh. The shell runs as the caller,
+ * after the whole sandbox is applied: naming one grants nothing the
+ * sandbox would not exec anyway. */
+const char *cordon_shell_path(const char *shell);
+#define CORDON_DEFAULT_SHELL "/bin/sh"
 
 /* At most this many sockets are taken over (systemd passes one per
  * Listen*= line of the unit; snapd's `sockets:` make one each). */

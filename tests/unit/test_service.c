@@ -11,8 +11,10 @@ static void test_commands(void)
 	CHECK_INT(cordon_command_parse("post-stop"), CORDON_COMMAND_POST_STOP);
 	CHECK_INT(cordon_command_parse("command"), -1);
 	CHECK_INT(cordon_command_parse(""), -1);
-	CHECK_INT(cordon_command_parse("shell"), -1);
+	CHECK_INT(cordon_command_parse("shell"), CORDON_COMMAND_SHELL);
 	CHECK_INT(cordon_command_parse("Stop"), -1);
+	CHECK_INT(cordon_command_parse("shell "), -1);
+	CHECK_STR(cordon_command_name(CORDON_COMMAND_SHELL), "shell");
 	CHECK_STR(cordon_command_name(CORDON_COMMAND_POST_STOP), "post-stop");
 
 	cordon_policy p = {0};
@@ -22,7 +24,25 @@ static void test_commands(void)
 	CHECK(cordon_command_words(&p, CORDON_COMMAND_STOP) == &p.stop_command);
 	CHECK(cordon_command_words(&p, CORDON_COMMAND_RELOAD) == NULL);
 	CHECK(cordon_command_words(&p, CORDON_COMMAND_POST_STOP) == NULL);
+	/* the launch makes the shell's words */
+	CHECK(cordon_command_words(&p, CORDON_COMMAND_SHELL) == NULL);
 	cordon_policy_free(&p);
+}
+
+static void test_shell_path(void)
+{
+	CHECK_STR(cordon_shell_path("/bin/bash"), "/bin/bash");
+	CHECK_STR(cordon_shell_path("/usr/bin/zsh-5.9"), "/usr/bin/zsh-5.9");
+	CHECK_STR(cordon_shell_path(NULL), "/bin/sh");
+	CHECK_STR(cordon_shell_path(""), "/bin/sh");
+	CHECK_STR(cordon_shell_path("bash"), "/bin/sh");
+	CHECK_STR(cordon_shell_path("/bin/$X"), "/bin/sh");
+	CHECK_STR(cordon_shell_path("/bin/b sh"), "/bin/sh");
+	CHECK_STR(cordon_shell_path("/bin/../x"), "/bin/sh");
+	CHECK_STR(cordon_shell_path("/bin/./sh"), "/bin/sh");
+	CHECK_STR(cordon_shell_path("/bin//sh"), "/bin/sh");
+	CHECK_STR(cordon_shell_path("/bin/sh/"), "/bin/sh");
+	CHECK_STR(cordon_shell_path("/bin/.hidden"), "/bin/.hidden");
 }
 
 static void test_listen_fds(void)
@@ -79,6 +99,7 @@ static void test_notify_names(void)
 int main(void)
 {
 	test_commands();
+	test_shell_path();
 	test_listen_fds();
 	test_notify_names();
 	return check_done("service");

@@ -1,11 +1,14 @@
 /* cordon-confine [--command=NAME] LABEL [ARGS...]: the launcher, the only
- * program of cordon that holds privilege. It reads the label's compiled
- * policy and nothing else about the snap, builds the sandbox, drops to the
- * caller and execs the app (or one of its service commands, service.h).
+ * program of cordon that holds privilege. Invoked under another name (a
+ * /snap/bin entry, a symlink to it: SNAP.APP [ARGS...] or SNAP [ARGS...]),
+ * that name is the app and every argument is the app's (invocation.h). It reads the label's
+ * compiled policy and nothing else about the snap, builds the sandbox, drops to the caller and
+ * execs the app (or one of its service commands, service.h).
  *
  * Links only the runtime library: no YAML, no SQLite, no libseccomp. */
 #include "config.h"
 #include "fsutil.h"
+#include "invocation.h"
 #include "launch.h"
 #include "mountns.h"
 #include "service.h"
@@ -126,10 +129,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error: %s\n", err->msg);
 		return 1;
 	}
+	/* Invoked by a /snap/bin entry's name: the name is the label, the
+	 * arguments all the app's (no option of the launcher's is read, so an
+	 * app's own `--command=x` reaches it). argv[0] is the caller's to set,
+	 * so this is no more than `cordon-confine LABEL` with a name-shaped
+	 * label: the same checks follow (own location, the policy lookup). */
+	const char *invoked = cordon_invocation_base(argc > 0 ? argv[0] : NULL);
+	_cleanup_free_ char *entry_label = NULL;
+	if (argc > 0 && !cordon_invocation_is_launcher(invoked)) {
+		if (cordon_invocation_label(invoked, &entry_label, &err) < 0) {
+			fprintf(stderr, "error: %s\n", err->msg);
+			cordon_error_free(&err);
+			return 1;
+		}
+	}
 	/* --command=stop|reload|post-stop: a service's other commands;
 	 * --command=shell: a shell in the app's sandbox (`cordon run --shell`) */
 	enum cordon_command command = CORDON_COMMAND_MAIN;
-	if (argc > 1 && str_has_prefix(argv[1], "--command=")) {
+	if (entry_label == NULL && argc > 1 && str_has_prefix(argv[1], "--command=")) {
 		int c = cordon_command_parse(argv[1] + strlen("--command="));
 		if (c < 0) {
 			fprintf(stderr,
@@ -142,7 +159,7 @@ int main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (argc < 2 || argv[1][0] == '-')
+	if (entry_label == NULL && (argc < 2 || argv[1][0] == '-'))
 		die("usage: cordon-confine [--command=NAME] LABEL [ARGS...] (use `cordon run`)");
 	uid_t uid = getuid();
 	gid_t gid = getgid();
@@ -182,9 +199,15 @@ int main(int argc, char **argv)
 		cordon_error_free(&err);
 		return 1;
 	}
-	a.label = argv[1];
-	a.argc = argc - 2;
-	a.argv = argv + 2;
+	if (entry_label) {
+		a.label = entry_label;
+		a.argc = argc - 1;
+		a.argv = argv + 1;
+	} else {
+		a.label = argv[1];
+		a.argc = argc - 2;
+		a.argv = argv + 2;
+	}
 	a.uid = uid;
 	a.gid = gid;
 	a.caller_env = environ;

@@ -1,4 +1,5 @@
 #include "recompile.h"
+#include "snapbin.h"
 #include "apply.h"
 #include "cookies.h"
 #include "services.h"
@@ -124,6 +125,9 @@ int cordon_recompile(cordon_ctx *ctx, const char *instance, const strv *apps, co
 		/* the snap's units follow its revision as its policy does */
 		if (r == 0)
 			r = cordon_services_write(ctx, &x.in, err);
+		/* and its /snap/bin entries */
+		if (r == 0)
+			r = cordon_snapbin_write(ctx, &x.in, err);
 		/* its snapctl cookie: made once, kept across refreshes and
 		 * reverts, and made again by recovery if a kill lost it */
 		if (r == 0)

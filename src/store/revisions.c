@@ -2,6 +2,7 @@
  * directories, the stored package, the users' data, the current links; and
  * the removal of all of a snap's files. */
 #include "revisions.h"
+#include "snapbin.h"
 #include "cookies.h"
 #include "services.h"
 #include "apply.h"
@@ -347,6 +348,10 @@ static int purge_locked(cordon_ctx *ctx, const char *name, cordon_error **err)
 	/* its units first: nothing starts it once its policy is gone (the
 	 * `services` entry of the remove stops what still runs) */
 	int r = cordon_services_remove_files(ctx, name, err);
+	/* and its /snap/bin entries, before its policy: an entry never
+	 * outlives what it runs */
+	if (r == 0)
+		r = cordon_snapbin_remove(ctx, name, err);
 	if (r == 0)
 		r = cordon_apply_remove_labels(ctx, name, NULL, err);
 	/* and its cookie: a command of it still running can no longer act as

@@ -104,6 +104,13 @@ static int drop_old_revisions(cordon_ctx *ctx, const char *name, const char *cur
 static int validate_instance(const cordon_manifest *m, const cordon_install_opts *o,
 			     char **instance, char **key, cordon_error **err)
 {
+	/* <mount>/bin holds every snap's /snap/bin entries (snapbin.h): a snap
+	 * of that name would be mounted there, and its removal would take them
+	 * all */
+	if (strcmp(o->instance ? o->instance : m->name, "bin") == 0)
+		return cordon_err_msg(err, EINVAL,
+				      "cannot install snap \"bin\": /snap/bin holds the snaps' "
+				      "commands");
 	if (o->instance == NULL) {
 		*instance = xstrdup(m->name);
 		*key = xstrdup("");

@@ -136,6 +136,35 @@ def manifest_names(text, section):
     return out
 
 
+def bin_entries(instance, manifest):
+    """The /snap/bin entries of an installed snap (store/snapbin.h): one per
+    app that is no daemon, <instance> for the app named after the snap."""
+    snap = None
+    daemons = set()
+    inside, indent, app = False, None, None
+    for line in manifest.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        lead = len(line) - len(line.lstrip(" "))
+        if lead == 0:
+            m = re.match(r"name:\s*['\"]?([a-z0-9-]+)", line)
+            if m:
+                snap = m.group(1)
+            inside, indent, app = line.split("#")[0].rstrip() == "apps:", None, None
+            continue
+        if not inside:
+            continue
+        if indent is None:
+            indent = lead
+        if lead == indent:
+            m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9-]*)\s*:", line)
+            app = m.group(1) if m else None
+        elif app and re.match(r"\s+daemon\s*:", line):
+            daemons.add(app)
+    return {instance if a == snap else f"{instance}.{a}"
+            for a in manifest_names(manifest, "apps") if a not in daemons}
+
+
 def labels_of(name, manifest):
     return ([f"snap.{name}.{a}" for a in manifest_names(manifest, "apps")] +
             [f"snap.{name}.hook.{h}" for h in manifest_names(manifest, "hooks")])
@@ -336,9 +365,23 @@ def check_files(w, st, bad):
             for snap, rev in set(revision_refs(w.root, prof)):
                 if snaps.get(snap) != rev:
                     bad.append(f"apparmor/{label}: refers to {snap} revision {rev}")
+    # the /snap/bin entries: exactly the installed snaps' apps, each a link
+    # to the launcher (store/snapbin.h)
+    want_bin = set()
+    for name, cur in snaps.items():
+        row = revs.get(name, {}).get(cur)
+        if row is not None:
+            want_bin |= bin_entries(name, row["manifest"])
+    have_bin = set(listdir(w.path("snap", "bin")) or [])
+    if have_bin != want_bin:
+        bad.append(f"snap/bin/ holds {sorted(have_bin)}, installed apps: {sorted(want_bin)}")
+    for e in sorted(have_bin & want_bin):
+        link = readlink(w.path("snap", "bin", e))
+        if link is None or not link.endswith("/libexec/cordon/cordon-confine"):
+            bad.append(f"snap/bin/{e} -> {link}, not the launcher")
     # the revisions on disk
     for base, extra in (("snap", {"current"}), ("var/snap", {"current", "common"})):
-        have = set(listdir(w.path(base)) or [])
+        have = set(listdir(w.path(base)) or []) - ({"bin"} if base == "snap" else set())
         if have != set(snaps):
             bad.append(f"{base}/ holds {sorted(have)}, installed: {sorted(snaps)}")
         for name in sorted(have | set(snaps)):

@@ -73,7 +73,7 @@ class LauncherInstallTest(UsersTestCase):
             self.assertNotEqual(p.returncode, 0)
             self.assertEqual(p.stderr.strip(),
                              f"error: cordon {args[0]} requires root (try with sudo)")
-        self.assertEqual(os.listdir(os.path.join(self.s.root, "snap")), ["hello"])
+        self.assertEqual(sorted(os.listdir(os.path.join(self.s.root, "snap"))), ["bin", "hello"])
         # what an ordinary user may do
         self.assertIn("hello  1.0      x1", self.as_user(U1, "list", check=True).stdout)
         self.assertIn("name:      hello", self.as_user(U1, "info", "hello", check=True).stdout)

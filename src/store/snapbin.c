@@ -89,6 +89,15 @@ static int sync_entries(cordon_ctx *ctx, const char *instance, const strv *want,
 			r = cordon_err(err, errno, "remove %s/%s", dir, name);
 		}
 	}
+	/* The directory goes with its last entry: an undone first install
+	 * leaves the tree as it found it (changes hold the global lock, so no
+	 * other change is filling it; another snap's entries keep it). */
+	if (r == 0 && want->n == 0) {
+		_cleanup_close_ int top = fs_open_dir(ctx->paths.snap_mount, O_RDONLY, NULL);
+		if (top >= 0 && unlinkat(top, "bin", AT_REMOVEDIR) < 0 && errno != ENOTEMPTY &&
+		    errno != EEXIST && errno != ENOENT)
+			r = cordon_err(err, errno, "remove %s", dir);
+	}
 	return r;
 }
 

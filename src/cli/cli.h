@@ -29,6 +29,10 @@ int cmd_start(int argc, char **argv, cordon_error **err);
 int cmd_stop(int argc, char **argv, cordon_error **err);
 int cmd_restart(int argc, char **argv, cordon_error **err);
 int cmd_logs(int argc, char **argv, cordon_error **err);
+/* cmd_aliases.c */
+int cmd_alias(int argc, char **argv, cordon_error **err);
+int cmd_unalias(int argc, char **argv, cordon_error **err);
+int cmd_aliases(int argc, char **argv, cordon_error **err);
 int cmd_snapctl_daemon(int argc, char **argv, cordon_error **err);
 
 /* Open the context: root prefix from CORDON_ROOT, data from CORDON_DATADIR.

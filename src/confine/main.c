@@ -9,6 +9,7 @@
 #include "config.h"
 #include "fsutil.h"
 #include "invocation.h"
+#include "invocation_alias.h"
 #include "launch.h"
 #include "mountns.h"
 #include "service.h"
@@ -135,18 +136,12 @@ int main(int argc, char **argv)
 	 * so this is no more than `cordon-confine LABEL` with a name-shaped
 	 * label: the same checks follow (own location, the policy lookup). */
 	const char *invoked = cordon_invocation_base(argc > 0 ? argv[0] : NULL);
+	bool by_entry = argc > 0 && !cordon_invocation_is_launcher(invoked);
 	_cleanup_free_ char *entry_label = NULL;
-	if (argc > 0 && !cordon_invocation_is_launcher(invoked)) {
-		if (cordon_invocation_label(invoked, &entry_label, &err) < 0) {
-			fprintf(stderr, "error: %s\n", err->msg);
-			cordon_error_free(&err);
-			return 1;
-		}
-	}
 	/* --command=stop|reload|post-stop: a service's other commands;
 	 * --command=shell: a shell in the app's sandbox (`cordon run --shell`) */
 	enum cordon_command command = CORDON_COMMAND_MAIN;
-	if (entry_label == NULL && argc > 1 && str_has_prefix(argv[1], "--command=")) {
+	if (!by_entry && argc > 1 && str_has_prefix(argv[1], "--command=")) {
 		int c = cordon_command_parse(argv[1] + strlen("--command="));
 		if (c < 0) {
 			fprintf(stderr,
@@ -159,7 +154,7 @@ int main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (entry_label == NULL && (argc < 2 || argv[1][0] == '-'))
+	if (!by_entry && (argc < 2 || argv[1][0] == '-'))
 		die("usage: cordon-confine [--command=NAME] LABEL [ARGS...] (use `cordon run`)");
 	uid_t uid = getuid();
 	gid_t gid = getgid();
@@ -199,8 +194,7 @@ int main(int argc, char **argv)
 		cordon_error_free(&err);
 		return 1;
 	}
-	if (entry_label) {
-		a.label = entry_label;
+	if (by_entry) {
 		a.argc = argc - 1;
 		a.argv = argv + 1;
 	} else {
@@ -214,6 +208,19 @@ int main(int argc, char **argv)
 	a.root = root_only_env(root, "CORDON_ROOT");
 	if (a.root == NULL && CORDON_SYSTEM_ROOT[0])
 		a.root = CORDON_SYSTEM_ROOT;
+	/* Invoked by an entry's name, or an alias's: the label it stands
+	 * for (invocation_alias.h), under the root the launch uses. */
+	if (by_entry) {
+		_cleanup_free_ char *bin = xasprintf("%s/snap/bin", a.root ? a.root : "");
+		_cleanup_free_ char *target = NULL;
+		if (cordon_invocation_alias(bin, invoked, &target, &err) < 0 ||
+		    cordon_invocation_label(target ? target : invoked, &entry_label, &err) < 0) {
+			fprintf(stderr, "error: %s\n", err->msg);
+			cordon_error_free(&err);
+			return 1;
+		}
+		a.label = entry_label;
+	}
 	a.cgroup.parent = root_only_env(root, "CORDON_CGROUP_PARENT");
 	const char *mode = root_only_env(root, "CORDON_DEVICE_CGROUP");
 	if (mode && strcmp(mode, "v1") == 0)

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* 2 added `services`, 3 `config`. Changes are additive (CREATE ... IF NOT
+/* 2 added `services`, 3 `config`, 4 `aliases`. Changes are additive (CREATE ... IF NOT
  * EXISTS below, run at every writable open), so an older database is
  * brought up to date by the next writer. */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -68,7 +68,12 @@ static const char schema[] =
     /* a snap's configuration document (state_config.c) */
     "CREATE TABLE IF NOT EXISTS config("
     "  snap TEXT PRIMARY KEY REFERENCES snaps(name) ON DELETE CASCADE,"
-    "  document TEXT NOT NULL);";
+    "  document TEXT NOT NULL);"
+    /* manual aliases (state_aliases.c): one snap's each, gone with it */
+    "CREATE TABLE IF NOT EXISTS aliases("
+    "  alias TEXT PRIMARY KEY,"
+    "  snap TEXT NOT NULL REFERENCES snaps(name) ON DELETE CASCADE,"
+    "  app TEXT NOT NULL);";
 
 /* One open; -EAGAIN (err untouched) when a reader should close and open
  * again after the wait (state_db.h): while it holds the -shm file, a reader

@@ -256,6 +256,23 @@ int cordon_state_delete_service(cordon_state *s, const char *snap, const char *a
 				cordon_error **err);
 void cordon_service_rows_free(cordon_service_row *rows, size_t n);
 
+/* ---- manual aliases (state_aliases.c) ---- */
+
+typedef struct cordon_alias_row {
+	char *alias;
+	char *snap; /* instance name */
+	char *app;
+} cordon_alias_row;
+
+/* Every alias (snap NULL) or the snap's; by snap, app, alias. */
+int cordon_state_list_aliases(cordon_state *s, const char *snap, cordon_alias_row **rows, size_t *n,
+			      cordon_error **err);
+/* Insert, or point the alias at another app. */
+int cordon_state_put_alias(cordon_state *s, const char *alias, const char *snap, const char *app,
+			   cordon_error **err);
+int cordon_state_delete_alias(cordon_state *s, const char *alias, cordon_error **err);
+void cordon_alias_rows_free(cordon_alias_row *rows, size_t n);
+
 /* ---- configuration (state_config.c) ---- */
 
 /* The snap's configuration document (JSON text): 0, or -ENOENT (err

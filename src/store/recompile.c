@@ -1,5 +1,6 @@
 #include "recompile.h"
 #include "snapbin.h"
+#include "desktop.h"
 #include "apply.h"
 #include "cookies.h"
 #include "services.h"
@@ -128,6 +129,9 @@ int cordon_recompile(cordon_ctx *ctx, const char *instance, const strv *apps, co
 		/* and its /snap/bin entries */
 		if (r == 0)
 			r = cordon_snapbin_write(ctx, &x.in, err);
+		/* and its desktop files, whose Exec= names those entries */
+		if (r == 0)
+			r = cordon_desktop_write(ctx, &x.in, err);
 		/* its snapctl cookie: made once, kept across refreshes and
 		 * reverts, and made again by recovery if a kill lost it */
 		if (r == 0)

@@ -3,6 +3,7 @@
  * the removal of all of a snap's files. */
 #include "revisions.h"
 #include "snapbin.h"
+#include "desktop.h"
 #include "cookies.h"
 #include "services.h"
 #include "apply.h"
@@ -352,6 +353,8 @@ static int purge_locked(cordon_ctx *ctx, const char *name, cordon_error **err)
 	 * outlives what it runs */
 	if (r == 0)
 		r = cordon_snapbin_remove(ctx, name, err);
+	if (r == 0) /* and its desktop files, which name those entries */
+		r = cordon_desktop_remove(ctx, name, err);
 	if (r == 0)
 		r = cordon_apply_remove_labels(ctx, name, NULL, err);
 	/* and its cookie: a command of it still running can no longer act as

@@ -1,5 +1,6 @@
 /* A snap's /snap/bin entries (snapbin.h). */
 #include "snapbin.h"
+#include "aliases.h"
 #include "config.h"
 #include "fsutil.h"
 
@@ -46,13 +47,23 @@ static bool is_leftover(const char *name, const char *instance)
 	return name[0] == '.' && is_ours(name + 1, instance) && str_has_suffix(name, ".lnk");
 }
 
+/* Is the symlink target that of one of the instance's aliases (aliases.h:
+ * "<instance>.<app>" or "<instance>", relative)? Whatever its name, an
+ * alias entry is the snap whose app it runs. */
+static bool is_our_alias(const char *target, const char *instance)
+{
+	return target && target[0] != '/' && is_ours(target, instance);
+}
+
 static char *bin_dir(const cordon_ctx *ctx)
 {
 	return xasprintf("%s/bin", ctx->paths.snap_mount);
 }
 
-/* `want` made, every other entry of the instance removed. */
-static int sync_entries(cordon_ctx *ctx, const char *instance, const strv *want, cordon_error **err)
+/* `want` made, each a symlink to the same entry of `targets`, every other
+ * entry of the instance (or alias of it) removed. */
+static int sync_entries(cordon_ctx *ctx, const char *instance, const strv *want,
+			const strv *targets, cordon_error **err)
 {
 	_cleanup_free_ char *dir = bin_dir(ctx);
 	_cleanup_close_ int dfd = -1;
@@ -67,18 +78,23 @@ static int sync_entries(cordon_ctx *ctx, const char *instance, const strv *want,
 	}
 	for (size_t i = 0; i < want->n; i++) {
 		_cleanup_free_ char *cur = fs_readlink_at(dfd, want->v[i]);
-		if (cur && strcmp(cur, LAUNCHER) == 0)
+		if (cur && strcmp(cur, targets->v[i]) == 0)
 			continue;
-		if (fs_symlink_atomic_at(LAUNCHER, dfd, want->v[i], err) < 0)
+		if (fs_symlink_atomic_at(targets->v[i], dfd, want->v[i], err) < 0)
 			return cordon_err_prefix(err, "%s/%s", dir, want->v[i]);
 	}
 	_cleanup_strv_ strv names = {0};
 	int r = fs_list_dir_at(dfd, &names, err);
 	for (size_t i = 0; r == 0 && i < names.n; i++) {
 		const char *name = names.v[i];
-		if (!is_leftover(name, instance) &&
-		    (!is_ours(name, instance) || strv_contains(want, name)))
+		if (strv_contains(want, name))
 			continue;
+		_cleanup_free_ char *target = NULL;
+		if (!is_leftover(name, instance) && !is_ours(name, instance)) {
+			target = fs_readlink_at(dfd, name);
+			if (!is_our_alias(target, instance))
+				continue;
+		}
 		/* only symlinks: a file or directory there is not cordon's */
 		struct stat st;
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -104,14 +120,19 @@ static int sync_entries(cordon_ctx *ctx, const char *instance, const strv *want,
 int cordon_snapbin_write(cordon_ctx *ctx, const cordon_compile_input *in, cordon_error **err)
 {
 	const cordon_loaded_snap *ls = in->snap;
-	_cleanup_strv_ strv want = {0};
+	_cleanup_strv_ strv want = {0}, targets = {0};
 	if (!ls->row.disabled)
 		cordon_snapbin_names(ls->row.name, ls->m, &want);
-	return sync_entries(ctx, ls->row.name, &want, err);
+	for (size_t i = 0; i < want.n; i++)
+		strv_push(&targets, LAUNCHER);
+	int r = 0;
+	if (!ls->row.disabled)
+		r = cordon_aliases_entries(ctx, ls->row.name, ls->m, &want, &targets, err);
+	return r < 0 ? r : sync_entries(ctx, ls->row.name, &want, &targets, err);
 }
 
 int cordon_snapbin_remove(cordon_ctx *ctx, const char *instance, cordon_error **err)
 {
 	strv none = {0};
-	return sync_entries(ctx, instance, &none, err);
+	return sync_entries(ctx, instance, &none, &none, err);
 }

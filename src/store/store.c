@@ -2,6 +2,7 @@
  * journaled (recovery.h) and run as one transaction (txn.h); and the entry
  * point that finishes what an interrupted command left. */
 #include "store.h"
+#include "aliases.h"
 #include "connections.h"
 #include "fsutil.h"
 #include "hooks.h"
@@ -201,6 +202,8 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	r = cordon_ctx_catalog(ctx, &cat, err);
 	if (r == 0)
 		r = cordon_ctx_defaults(ctx, &defaults, &template, err);
+	if (r == 0) /* snapd's checkSnap: no other snap's alias in its namespace */
+		r = cordon_aliases_check_install(ctx, instance, err);
 	if (r == 0) /* before the journal, as snapd's checkSnap; never undone */
 		r = cordon_sysusers_ensure(m, instance, err);
 	if (r < 0)
@@ -321,6 +324,8 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		r = cordon_ctx_snap(ctx, instance, &now_snap, err);
 	if (r == 0)
 		r = cordon_services_adopt(ctx, instance, now_snap->m, err);
+	if (r == 0) /* aliases to apps the new revision lacks go */
+		r = cordon_aliases_adopt(ctx, instance, now_snap->m, err);
 	/* committed, the install entry becomes the roll-forward of the
 	 * links: the policy is written before the commit, and stands */
 	if (r == 0)
@@ -489,6 +494,8 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 				r = cordon_state_put_snap(ctx->state, &snap, err);
 			if (r == 0)
 				r = cordon_services_adopt(ctx, name, older, err);
+			if (r == 0)
+				r = cordon_aliases_adopt(ctx, name, older, err);
 			if (r == 0)
 				r = cordon_state_add_pending(ctx->state,
 							     CORDON_JOURNAL_ROLL_FORWARD, name,

@@ -1,6 +1,6 @@
 /* alias, unalias, aliases: as snap prints them (cmd/snap/cmd_alias.go,
  * cmd_unalias.go, cmd_aliases.go). */
-#include "aliases.h"
+#include "alias_change.h"
 #include "cli.h"
 #include "table.h"
 #include "util.h"

@@ -9,7 +9,7 @@
 
 /* snapd's ValidAlias ([a-zA-Z0-9][-_.a-zA-Z0-9]*), bounded: no other name
  * is looked up at all. */
-static bool alias_shaped(const char *s)
+bool cordon_invocation_alias_shaped(const char *s)
 {
 	size_t n = 0;
 	for (const char *c = s; *c; c++, n++) {
@@ -25,7 +25,7 @@ int cordon_invocation_alias(const char *snap_bin, const char *name, char **targe
 			    cordon_error **err)
 {
 	*target = NULL;
-	if (!alias_shaped(name))
+	if (!cordon_invocation_alias_shaped(name))
 		return 0;
 	cordon_error *open_err = NULL;
 	_cleanup_close_ int dfd = fs_open_dir_root_owned(snap_bin, &open_err);

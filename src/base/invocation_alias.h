@@ -16,6 +16,13 @@
 #pragma once
 #include "error.h"
 
+#include <stdbool.h>
+
+/* Could `name` be an alias (snapd's ValidAlias, at most
+ * CORDON_INVOCATION_NAME_MAX bytes)? Pure: any other name is checked as an
+ * entry's at once, before any privileged work. */
+bool cordon_invocation_alias_shaped(const char *name);
+
 /* snap_bin: <root>/snap/bin. name: the invocation's base name. *target
  * (malloc'd): the entry name the alias stands for, or NULL when name is no
  * alias (no such entry, an app's own entry, not a symlink, a name no alias

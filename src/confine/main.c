@@ -138,6 +138,13 @@ int main(int argc, char **argv)
 	const char *invoked = cordon_invocation_base(argc > 0 ? argv[0] : NULL);
 	bool by_entry = argc > 0 && !cordon_invocation_is_launcher(invoked);
 	_cleanup_free_ char *entry_label = NULL;
+	/* a name no alias can have is an entry's or nothing: refused now */
+	if (by_entry && !cordon_invocation_alias_shaped(invoked) &&
+	    cordon_invocation_label(invoked, &entry_label, &err) < 0) {
+		fprintf(stderr, "error: %s\n", err->msg);
+		cordon_error_free(&err);
+		return 1;
+	}
 	/* --command=stop|reload|post-stop: a service's other commands;
 	 * --command=shell: a shell in the app's sandbox (`cordon run --shell`) */
 	enum cordon_command command = CORDON_COMMAND_MAIN;
@@ -210,7 +217,7 @@ int main(int argc, char **argv)
 		a.root = CORDON_SYSTEM_ROOT;
 	/* Invoked by an entry's name, or an alias's: the label it stands
 	 * for (invocation_alias.h), under the root the launch uses. */
-	if (by_entry) {
+	if (by_entry && entry_label == NULL) {
 		_cleanup_free_ char *bin = xasprintf("%s/snap/bin", a.root ? a.root : "");
 		_cleanup_free_ char *target = NULL;
 		if (cordon_invocation_alias(bin, invoked, &target, &err) < 0 ||
@@ -219,8 +226,9 @@ int main(int argc, char **argv)
 			cordon_error_free(&err);
 			return 1;
 		}
-		a.label = entry_label;
 	}
+	if (by_entry)
+		a.label = entry_label;
 	a.cgroup.parent = root_only_env(root, "CORDON_CGROUP_PARENT");
 	const char *mode = root_only_env(root, "CORDON_DEVICE_CGROUP");
 	if (mode && strcmp(mode, "v1") == 0)

@@ -95,9 +95,15 @@ def read_state(root):
         conns = sorted(db.execute("SELECT plug_snap, plug, slot_snap, slot, interface, manual, "
                                   "undesired FROM connections"))
         pending = db.execute("SELECT id, op, snap, revision FROM pending").fetchall()
+        try:
+            aliases = {a: (sn, ap) for a, sn, ap in
+                       db.execute("SELECT alias, snap, app FROM aliases")}
+        except sqlite3.OperationalError:
+            aliases = {}  # a database no writer has brought up to date
     finally:
         db.close()
-    return {"snaps": snaps, "revisions": revs, "connections": conns, "pending": pending}
+    return {"snaps": snaps, "revisions": revs, "connections": conns, "pending": pending,
+            "aliases": aliases}
 
 
 def outcome(root):
@@ -372,9 +378,28 @@ def check_files(w, st, bad):
         row = revs.get(name, {}).get(cur)
         if row is not None:
             want_bin |= bin_entries(name, row["manifest"])
+    # and the aliases (store/aliases.h): each of an installed snap's app
+    # that is no daemon, a link to that app's entry
+    want_alias = {}
+    for alias, (snap, app) in st.get("aliases", {}).items():
+        row = revs.get(snap, {}).get(snaps.get(snap))
+        entry = snap if app == snap.split("_")[0] else f"{snap}.{app}"
+        if row is None or entry not in bin_entries(snap, row["manifest"]):
+            bad.append(f"alias {alias} of {snap}.{app}: no such app installed")
+            continue
+        want_alias[alias] = entry
     have_bin = set(listdir(w.path("snap", "bin")) or [])
-    if have_bin != want_bin:
-        bad.append(f"snap/bin/ holds {sorted(have_bin)}, installed apps: {sorted(want_bin)}")
+    if have_bin != want_bin | set(want_alias):
+        bad.append(f"snap/bin/ holds {sorted(have_bin)}, installed apps: {sorted(want_bin)}, "
+                   f"aliases: {sorted(want_alias)}")
+    for alias in sorted(have_bin & set(want_alias)):
+        link = readlink(w.path("snap", "bin", alias))
+        if link != want_alias[alias]:
+            bad.append(f"snap/bin/{alias} -> {link}, not {want_alias[alias]}")
+    # the desktop files (store/desktop.h): each of an installed snap
+    for f in listdir(w.path("var/lib/cordon/desktop/applications")) or []:
+        if not f.endswith(".desktop") or "_" not in f or f.rsplit("_", 1)[0] not in snaps:
+            bad.append(f"var/lib/cordon/desktop/applications/{f}: of no installed snap")
     for e in sorted(have_bin & want_bin):
         link = readlink(w.path("snap", "bin", e))
         if link is None or not link.endswith("/libexec/cordon/cordon-confine"):

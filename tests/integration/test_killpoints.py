@@ -381,6 +381,15 @@ class KillPointTest(CordonTestCase):
     def test_disconnect(self):
         self.sweep(lambda: self.one(connected=True), ["disconnect", "cons:data"])
 
+    def test_alias(self):
+        self.sweep(self.one, ["alias", "cons.other", "co"])
+
+    def test_remove_with_alias(self):
+        def setup():
+            self.two()
+            self.run_cli("alias", "cons.other", "co", check=True)
+        self.sweep(setup, ["remove", "cons"])
+
     def test_first_launch(self):
         self.sweep(lambda: self.one(connected=True),
                    ["run", "cons.cons", "env", "SNAP_REVISION"])

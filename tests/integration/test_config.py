@@ -255,10 +255,11 @@ class ConfigTest(CordonTestCase):
         self.assertEqual(out.decode().replace("\r\n", "\n"), "Key  Value\na    {...}\nn    1\n")
 
     def test_schema_upgrade(self):
-        """A database of schema 2 (no config table) is brought to 3 by the
-        next writer, its snaps kept."""
+        """A database of schema 2 (no config table, no aliases table) is
+        brought to the current one (4) by the next writer, its snaps kept."""
         db = sqlite3.connect(self.path("var/lib/cordon/state.db"))
         db.execute("DROP TABLE config")
+        db.execute("DROP TABLE aliases")
         db.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
         db.commit()
         db.close()
@@ -266,7 +267,7 @@ class ConfigTest(CordonTestCase):
         db = sqlite3.connect(self.path("var/lib/cordon/state.db"))
         try:
             self.assertEqual(db.execute("SELECT value FROM meta WHERE key='schema_version'")
-                             .fetchall(), [("3",)])
+                             .fetchall(), [("4",)])
         finally:
             db.close()
         self.assertEqual(self.get("hello", "a"), "1\n")

@@ -2,9 +2,11 @@
  * label, and that nothing else does. */
 #include "check.h"
 #include "invocation.h"
+#include "invocation_alias.h"
 #include "util.h"
 
 #include <errno.h>
+#include <string.h>
 
 static void ok(const char *name, const char *want)
 {
@@ -91,8 +93,28 @@ static void test_refused(void)
 	refused(longname, NULL); /* 256 bytes: refused by its shape (over 40) */
 }
 
+/* Which names are looked up in /snap/bin as an alias may be (snapd's
+ * ValidAlias, bounded); every entry's name is one of them. */
+static void test_alias_shaped(void)
+{
+	const char *yes[] = {"ll", "x", "hello.world", "a_b-c.D9", "hello_x1.app", "9"};
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		CHECK(cordon_invocation_alias_shaped(yes[i]));
+	const char *no[] = {"", ".x", "-x", "_x", "a/b", "..", "a b", "caf\xc3\xa9", "x\n"};
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		CHECK(!cordon_invocation_alias_shaped(no[i]));
+	char longest[258];
+	memset(longest, 'a', sizeof longest - 1);
+	longest[256] = '\0';
+	CHECK(cordon_invocation_alias_shaped(longest));
+	longest[256] = 'a';
+	longest[257] = '\0';
+	CHECK(!cordon_invocation_alias_shaped(longest));
+}
+
 int main(void)
 {
+	test_alias_shaped();
 	test_base();
 	test_labels();
 	test_refused();

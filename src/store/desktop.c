@@ -38,13 +38,20 @@ static bool is_ours(const char *name, const char *instance)
  * `texts`. Its meta/gui is the author's: opened without following a
  * symlink anywhere, regular files only (fs_read_at), bounded. */
 static int snap_files(cordon_ctx *ctx, const cordon_loaded_snap *ls, strv *names, strv *texts,
-		      cordon_error **err)
+		      bool *unmounted, cordon_error **err)
 {
 	_cleanup_free_ char *gui = xasprintf("%s/meta/gui", ls->mount_dir);
 	cordon_error *open_err = NULL;
 	_cleanup_close_ int gfd = fs_open_dir(gui, O_RDONLY, &open_err);
 	if (gfd < 0) {
 		cordon_error_free(&open_err);
+		/* a revision whose image is not mounted (yet) says nothing
+		 * about its files: they stay as they are */
+		_cleanup_free_ char *yaml = xasprintf("%s/meta/snap.yaml", ls->mount_dir);
+		int yfd = fs_open_path_nofollow(yaml);
+		if (yfd >= 0)
+			close(yfd);
+		*unmounted = yfd == -ENOENT;
 		/* no meta/gui (or a symlink there): no desktop file */
 		return gfd == -ENOENT || gfd == -ELOOP || gfd == -ENOTDIR ? 0 : gfd;
 	}
@@ -127,9 +134,12 @@ int cordon_desktop_write(cordon_ctx *ctx, const cordon_compile_input *in, cordon
 	const cordon_loaded_snap *ls = in->snap;
 	_cleanup_strv_ strv names = {0}, texts = {0};
 	int r = 0;
+	bool unmounted = false;
 	if (!ls->row.disabled)
-		r = snap_files(ctx, ls, &names, &texts, err);
-	return r < 0 ? r : sync_files(ctx, ls->row.name, &names, &texts, err);
+		r = snap_files(ctx, ls, &names, &texts, &unmounted, err);
+	if (r < 0 || unmounted)
+		return r;
+	return sync_files(ctx, ls->row.name, &names, &texts, err);
 }
 
 int cordon_desktop_remove(cordon_ctx *ctx, const char *instance, cordon_error **err)

@@ -14,7 +14,8 @@
 char *cordon_desktop_dir(const cordon_ctx *ctx);
 
 /* Make the snap's desktop files exact: written atomically, every other of
- * the snap's removed. */
+ * the snap's removed; left as they are while the revision's image is not
+ * mounted (no meta/snap.yaml to read them from). */
 int cordon_desktop_write(cordon_ctx *ctx, const cordon_compile_input *in, cordon_error **err);
 
 /* Remove every desktop file of the instance. */

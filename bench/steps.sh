@@ -33,7 +33,7 @@ for rev in "$@"; do
 	git -C "$REPO" archive "$rev" | tar -x -C "$src"
 	python3 "$HERE/steps/instrument.py" "$src"
 	echo "building $rev ($name) with timestamps" >&2
-	meson setup "$src/build" --prefix="$W/prefix-$name" -Db_pie=true \
+	meson setup "$src/build" "$src" --prefix="$W/prefix-$name" -Db_pie=true \
 		-Ddbus_confdir="$W/prefix-$name/share/dbus-1/system.d" \
 		-Dprofiledir="$W/prefix-$name/etc/profile.d" >/dev/null
 	ninja -C "$src/build" cordon-confine >/dev/null
@@ -51,11 +51,12 @@ BIN=$ROOT/snap/$SNAP/current/bin/true
 cd "$W"
 # warm: the snap's namespace and the view exist (run by root: the launcher
 # is not setuid here, and needs not be, for a root caller)
-for l in "${launchers[@]}"; do "${l#*=}" "snap.$SNAP.true"; done
+for l in "${launchers[@]}"; do "$W/t0" "${l#*=}" "snap.$SNAP.true"; done
 for _ in $(seq "$RUNS"); do
 	"$W/t0" "$BIN" 2>&1 | sed 's/^/bare /'
 	for l in "${launchers[@]}"; do
 		"$W/t0" "${l#*=}" "snap.$SNAP.true" 2>&1 | sed "s/^/${l%%=*} /"
 	done
 done >"$W/steps.raw"
+grep -v "^[a-z0-9]* TS " "$W/steps.raw" | sort | uniq -c | head -5 >&2 || true
 python3 "$HERE/steps/table.py" "$W/steps.raw" >"${BENCH_STEPS_OUT:-/dev/stdout}"

@@ -8,11 +8,15 @@
 # are not touched, and the scratch root is removed at the end.
 #
 # A second hyperfine run breaks the launcher's time down (classic, devmode,
-# strict; v1 and v2 device cgroups).
+# strict; v1 and v2 device cgroups). Then, outside hyperfine: the peak RSS of
+# each command (/usr/bin/time) and the system calls of one warm launch
+# (strace -f -c).
 #
 # Environment: BENCH_RUNS (300), BENCH_WARMUP (20), BENCH_OUT
 # (bench/results.md), BENCH_BREAKDOWN (1; 0 skips the second run),
-# CORDON_DATADIR (the installed data by default).
+# CORDON_DATADIR (the installed data by default), BENCH_COMPARE (the prefix
+# of another install, e.g. of an older commit: its launcher gets a row of
+# its own in the same hyperfine run, and its system calls are counted too).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +30,13 @@ SNAP=benchsnap
 need_root
 command -v hyperfine >/dev/null || die "hyperfine not found (apt-get install hyperfine)"
 command -v cc >/dev/null || die "cc not found"
+command -v strace >/dev/null || die "strace not found (apt-get install strace)"
+[ -x /usr/bin/time ] || die "/usr/bin/time not found (apt-get install time)"
+COMPARE=${BENCH_COMPARE:-}
+if [ -n "$COMPARE" ]; then
+	OTHER=$COMPARE/libexec/cordon/cordon-confine
+	[ -x "$OTHER" ] || die "$OTHER not found (BENCH_COMPARE: the prefix of another install)"
+fi
 bench_setup "${1:-/usr/local}"
 W=$ROOT/work
 
@@ -66,6 +77,10 @@ fi
 # Every variant runs the very same file: the one in the mounted snap.
 BIN=$ROOT/snap/$SNAP/current/bin/true
 [ -x "$BIN" ] || die "$BIN missing after install"
+# The app's /snap/bin entry: a symlink to the launcher, which takes the
+# app from its own name (no CLI exec).
+ENTRY=$ROOT/snap/bin/$SNAP.true
+[ -L "$ENTRY" ] || die "$ENTRY missing after install"
 
 BWRAP=(bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all --die-with-parent "$BIN")
 FIREJAIL=(firejail --quiet --noprofile "$BIN")
@@ -75,6 +90,7 @@ NSFILE=$ROOT/run/cordon/ns/$SNAP.mnt
 # the reason goes into the results.
 "$BIN" || die "the trivial program does not run"
 "$CORDON" run "$SNAP.true" || die "cordon run $SNAP.true failed"
+"$ENTRY" || die "$ENTRY failed"
 grep -q " $NSFILE " /proc/self/mountinfo || die "no preserved namespace at $NSFILE"
 
 names=() cmds=() preps=()
@@ -85,9 +101,14 @@ add() { # name prepare command...
 }
 notes=()
 add "bare exec" true "$BIN"
+add "/snap/bin entry (warm)" true "$ENTRY"
+add "/snap/bin entry (cold)" "umount -l $NSFILE" "$ENTRY"
 add "cordon run (warm)" true "$CORDON run $SNAP.true"
 add "cordon-confine (warm)" true "$CONFINE snap.$SNAP.true"
 add "cordon run (cold)" "umount -l $NSFILE" "$CORDON run $SNAP.true"
+if [ -n "$COMPARE" ]; then
+	add "cordon-confine (warm), BENCH_COMPARE" true "$OTHER snap.$SNAP.true"
+fi
 if ! command -v bwrap >/dev/null; then
 	notes+=("bwrap: not installed (apt-get install bubblewrap); not measured")
 elif out=$("${BWRAP[@]}" 2>&1); then
@@ -103,6 +124,7 @@ else
 	notes+=("firejail: cannot run here ($(echo "$out" | head -1)); not measured")
 fi
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 args=(-N --warmup "$WARMUP" --runs "$RUNS" --time-unit millisecond
 	--export-markdown "$W/table.md" --export-json "$W/results.json")
 for i in "${!cmds[@]}"; do
@@ -133,6 +155,47 @@ if [ "$BREAKDOWN" = 1 ]; then
 	(cd "$W" && hyperfine "${bargs[@]}") >&2
 fi
 
+# ---- peak RSS (the process's high-water mark, kept across its execs: for
+# the launcher the larger of it and the no-op it becomes; for cordon run the
+# largest of the CLI, the launcher and the no-op) and system calls ----
+peak_kib() { # command...: the largest of 20 runs' maximum resident sets
+	local i m=0 v
+	for i in $(seq 20); do
+		/usr/bin/time -o "$W/time.out" -f '%M' "$@" >/dev/null 2>&1
+		v=$(tail -1 "$W/time.out")
+		[ "$v" -gt "$m" ] && m=$v
+	done
+	echo "$m"
+}
+syscalls() { # command...: system calls of the whole process tree, the
+	# fewest of 3 runs (a run that finds its view stale, say /etc changed
+	# by a useradd elsewhere, rebuilds it: thousands more)
+	local i n m=
+	for i in 1 2 3; do
+		strace -f -c -o "$W/strace.out" "$@" >/dev/null
+		# the total line: % seconds usecs/call calls [errors] total
+		n=$(awk '$NF == "total" { print NF == 6 ? $4 : $(NF-1) }' "$W/strace.out")
+		[ -z "$m" ] || [ "$n" -lt "$m" ] && m=$n
+	done
+	echo "$m"
+}
+echo "peak RSS and system calls of a warm launch" >&2
+rss_rows=() sys_rows=()
+measure() { # label command...
+	local label=$1
+	shift
+	"$@" >/dev/null || die "$label failed"
+	rss_rows+=("| $label | $(peak_kib "$@") |")
+	sys_rows+=("| $label | $(syscalls "$@") |")
+}
+measure "bare exec" "$BIN"
+measure "/snap/bin entry (the launcher, then the no-op)" "$ENTRY"
+measure "cordon-confine (the launcher, then the no-op)" "$CONFINE" "snap.$SNAP.true"
+measure "cordon run (the CLI, the launcher, the no-op)" "$CORDON" run "$SNAP.true"
+if [ -n "$COMPARE" ]; then
+	measure "cordon-confine of BENCH_COMPARE" "$OTHER" "snap.$SNAP.true"
+fi
+
 stat_of() { json_stats "$W/results.json" | awk -v n="${1// /_}" -v f="$2" '$1 == n { print $f }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "-"; else printf "%+.2f ms", a - b }'; }
@@ -143,7 +206,8 @@ summary() {
 	local c v
 	declare -A m
 	for c in 2 3 5; do
-		for v in "bare exec" "cordon run (warm)" "cordon-confine (warm)" "cordon run (cold)" bwrap firejail; do
+		for v in "bare exec" "/snap/bin entry (warm)" "/snap/bin entry (cold)" "cordon run (warm)" \
+			"cordon-confine (warm)" "cordon run (cold)" bwrap firejail; do
 			m["$v/$c"]=$(stat_of "$v" "$c")
 		done
 	done
@@ -151,8 +215,16 @@ summary() {
 		printf '| %s | %s | %s | %s |\n' "$1" "$($2 "${m[$3/2]}" "${m[$4/2]}")" \
 			"$($2 "${m[$3/3]}" "${m[$4/3]}")" "$($2 "${m[$3/5]}" "${m[$4/5]}")"
 	}
+	over() { # a b: (a - b) / b, the overhead over bare exec in units of bare exec
+		awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", (a - b) / b }'
+	}
 	echo "| | mean | median | min |"
 	echo "|:---|---:|---:|---:|"
+	row "/snap/bin entry (warm) − bare exec" diff_ms "/snap/bin entry (warm)" "bare exec"
+	row "/snap/bin entry (warm): overhead / bare exec (goal: ≤ 1.25)" over "/snap/bin entry (warm)" "bare exec"
+	row "/snap/bin entry (cold): overhead / bare exec (goal: ≤ 2)" over "/snap/bin entry (cold)" "bare exec"
+	row "cordon run (warm): overhead / bare exec" over "cordon run (warm)" "bare exec"
+	row "cordon run (warm) − /snap/bin entry (warm): the CLI's exec" diff_ms "cordon run (warm)" "/snap/bin entry (warm)"
 	row "cordon run (warm) − bare exec (goal: ≤ +2 ms)" diff_ms "cordon run (warm)" "bare exec"
 	row "cordon run (warm) / bare exec" ratio "cordon run (warm)" "bare exec"
 	row "cordon run (warm) / bwrap (goal: < 1)" ratio "cordon run (warm)" bwrap
@@ -169,6 +241,7 @@ summary() {
 	echo "$WARMUP warm-up runs, \`hyperfine -N\` (no shell), one hyperfine invocation."
 	echo
 	machine_info
+	echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
 	echo "## Launch time of a static no-op program"
 	echo
@@ -176,7 +249,23 @@ summary() {
 	echo
 	echo "## Ratios and differences"
 	echo
+	echo "An overhead is (command − bare exec) / bare exec, in units of the bare exec's own time."
+	echo
 	summary
+	echo
+	echo "## Peak RSS and system calls of one warm launch"
+	echo
+	echo "Peak RSS: \`/usr/bin/time -f %M\`, the largest of 20 runs; a process's high-water mark is kept across"
+	echo "its execs, so each row is the largest of the programs it runs (the static no-op is the smallest)."
+	echo "System calls: \`strace -f -c\`, the whole process tree, the fewest of 3 runs."
+	echo
+	echo "| | peak RSS [KiB] |"
+	echo "|:---|---:|"
+	printf '%s\n' "${rss_rows[@]}"
+	echo
+	echo "| | system calls |"
+	echo "|:---|---:|"
+	printf '%s\n' "${sys_rows[@]}"
 	echo
 	if [ "$BREAKDOWN" = 1 ]; then
 		echo "## Where the launcher's time goes"
@@ -193,6 +282,9 @@ summary() {
 	echo "## What each row runs"
 	echo
 	echo "- **bare exec**: the program itself (\`$SNAP/current/bin/true\` in the mounted snap; every row runs this file)."
+	echo "- **/snap/bin entry (warm)**: \`/snap/bin/$SNAP.true\` (in the scratch root), the app's entry: a symlink to the"
+	echo "  launcher, which takes the app from the name it was run by; no CLI exec. **(cold)**: the same, the snap's"
+	echo "  namespace discarded before each run as for \`cordon run (cold)\`."
 	echo "- **cordon run (warm)**: \`cordon run $SNAP.true\`, the snap's mount namespace already preserved: the CLI execs the"
 	echo "  launcher, which loads the compiled policy, joins the label cgroup (device cgroup), joins the snap's namespace,"
 	echo "  makes the command's own mount namespace and devpts, drops capabilities, loads seccomp and Landlock, execs."
@@ -202,6 +294,10 @@ summary() {
 	echo "  populates (private /tmp, /dev/shm) and preserves a new one."
 	echo "- **bwrap**: \`bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all --die-with-parent\`."
 	echo "- **firejail**: \`firejail --quiet --noprofile\`."
+	if [ -n "$COMPARE" ]; then
+		echo "- **cordon-confine (warm), BENCH_COMPARE**: the launcher installed in \`$COMPARE\` (another build, for a"
+		echo "  before/after in one run), on the same snap."
+	fi
 	for n in "${notes[@]+"${notes[@]}"}"; do echo "- $n"; done
 	echo
 	echo "Run as root in a scratch root (CORDON_ROOT=/var/lib/cordon-bench.*; the installed launcher honours it"

@@ -489,15 +489,14 @@ int fs_read_at(int dirfd, const char *name, size_t max, char **data, size_t *len
 
 char *fs_readlink_at(int dirfd, const char *name)
 {
-	char *text = xmalloc(PATH_MAX);
-	ssize_t n = readlinkat(dirfd, name, text, PATH_MAX);
-	if (n >= 0 && n < PATH_MAX) {
-		text[n] = '\0';
-		return text;
-	}
-	int e = n < 0 ? errno : ENAMETOOLONG;
-	free(text);
-	errno = e;
+	/* Read on the stack, keep only the text: a launch reads one link per
+	 * granted path (targets.c), and a page kept per link was most of the
+	 * launcher's heap, each one a fresh page to fault in. */
+	char text[PATH_MAX];
+	ssize_t n = readlinkat(dirfd, name, text, sizeof text);
+	if (n >= 0 && n < PATH_MAX)
+		return xstrndup(text, (size_t)n);
+	errno = n < 0 ? errno : ENAMETOOLONG;
 	return NULL;
 }
 

@@ -118,9 +118,17 @@ void cordon_policy_add_env(cordon_policy *p, bool user, const char *name, const 
 	(*n)++;
 }
 
+/* p->fs doubles from 16 (only this function grows it, so n_fs tells its
+ * capacity: 16, or the power of two n_fs has just reached): a launch decodes
+ * some 60 file rules, and a realloc per rule moved the array each time. */
+#define FS_RULES_FIRST 16
+
 void cordon_policy_add_fs(cordon_policy *p, const char *path, uint64_t access, uint32_t flags)
 {
-	p->fs = xreallocarray(p->fs, p->n_fs + 1, sizeof *p->fs);
+	if (p->n_fs == 0)
+		p->fs = xreallocarray(p->fs, FS_RULES_FIRST, sizeof *p->fs);
+	else if (p->n_fs >= FS_RULES_FIRST && (p->n_fs & (p->n_fs - 1)) == 0)
+		p->fs = xreallocarray(p->fs, p->n_fs * 2, sizeof *p->fs);
 	p->fs[p->n_fs++] =
 	    (cordon_fs_rule){.path = xstrdup(path), .access = access, .flags = flags};
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/fsuid.h>
@@ -157,14 +158,58 @@ static char *fd_real_path(int fd, bool *deleted)
 	return target;
 }
 
+/* The array doubles from 16 (n is its length; its capacity is 16 or the
+ * power of two n has just reached): a policy grants some 60 paths, and a
+ * realloc per path moved the whole array each time. */
+#define TARGETS_FIRST 16
+
 static void push(cordon_targets *t, cordon_target tg)
 {
-	t->v = xreallocarray(t->v, t->n + 1, sizeof *t->v);
+	if (t->n == 0)
+		t->v = xreallocarray(t->v, TARGETS_FIRST, sizeof *t->v);
+	else if (t->n >= TARGETS_FIRST && (t->n & (t->n - 1)) == 0)
+		t->v = xreallocarray(t->v, t->n * 2, sizeof *t->v);
 	t->v[t->n++] = tg;
 }
 
-static int open_target(const char *path, size_t trusted, uint32_t rule_flags)
+/* An absolute path with no empty, "." or ".." component and no trailing
+ * slash: the object it names, reached without a symlink, is at exactly
+ * this path. */
+static bool canonical(const char *path)
 {
+	if (path[0] != '/')
+		return false;
+	for (const char *c = path + 1;; c++) {
+		const char *end = strchrnul(c, '/');
+		size_t n = (size_t)(end - c);
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return path[1] == '\0'; /* "/" alone */
+		if (*end == '\0')
+			return true;
+		c = end;
+	}
+}
+
+/* Open a canonical path refusing every symlink on the way (openat2's
+ * RESOLVE_NO_SYMLINKS): on success the object's real path is the path
+ * itself, and the launch is spared a readlink of /proc/self/fd/N per
+ * granted path (most of them: /etc/..., /usr/..., /dev/...). -ELOOP (a
+ * symlink on the way: /bin, /lib64, /etc/localtime), -ENOSYS (no openat2)
+ * or -E2BIG/-EINVAL (another kernel's struct): the caller takes the
+ * ordinary path, which follows the links and reads where they led. */
+static int open_no_symlinks(const char *path)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+	return fd < 0 ? -errno : fd;
+}
+
+/* *real_is_path: the object was reached through no symlink at all, so
+ * `path` (canonical) is its real path. */
+static int open_target(const char *path, size_t trusted, uint32_t rule_flags, bool *real_is_path)
+{
+	*real_is_path = false;
 	if (trusted > 0) {
 		_cleanup_free_ char *base = xstrndup(path, trusted);
 		return open_beneath_nofollow(base, path + trusted);
@@ -173,6 +218,17 @@ static int open_target(const char *path, size_t trusted, uint32_t rule_flags)
 		/* from a plug or slot attribute: the snap that wrote it may
 		 * have made any part of it a symlink */
 		return fs_open_path_nofollow(path);
+	if (canonical(path)) {
+		int fd = open_no_symlinks(path);
+		if (fd >= 0) {
+			*real_is_path = true;
+			return fd;
+		}
+		/* missing or unreachable as the caller: so it is by the
+		 * ordinary open too (the same walk, the same credentials) */
+		if (fd == -ENOENT || fd == -ENOTDIR || fd == -EACCES)
+			return fd;
+	}
 	int fd = open(path, O_PATH | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
@@ -200,7 +256,8 @@ static int add_one(cordon_targets *t, const char *path, const char *at, uint64_t
 	size_t trusted = cordon_targets_trusted_prefix(path, vars);
 	cordon_target tg = {.access = access, .fd = -1};
 	for (int attempt = 1;; attempt++) {
-		int fd = open_target(path, trusted, rule_flags);
+		bool real_is_path;
+		int fd = open_target(path, trusted, rule_flags, &real_is_path);
 		if (fd < 0) {
 			int e = -fd;
 			if (e == ENOENT || e == ENOTDIR || e == EACCES || e == ELOOP ||
@@ -214,7 +271,16 @@ static int add_one(cordon_targets *t, const char *path, const char *at, uint64_t
 			return cordon_err(err, e, "file rule: stat %s", path);
 		}
 		bool deleted = false;
-		tg.real = fd_real_path(fd, &deleted);
+		if (real_is_path) {
+			/* reached through no symlink: the path is where it is
+			 * (canonical). Replaced (renamed over) since it was
+			 * opened, it has no name left: the same test as the
+			 * link's " (deleted)" below. */
+			deleted = tg.st.st_nlink == 0;
+			tg.real = deleted ? NULL : xstrdup(path);
+		} else {
+			tg.real = fd_real_path(fd, &deleted);
+		}
 		if (tg.real != NULL) {
 			tg.fd = fd;
 			break;

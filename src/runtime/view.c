@@ -46,7 +46,7 @@ static void add_escaped(buf *b, const char *s)
  * in /etc) gets its placeholder at the next launch. */
 static void fingerprint_dirs(const cordon_targets *t, buf *b)
 {
-	_cleanup_strv_ strv roots = {0}, dirs = {0};
+	_cleanup_strv_ strv roots = {0}, dirs = {0}, seen = {0};
 	for (size_t i = 0; i < t->n; i++)
 		if (!(t->v[i].flags & (CORDON_TARGET_LATE | CORDON_TARGET_PROC)))
 			strv_push(&roots, t->v[i].at ? t->v[i].at : t->v[i].real);
@@ -62,11 +62,24 @@ static void fingerprint_dirs(const cordon_targets *t, buf *b)
 		/* an object shown elsewhere (`at`) lies beneath the
 		 * directories of that place alone */
 		const char *paths[2] = {tg->at ? tg->at : tg->real, tg->at ? tg->at : tg->path};
-		for (size_t k = 0; k < 2; k++) {
+		/* the same path twice (most targets: no symlink on the way)
+		 * adds nothing the first did not */
+		size_t n_paths = strcmp(paths[0], paths[1]) == 0 ? 1 : 2;
+		for (size_t k = 0; k < n_paths; k++) {
 			_cleanup_free_ char *p = xstrdup(paths[k]);
 			for (char *slash = strrchr(p, '/'); slash; slash = strrchr(p, '/')) {
 				*slash = '\0';
 				const char *dir = p[0] ? p : "/";
+				/* A directory seen before had every ancestor
+				 * looked at then: whether a directory is
+				 * listed depends on its path alone, so the
+				 * climb stops there (with some 60 targets
+				 * sharing a few parents, the climb and its
+				 * comparisons with every root were most of
+				 * the stamp's time). */
+				if (strv_contains(&seen, dir))
+					break;
+				strv_push(&seen, dir);
 				bool inside = view_hidden_content(dir);
 				for (size_t r = 0; !inside && r < roots.n; r++) {
 					size_t n = strlen(roots.v[r]);

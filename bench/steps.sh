@@ -1,0 +1,62 @@
+#!/bin/bash
+# bench/steps.sh PREFIX REV...: wall time per step of a warm launch, for
+# each git revision REV of this repository, side by side (runs alternate, so
+# every variant meets the same load). Each REV is built with timestamps
+# (bench/steps/instrument.py) and installed in the scratch root; a static
+# no-op runs bare and through each revision's launcher, BENCH_STEPS_RUNS
+# (60) times each, and the medians are written as a table
+# (BENCH_STEPS_OUT, default stdout). PREFIX: an installed cordon (its CLI
+# packs and installs the benchmark snap). Run as root; nothing is installed
+# outside the scratch root.
+#
+#   sudo bench/steps.sh /usr/local main HEAD
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+. "$HERE/lib.sh"
+SNAP=benchsnap
+RUNS=${BENCH_STEPS_RUNS:-60}
+
+need_root
+[ $# -ge 2 ] || die "usage: bench/steps.sh PREFIX REV..."
+PREFIX_ARG=$1
+shift
+bench_setup "$PREFIX_ARG"
+W=$ROOT/work
+cc -O2 -o "$W/t0" "$HERE/steps/t0.c"
+launchers=()
+for rev in "$@"; do
+	name=$(git -C "$REPO" rev-parse --short "$rev")
+	src=$W/src-$name
+	mkdir -p "$src"
+	git -C "$REPO" archive "$rev" | tar -x -C "$src"
+	python3 "$HERE/steps/instrument.py" "$src"
+	echo "building $rev ($name) with timestamps" >&2
+	meson setup "$src/build" "$src" --prefix="$W/prefix-$name" -Db_pie=true \
+		-Ddbus_confdir="$W/prefix-$name/share/dbus-1/system.d" \
+		-Dprofiledir="$W/prefix-$name/etc/profile.d" >/dev/null
+	ninja -C "$src/build" cordon-confine >/dev/null
+	launchers+=("$name=$src/build/cordon-confine")
+done
+
+printf 'int main(void) { return 0; }\n' >"$W/true.c"
+mkdir -p "$W/$SNAP/bin" "$W/$SNAP/meta"
+cc -O2 -static -o "$W/$SNAP/bin/true" "$W/true.c"
+printf '%s\n' "name: $SNAP" "version: '1.0'" "summary: steps" "apps:" "  true:" \
+	"    command: bin/true" >"$W/$SNAP/meta/snap.yaml"
+built=$("$CORDON" pack "$W/$SNAP" "$W")
+"$CORDON" install --dangerous "$W/${built#built: }" >/dev/null
+BIN=$ROOT/snap/$SNAP/current/bin/true
+cd "$W"
+# warm: the snap's namespace and the view exist (run by root: the launcher
+# is not setuid here, and needs not be, for a root caller)
+for l in "${launchers[@]}"; do "$W/t0" "${l#*=}" "snap.$SNAP.true"; done
+for _ in $(seq "$RUNS"); do
+	"$W/t0" "$BIN" 2>&1 | sed 's/^/bare /'
+	for l in "${launchers[@]}"; do
+		"$W/t0" "${l#*=}" "snap.$SNAP.true" 2>&1 | sed "s/^/${l%%=*} /"
+	done
+done >"$W/steps.raw"
+grep -v "^[a-z0-9]* TS " "$W/steps.raw" | sort | uniq -c | head -5 >&2 || true
+python3 "$HERE/steps/table.py" "$W/steps.raw" >"${BENCH_STEPS_OUT:-/dev/stdout}"

@@ -13,6 +13,7 @@
 #include "seccomp_load.h"
 #include "snapmount.h"
 #include "snapctl_spawn.h"
+#include "trace_handoff.h"
 #include "util.h"
 
 #include <errno.h>
@@ -447,6 +448,7 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	_cleanup_targets_ cordon_targets targets = {0};
 	cordon_ns_session ns = {.dirfd = -1, .host_ns = -1, .lock = -1};
 	cordon_cwd cwd_dirs = {0};
+	cordon_trace trace = {.fd = CORDON_TRACE_FD, .status_fd = -1};
 	/* getcwd allocates: a working directory of any length is kept */
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	bool have_cwd = cwd != NULL;
@@ -599,6 +601,11 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	r = cordon_listen_fds_release(a->listen_fds + (a->snapctl_channel ? 1 : 0), err);
 	if (r < 0)
 		goto out;
+	if (a->traced) {
+		r = cordon_trace_prepare(&trace, err);
+		if (r < 0)
+			goto out;
+	}
 	if (p.confinement != CORDON_CLASSIC) {
 		/* 6. seccomp (no_new_privs first: no setuid program run later
 		 * can regain what the filter and the drop took) */
@@ -617,6 +624,12 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 		}
 	}
 	cordon_launch_argv(&p, command, &env, a->argc, a->argv, &argv);
+	if (a->traced) {
+		/* the last step: nothing privileged is left (trace_handoff.h) */
+		r = cordon_trace_handoff(&trace, err);
+		if (r < 0)
+			goto out;
+	}
 	execve(argv.v[0], argv.v, env.kv.v);
 	if (a->command == CORDON_COMMAND_SHELL && p.chain.n == 0 &&
 	    strcmp(shell.v[0], CORDON_DEFAULT_SHELL) != 0) {
@@ -641,6 +654,8 @@ out:
 	cordon_view_cwd_free(&cwd_dirs);
 	cordon_ns_session_end(&ns);
 	cordon_paths_free(&paths);
+	if (trace.status_fd >= 0)
+		close(trace.status_fd);
 	return r;
 }
 

@@ -39,6 +39,9 @@ typedef struct cordon_launch_args {
 	bool snapctl_channel;
 	/* CORDON_COMMAND_SHELL: the shell to run (cordon_shell_path) */
 	const char *shell;
+	/* --traced: fd 3 is the handoff fd of `cordon run --strace` by a user
+	 * (trace_handoff.h) */
+	bool traced;
 } cordon_launch_args;
 
 /* Returns only on failure. */

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "config.h"
 #include "hostinfo.h"
+#include "learn_run.h"
 #include "pty_relay.h"
 #include "sandbox_features.h"
 #include "strace_user.h"
@@ -18,8 +19,8 @@
 extern char **environ;
 
 #define RUN_USAGE                                                                                  \
-	"usage: cordon run [--pty] [--shell | --command=NAME] [--strace[=OPTIONS]] SNAP.APP "      \
-	"[ARGS...]"
+	"usage: cordon run [--pty] [--shell | --command=NAME] [--strace[=OPTIONS] | --learn] "     \
+	"SNAP.APP [ARGS...]"
 
 /* Debian's strace. A fixed path: --strace runs as root, and root's PATH is
  * no business of a tool that execs on its behalf. */
@@ -60,7 +61,7 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 	 * launch makes exactly the system calls it always made.
 	 * --command=stop|reload|post-stop goes to the launcher as it is
 	 * (it alone decides what runs); --shell is --command=shell. */
-	bool pty = false, strace = false;
+	bool pty = false, strace = false, learn = false;
 	const char *command = NULL;
 	const char *strace_options = NULL;
 	int first = 1;
@@ -71,9 +72,11 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 			command = argv[first];
 		else if (strcmp(argv[first], "--shell") == 0 && command == NULL)
 			command = "--command=shell";
-		else if (strcmp(argv[first], "--strace") == 0 && !strace)
+		else if (strcmp(argv[first], "--learn") == 0 && !learn && !strace)
+			learn = true;
+		else if (strcmp(argv[first], "--strace") == 0 && !strace && !learn)
 			strace = true;
-		else if (str_has_prefix(argv[first], "--strace=") && !strace) {
+		else if (str_has_prefix(argv[first], "--strace=") && !strace && !learn) {
 			strace = true;
 			strace_options = argv[first] + strlen("--strace=");
 		} else /* no snap or app name starts with one */
@@ -96,6 +99,14 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 	const char *confine = getenv("CORDON_CONFINE");
 	if (confine == NULL || confine[0] == '\0')
 		confine = CORDON_LIBEXECDIR "/cordon-confine";
+	if (learn) {
+		/* the app's own command only (no --pty, no other command):
+		 * what it touches is what its plugs are for */
+		if (pty || command)
+			return cordon_err_msg(err, EINVAL,
+					      "--learn runs the app alone; " RUN_USAGE);
+		return learn_run(confine, label, argv + first + 1, environ, err);
+	}
 	_cleanup_strv_ strv args = {0};
 	bool as_root = getuid() == 0 && geteuid() == 0;
 	if (strace) {

@@ -42,6 +42,9 @@ typedef struct cordon_launch_args {
 	/* --traced: fd 3 is the handoff fd of `cordon run --strace` by a user
 	 * (trace_handoff.h) */
 	bool traced;
+	/* --learn: fd 3 is the learn socket of `cordon run --learn`
+	 * (learn_filter.h); the run records instead of denying */
+	bool learn;
 } cordon_launch_args;
 
 /* Returns only on failure. */

@@ -27,6 +27,7 @@ int cordon_learn_hold(cordon_error **err)
 	return 0;
 }
 
+#if defined(__x86_64__)
 static const int watched[] = {
     SYS_open,	   SYS_openat,	SYS_openat2, SYS_creat,	   SYS_execve, SYS_execveat,
     SYS_mkdir,	   SYS_mkdirat, SYS_unlink,  SYS_unlinkat, SYS_rename, SYS_renameat,
@@ -89,3 +90,10 @@ int cordon_learn_install(int fd, cordon_error **err)
 	close(fd);
 	return r;
 }
+#else
+int cordon_learn_install(int fd, cordon_error **err)
+{
+	close(fd);
+	return cordon_err_msg(err, ENOSYS, "--learn: x86-64 only");
+}
+#endif

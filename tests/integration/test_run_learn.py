@@ -132,6 +132,22 @@ class LearnTest(StrictCase):
         self.assertIn("nothing outside its policy", p.stderr)
         self.assertNotIn("+++", p.stderr)
 
+    def test_learn_as_root(self):
+        # root's run learns the same (root's home: the test root's)
+        doc = self.make_file(os.path.join(self.home(ROOT), "Documents", "f"), ROOT, 0o644)
+        before = self.run_as(ROOT, "lrn", self.media, self.listener.port, doc,
+                             check=False).stdout.splitlines()
+        self.assertNotIn("OK", before)
+        p = self.s.cordon("run", "--learn", "lrn", self.media, self.listener.port, doc,
+                          check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines(), ["OK", "OK", "OK"], p.stderr)
+        self.assertRegex(p.stderr, re.escape(f"read {doc}") + r" +home")
+        self.assertIn("+    plugs: [home, network, removable-media]\n", p.stderr)
+        after = self.run_as(ROOT, "lrn", self.media, self.listener.port, doc,
+                            check=False).stdout.splitlines()
+        self.assertEqual(after, before)
+
     def test_learn_run_is_the_users_and_sandboxed(self):
         # ids, no capability, no_new_privs, the snap's environment; the
         # seccomp mode is the learn filter's (2), and the run is in a

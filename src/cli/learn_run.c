@@ -430,7 +430,9 @@ int learn_run(const char *confine, const char *label, char *const app_argv[], ch
 static char *caller_home(void)
 {
 	const char *env = getenv("HOME");
-	if (getuid() == 0 && env && env[0] == '/' && getenv("CORDON_ROOT"))
+	const char *root = getenv("CORDON_ROOT");
+	bool prefixed = (root && root[0]) || CORDON_SYSTEM_ROOT[0];
+	if (getuid() == 0 && prefixed && env && env[0])
 		return xstrdup(env);
 	struct passwd *pw = getpwuid(getuid());
 	return pw && pw->pw_dir[0] == '/' ? xstrdup(pw->pw_dir) : NULL;

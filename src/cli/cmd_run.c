@@ -1,10 +1,12 @@
 /* run: hand over to the launcher at once (with --pty: through a pty relay;
- * with --strace: under strace, started as root). */
+ * with --strace: under strace). */
 #include "cli.h"
 #include "config.h"
 #include "hostinfo.h"
+#include "learn_run.h"
 #include "pty_relay.h"
 #include "sandbox_features.h"
+#include "strace_user.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -17,27 +19,23 @@
 extern char **environ;
 
 #define RUN_USAGE                                                                                  \
-	"usage: cordon run [--pty] [--shell | --command=NAME] [--strace[=OPTIONS]] SNAP.APP "      \
-	"[ARGS...]"
+	"usage: cordon run [--pty] [--shell | --command=NAME] [--strace[=OPTIONS] | --learn] "     \
+	"SNAP.APP [ARGS...]"
 
 /* Debian's strace. A fixed path: --strace runs as root, and root's PATH is
  * no business of a tool that execs on its behalf. */
 #define STRACE_PATH "/usr/bin/strace"
 
-/* --strace traces from outside the sandbox, as root, from the launcher's
- * exec on, and the trace follows the launch into the app: the tracer is
- * not confined and the app is exactly as confined as untraced (the
- * launcher applies the same policy; only /proc's TracerPid differs). Root
- * only: the kernel refuses a user's ptrace of the setuid launcher, and
- * nothing here lowers that refusal (README, "Debugging"). A root caller
- * can run the app as a user with strace's own `-u USER`, as snapd does. */
-static int strace_args(const char *options, strv *out, cordon_error **err)
+/* --strace traces from outside the sandbox: the tracer is not confined and
+ * the app is exactly as confined as untraced (only /proc's TracerPid
+ * differs). For root, strace runs the launcher and follows the launch into
+ * the app (a root caller can run the app as a user with strace's own `-u
+ * USER`, as snapd does). For a user, who may not trace the setuid
+ * launcher, the launcher hands the confined process over just before its
+ * exec of the app and strace attaches to it then, as the user
+ * (strace_user.h; README, "Debugging"). */
+static int strace_args(const char *options, bool as_root, strv *out, cordon_error **err)
 {
-	if (getuid() != 0 || geteuid() != 0)
-		return cordon_err_msg(err, EPERM,
-				      "--strace needs root: a user may not trace the setuid "
-				      "launcher; run `sudo cordon run --strace[=\"-u USER\"] "
-				      "SNAP.APP` (the app runs as USER, traced by root)");
 	if (access(STRACE_PATH, X_OK) < 0)
 		return cordon_err(err, errno, "--strace needs %s (Debian: apt install strace)",
 				  STRACE_PATH);
@@ -51,7 +49,8 @@ static int strace_args(const char *options, strv *out, cordon_error **err)
 			strv_push_own(out, xstrndup(o, n));
 		o += n;
 	}
-	strv_push(out, "--");
+	if (as_root)
+		strv_push(out, "--");
 	return 0;
 }
 
@@ -62,7 +61,7 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 	 * launch makes exactly the system calls it always made.
 	 * --command=stop|reload|post-stop goes to the launcher as it is
 	 * (it alone decides what runs); --shell is --command=shell. */
-	bool pty = false, strace = false;
+	bool pty = false, strace = false, learn = false;
 	const char *command = NULL;
 	const char *strace_options = NULL;
 	int first = 1;
@@ -73,9 +72,11 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 			command = argv[first];
 		else if (strcmp(argv[first], "--shell") == 0 && command == NULL)
 			command = "--command=shell";
-		else if (strcmp(argv[first], "--strace") == 0 && !strace)
+		else if (strcmp(argv[first], "--learn") == 0 && !learn && !strace)
+			learn = true;
+		else if (strcmp(argv[first], "--strace") == 0 && !strace && !learn)
 			strace = true;
-		else if (str_has_prefix(argv[first], "--strace=") && !strace) {
+		else if (str_has_prefix(argv[first], "--strace=") && !strace && !learn) {
 			strace = true;
 			strace_options = argv[first] + strlen("--strace=");
 		} else /* no snap or app name starts with one */
@@ -98,11 +99,31 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 	const char *confine = getenv("CORDON_CONFINE");
 	if (confine == NULL || confine[0] == '\0')
 		confine = CORDON_LIBEXECDIR "/cordon-confine";
+	if (learn) {
+		/* the app's own command only (no --pty, no other command):
+		 * what it touches is what its plugs are for */
+		if (pty || command)
+			return cordon_err_msg(err, EINVAL,
+					      "--learn runs the app alone; " RUN_USAGE);
+		return learn_run(confine, label, argv + first + 1, environ, err);
+	}
 	_cleanup_strv_ strv args = {0};
+	bool as_root = getuid() == 0 && geteuid() == 0;
 	if (strace) {
-		int r = strace_args(strace_options, &args, err);
+		int r = strace_args(strace_options, as_root, &args, err);
 		if (r < 0)
 			return r;
+	}
+	if (strace && !as_root) {
+		if (pty)
+			return cordon_err_msg(err, EINVAL, "--pty with --strace needs root");
+		_cleanup_strv_ strv largv = {0};
+		if (command)
+			strv_push(&largv, command);
+		strv_push(&largv, label);
+		for (int i = first + 1; i < argc; i++)
+			strv_push(&largv, argv[i]);
+		return strace_run_user(confine, largv.v, args.v, environ, err);
 	}
 	strv_push(&args, confine);
 	if (command)

@@ -13,6 +13,8 @@
 #include "launch.h"
 #include "mountns.h"
 #include "service.h"
+#include "trace_handoff.h"
+#include "learn_filter.h"
 #include "util.h"
 
 #include <errno.h>
@@ -113,20 +115,38 @@ int main(int argc, char **argv)
 	 * (service.h). They are held open from here to the exec, so no fd
 	 * the launcher opens (policy, locks, namespaces, the view) can get
 	 * one of their numbers, and are close-on-exec until the app's exec. */
-	int listen_fds =
-	    cordon_listen_fds_count(getpid(), getenv("LISTEN_PID"), getenv("LISTEN_FDS"));
+	/* --traced (`cordon run --strace` by a user): fd 3 is the caller's
+	 * handoff pipe (trace_handoff.h), held as the sockets below are;
+	 * never beside them. Only as the first argument, as --command. */
+	bool launcher_named =
+	    argc > 0 && cordon_invocation_is_launcher(cordon_invocation_base(argv[0]));
+	bool traced = argc > 1 && strcmp(argv[1], "--traced") == 0 && launcher_named;
+	/* --learn (`cordon run --learn`): fd 3 is the caller's learn socket
+	 * (learn_filter.h), held the same way */
+	bool learn = argc > 1 && strcmp(argv[1], "--learn") == 0 && launcher_named;
+	int listen_fds = traced || learn ? 0
+					 : cordon_listen_fds_count(getpid(), getenv("LISTEN_PID"),
+								   getenv("LISTEN_FDS"));
 	/* A hook's snapctl channel (store/hooks.c): fd 3, a socket, which the
 	 * store passes to the hooks it runs as root. Only a root caller's is
 	 * kept (any other caller could only talk to a server of its own), and
 	 * never beside socket activation. Held and passed on as those are. */
-	bool snapctl_channel =
-	    getuid() == 0 && listen_fds == 0 && streq_ptr(getenv("CORDON_SNAPCTL_FD"), "3");
-	int held_fds = listen_fds + (snapctl_channel ? 1 : 0);
+	bool snapctl_channel = !traced && !learn && getuid() == 0 && listen_fds == 0 &&
+			       streq_ptr(getenv("CORDON_SNAPCTL_FD"), "3");
+	int held_fds = listen_fds + (snapctl_channel || traced || learn ? 1 : 0);
 	unsigned first_closed = (unsigned)(CORDON_LISTEN_FDS_START + held_fds);
 	if (syscall(SYS_close_range, first_closed, ~0U, 0U) < 0 && errno != ENOSYS)
 		die("cannot close inherited file descriptors");
 	cordon_error *err = NULL;
-	if (cordon_listen_fds_hold(held_fds, &err) < 0) {
+	if (traced || learn) { /* the program's name stays argv[0] */
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	int held = traced  ? cordon_trace_hold(&err)
+		   : learn ? cordon_learn_hold(&err)
+			   : cordon_listen_fds_hold(held_fds, &err);
+	if (held < 0) {
 		fprintf(stderr, "error: %s\n", err->msg);
 		return 1;
 	}
@@ -182,6 +202,8 @@ int main(int argc, char **argv)
 	a.pid = getpid();
 	a.listen_fds = listen_fds;
 	a.snapctl_channel = snapctl_channel;
+	a.traced = traced;
+	a.learn = learn;
 	if (listen_fds > 0)
 		a.listen_fdnames = service_env("LISTEN_FDNAMES", CORDON_LISTEN_FDS_MAX * 256,
 					       cordon_listen_fdnames_ok);

@@ -13,6 +13,8 @@
 #include "seccomp_load.h"
 #include "snapmount.h"
 #include "snapctl_spawn.h"
+#include "trace_handoff.h"
+#include "learn_filter.h"
 #include "util.h"
 
 #include <errno.h>
@@ -447,6 +449,7 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	_cleanup_targets_ cordon_targets targets = {0};
 	cordon_ns_session ns = {.dirfd = -1, .host_ns = -1, .lock = -1};
 	cordon_cwd cwd_dirs = {0};
+	cordon_trace trace = {.fd = CORDON_TRACE_FD, .status_fd = -1};
 	/* getcwd allocates: a working directory of any length is kept */
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	bool have_cwd = cwd != NULL;
@@ -457,6 +460,11 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	int r = cordon_policy_load(paths.policy_dir, a->label, &p, err);
 	if (r < 0)
 		goto out;
+	if (a->learn && p.confinement != CORDON_STRICT) {
+		r = cordon_err_msg(err, EINVAL, "--learn: %s is not strictly confined (%s)",
+				   p.label, cordon_confinement_name(p.confinement));
+		goto out;
+	}
 	const cordon_caller caller = {.uid = a->uid, .gid = a->gid};
 	/* --command=NAME: an app without that command gets nothing set up */
 	const strv *command = cordon_command_words(&p, a->command);
@@ -535,12 +543,14 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 		}
 		cordon_cgroup_cfg cg = a->cgroup;
 		cg.keep_service_unit = a->uid == 0 && a->gid == 0; /* cgroup.h */
-		r = cordon_cgroup_enter(&cg, &p, getpid(), err);
+		/* --learn: no label cgroup (its device filter would refuse
+		 * what the run is to record) and no AppArmor profile */
+		r = a->learn ? 0 : cordon_cgroup_enter(&cg, &p, getpid(), err);
 		if (r < 0)
 			goto out;
 		/* AppArmor's exec attribute is a write to /proc, which the
 		 * command's view mounts read-only: it goes first. */
-		r = enter_apparmor(&p, err);
+		r = a->learn ? 0 : enter_apparmor(&p, err);
 		if (r < 0)
 			goto out;
 		/* 3, 4. the snap's mount namespace with its private /tmp, and
@@ -558,9 +568,15 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 			goto out;
 		/* the command's file system view (view.h): what its policy
 		 * grants and nothing else, resolved as the caller */
-		if (p.confinement == CORDON_STRICT && have_cwd)
+		/* --learn: no view. The command sees the snap's namespace (the
+		 * host's tree, its /snap, private /tmp and content mounts) in
+		 * a namespace of its own (the devpts step below), so that
+		 * what lies outside its policy is there to be touched and
+		 * recorded; nothing of it reaches the snap's namespace. */
+		bool view = p.confinement == CORDON_STRICT && !a->learn;
+		if (view && have_cwd)
 			(void)cordon_view_cwd_open(cwd, &cwd_dirs); /* absent: no stand-in */
-		if (p.confinement == CORDON_STRICT) {
+		if (view) {
 			r = enter_view(&ns, &p, &vars, &caller, &targets, err);
 			if (r < 0)
 				goto out;
@@ -573,7 +589,7 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 		if (r < 0)
 			goto out;
 		cordon_ns_session_end(&ns);
-		if (p.confinement == CORDON_STRICT) {
+		if (view) {
 			r = cordon_targets_open_late(&targets, err);
 			if (r < 0)
 				goto out;
@@ -599,6 +615,11 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	r = cordon_listen_fds_release(a->listen_fds + (a->snapctl_channel ? 1 : 0), err);
 	if (r < 0)
 		goto out;
+	if (a->traced) {
+		r = cordon_trace_prepare(&trace, err);
+		if (r < 0)
+			goto out;
+	}
 	if (p.confinement != CORDON_CLASSIC) {
 		/* 6. seccomp (no_new_privs first: no setuid program run later
 		 * can regain what the filter and the drop took) */
@@ -606,17 +627,30 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 			r = cordon_err(err, errno, "set no_new_privs");
 			goto out;
 		}
-		r = cordon_seccomp_load(p.seccomp, p.seccomp_len, err);
+		/* --learn: the learn filter in place of the denials of
+		 * seccomp and Landlock (learn_filter.h), last, below */
+		r = a->learn ? 0 : cordon_seccomp_load(p.seccomp, p.seccomp_len, err);
 		if (r < 0)
 			goto out;
 		/* 7. file, network and IPC policy */
-		if (p.confinement == CORDON_STRICT) {
+		if (p.confinement == CORDON_STRICT && !a->learn) {
 			r = cordon_landlock_apply(&p, &targets, err);
 			if (r < 0)
 				goto out;
 		}
 	}
 	cordon_launch_argv(&p, command, &env, a->argc, a->argv, &argv);
+	if (a->learn) {
+		r = cordon_learn_install(CORDON_LEARN_FD, err);
+		if (r < 0)
+			goto out;
+	}
+	if (a->traced) {
+		/* the last step: nothing privileged is left (trace_handoff.h) */
+		r = cordon_trace_handoff(&trace, err);
+		if (r < 0)
+			goto out;
+	}
 	execve(argv.v[0], argv.v, env.kv.v);
 	if (a->command == CORDON_COMMAND_SHELL && p.chain.n == 0 &&
 	    strcmp(shell.v[0], CORDON_DEFAULT_SHELL) != 0) {
@@ -641,6 +675,8 @@ out:
 	cordon_view_cwd_free(&cwd_dirs);
 	cordon_ns_session_end(&ns);
 	cordon_paths_free(&paths);
+	if (trace.status_fd >= 0)
+		close(trace.status_fd);
 	return r;
 }
 

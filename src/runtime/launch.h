@@ -39,6 +39,12 @@ typedef struct cordon_launch_args {
 	bool snapctl_channel;
 	/* CORDON_COMMAND_SHELL: the shell to run (cordon_shell_path) */
 	const char *shell;
+	/* --traced: fd 3 is the handoff fd of `cordon run --strace` by a user
+	 * (trace_handoff.h) */
+	bool traced;
+	/* --learn: fd 3 is the learn socket of `cordon run --learn`
+	 * (learn_filter.h); the run records instead of denying */
+	bool learn;
 } cordon_launch_args;
 
 /* Returns only on failure. */

@@ -1,6 +1,6 @@
 """Issue 14, debugging tools: `cordon run --shell` (a shell in exactly the
 app's sandbox), `cordon run --strace` (the app traced by strace from
-outside, root only) and `cordon debug sandbox-features` (snapd's format).
+outside, by root or by the user) and `cordon debug sandbox-features` (snapd's format).
 
 The shell and the traced app are compared with the same app run normally,
 by root and by a user through the installed setuid launcher: the same
@@ -135,33 +135,42 @@ class ShellTest(DebugRunCase):
 
 
 class StraceTest(DebugRunCase):
-    def traced(self, *args, options=None):
-        """The app run by root with --strace (options: strace's)."""
+    def traced(self, who, *args, options=None, by=None):
+        """The app run with --strace (options: strace's): by root (for a
+        user through strace's `-u USER`), or by the user themselves
+        (by=USER: the launcher's handoff to the user's strace)."""
         flag = "--strace" if options is None else f"--strace={options}"
-        return self.cordon_as(ROOT, "run", flag, "dbg", *args)
+        return self.cordon_as(by or ROOT, "run", flag, "dbg", *args)
+
+    # (who runs the app, who runs `cordon run --strace`, strace options)
+    WAYS = ((ROOT, ROOT, None), (USER, ROOT, f"-u {USER}"), (USER, USER, None))
 
     def test_trace_shows_the_apps_denials(self):
-        for who in WHO:
-            with self.subTest(who=who):
+        for who, by, options in self.WAYS:
+            with self.subTest(who=who, by=by):
                 secret = self.secret(who)
-                options = None if who == ROOT else f"-u {USER}"
-                p = self.traced("read", secret, options=options)
+                p = self.traced(who, "read", secret, options=options, by=by)
                 self.assertEqual(p.returncode, 0, p.stderr)
                 self.assertEqual(p.stdout.strip(), "EACCES")
                 # the app's exec and its denied open, with the errno
                 self.assertRegex(p.stderr, r'execve\("[^"]*/bin/probe"')
                 self.assertRegex(p.stderr, re.escape(f'"{secret}"') +
                                  r".*= -1 EACCES \(Permission denied\)")
-                p = self.traced("syscall", "keyctl", options=options)
+                p = self.traced(who, "syscall", "keyctl", options=options, by=by)
                 self.assertEqual(p.stdout.strip(), "EPERM")
                 self.assertRegex(p.stderr, r"keyctl\(.*= -1 EPERM")
+                if by == USER:
+                    # the user's trace starts at the app: the launcher's
+                    # privileged phase is never seen
+                    self.assertNotIn("setresuid(", p.stderr)
+                    self.assertNotIn("landlock_restrict_self", p.stderr)
 
     def test_traced_app_is_confined_as_untraced(self):
-        for who in WHO:
-            with self.subTest(who=who):
-                options = None if who == ROOT else f"-u {USER}"
+        for who, by, options in self.WAYS:
+            with self.subTest(who=who, by=by):
                 want = status_fields(self.normal(who, "status", *FIELDS, "Uid", "TracerPid"))
-                p = self.traced("status", *FIELDS, "Uid", "TracerPid", options=options)
+                p = self.traced(who, "status", *FIELDS, "Uid", "TracerPid", options=options,
+                                by=by)
                 self.assertEqual(p.returncode, 0, p.stderr)
                 got = status_fields(p.stdout)
                 self.assertEqual(want["TracerPid"], "0")
@@ -170,16 +179,50 @@ class StraceTest(DebugRunCase):
                 self.assertEqual(got, want)
                 uid = "0" if who == ROOT else str(self.user.pw_uid)
                 self.assertEqual(got["Uid"], " ".join([uid] * 4))
+                if who != ROOT:
+                    self.assertEqual(got["CapEff"], "0000000000000000")
+                    self.assertEqual(got["CapBnd"], "0000000000000000")
 
-    def test_options_pass_and_users_are_refused(self):
-        p = self.traced("syscall", "keyctl", options="-e trace=keyctl")
-        self.assertEqual(p.stdout.strip(), "EPERM")
-        self.assertRegex(p.stderr, r"keyctl\(.*= -1 EPERM")
-        self.assertNotIn("execve(", p.stderr)
-        p = self.cordon_as(USER, "run", "--strace", "dbg", "id")
+    def test_handed_over_process_holds_nothing_of_the_launcher(self):
+        # traced by the user, the app's fds are stdin, stdout and stderr
+        # only: nothing the launcher opened as root was left for the tracer
+        p = self.traced(USER, "fds", by=USER)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0], "OK")
+        self.assertEqual([line.split()[0] for line in lines[1:]], ["0", "1", "2"])
+
+    def test_users_exit_status_and_failures(self):
+        # the app's exit status comes back through the trace
+        p = self.cordon_as(USER, "run", "--strace", "--shell", "dbg", "-c", "exit 3",
+                           env={"SHELL": "/bin/sh"})
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertRegex(p.stderr, r'execve\("/bin/sh"')
+        # an option strace refuses: no launch left waiting for a tracer
+        p = self.cordon_as(USER, "run", "--strace=--no-such-option", "dbg", "id")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("strace", p.stderr)
+        # a launcher failure is reported as it is untraced
+        p = self.cordon_as(USER, "run", "--strace", "nosuchsnap.app")
         self.assertEqual(p.returncode, 1)
-        self.assertEqual(p.stdout, "")
-        self.assertIn("error: --strace needs root", p.stderr)
+        self.assertIn("no compiled policy for snap.nosuchsnap.app", p.stderr)
+        # --traced needs the caller's pipe on fd 3: anything else is refused
+        confine = os.path.join(cordonlib.PREFIX, "libexec", "cordon", "cordon-confine")
+        with open("/dev/null") as f:
+            p = subprocess.run([confine, "--traced", "snap.dbg.dbg"], capture_output=True,
+                               text=True, user=self.user.pw_uid, group=self.user.pw_gid,
+                               extra_groups=[], env=self.s.env(), cwd="/",
+                               pass_fds=(), stdin=f)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("--traced: fd 3", p.stderr)
+
+    def test_options_pass(self):
+        for by in (ROOT, USER):
+            with self.subTest(by=by):
+                p = self.traced(by, "syscall", "keyctl", options="-e trace=keyctl", by=by)
+                self.assertEqual(p.stdout.strip(), "EPERM")
+                self.assertRegex(p.stderr, r"keyctl\(.*= -1 EPERM")
+                self.assertNotIn("execve(", p.stderr)
 
 
 def landlock_abi():

@@ -375,8 +375,8 @@ class PtyTest(CordonTestCase):
         self.assertTrue(p.stdout.startswith(b"OK pid="), p.stdout)
 
     def test_usage_and_launcher_errors(self):
-        usage = ("usage: cordon run [--pty] [--shell | --command=NAME] [--strace[=OPTIONS]] "
-                 "SNAP.APP [ARGS...]")
+        usage = ("usage: cordon run [--pty] [--shell | --command=NAME] "
+                 "[--strace[=OPTIONS] | --learn] SNAP.APP [ARGS...]")
         for args, msg in (
             (["run", "--pty"], f"error: {usage}"),
             (["run", "--tty", "spy"], f"error: unknown option --tty; {usage}"),

@@ -206,6 +206,13 @@ static int compile_label(snapc *c, const cordon_app *app, const cordon_hook *hoo
 	p->source_path = xstrdup(rev->source_path);
 	p->mount_dir = xstrdup(c->ls->mount_dir);
 	p->ns_stamp = xstrdup(ns_stamp);
+	if (c->in->base && c->confinement != CORDON_CLASSIC) {
+		const cordon_loaded_snap *b = c->in->base;
+		p->base_name = xstrdup(b->row.name);
+		p->base_dir = xstrdup(b->mount_dir);
+		p->base_source_kind = (uint32_t)b->rev.source_kind;
+		p->base_source_path = xstrdup(b->rev.source_path);
+	}
 	if (c->confinement != CORDON_CLASSIC)
 		p->apparmor_profile = xstrdup(p->label);
 
@@ -370,7 +377,8 @@ int cordon_compile(const cordon_compile_input *in, const cordon_content_mount *m
 	 * apps; its stamp changes with the revision and those mounts */
 	_cleanup_strv_ strv triples = {0};
 	cordon_content_mounts_triples(mounts, n_mounts, &triples);
-	_cleanup_free_ char *ns_stamp = cordon_ns_stamp(c.ls->row.current, &triples);
+	_cleanup_free_ char *ns_stamp =
+	    cordon_ns_stamp(c.ls->row.current, in->base ? in->base->mount_dir : NULL, &triples);
 	bool all = apps == NULL && hooks == NULL;
 	int r = prepare_privdrop(&c, err);
 	size_t total = m->n_apps + m->n_hooks;

@@ -98,6 +98,13 @@ typedef struct cordon_policy {
 	char *source_path; /* blob file or directory */
 	char *mount_dir;   /* <root>/snap/foo/x1 */
 
+	/* the snap's base (snap.yaml `base:`), the root of its mount
+	 * namespace; NULL: the host's root (no base, as before bases) */
+	char *base_name; /* core22 */
+	char *base_dir;	 /* <root>/snap/core22/x1: its revision mounted */
+	uint32_t base_source_kind;
+	char *base_source_path; /* to mount it again after a reboot */
+
 	/* step 1: environment. Static values (SNAP, SNAP_DATA...), then the
 	 * launcher adds the per-user ones, then `env_user` (snap.yaml environment:
 	 * top level, then the app's), expanded in order. */

@@ -46,6 +46,10 @@ enum tag {
 	T_STOP_COMMAND,
 	T_RELOAD_COMMAND,
 	T_POST_STOP_COMMAND,
+	T_BASE_NAME,
+	T_BASE_DIR,
+	T_BASE_SOURCE_KIND,
+	T_BASE_SOURCE_PATH,
 	T_MAX,
 };
 
@@ -82,6 +86,9 @@ void cordon_policy_free(cordon_policy *p)
 	free(p->version);
 	free(p->source_path);
 	free(p->mount_dir);
+	free(p->base_name);
+	free(p->base_dir);
+	free(p->base_source_path);
 	env_free(p->env_static, p->n_env_static);
 	env_free(p->env_user, p->n_env_user);
 	strv_free(&p->chain);
@@ -271,6 +278,12 @@ void cordon_policy_encode(const cordon_policy *p, buf *out)
 	rec_u64(out, T_CAPS_KEEP, p->caps_keep);
 	rec_str(out, T_APPARMOR, p->apparmor_profile);
 	rec_u64(out, T_FLAGS, p->flags);
+	if (p->base_dir) {
+		rec_str(out, T_BASE_NAME, p->base_name);
+		rec_str(out, T_BASE_DIR, p->base_dir);
+		rec_u64(out, T_BASE_SOURCE_KIND, p->base_source_kind);
+		rec_str(out, T_BASE_SOURCE_PATH, p->base_source_path);
+	}
 	uint64_t h = hash64(out->p, out->len, 0);
 	_cleanup_buf_ buf b = {0};
 	put_u64(&b, h);
@@ -377,6 +390,19 @@ static bool decode_record(cordon_policy *p, uint16_t tag, cursor *c)
 		return set_str(c, &p->mount_dir);
 	case T_NS_STAMP:
 		return set_str(c, &p->ns_stamp);
+	case T_BASE_NAME:
+		return set_str(c, &p->base_name);
+	case T_BASE_DIR:
+		return set_str(c, &p->base_dir);
+	case T_BASE_SOURCE_PATH:
+		return set_str(c, &p->base_source_path);
+	case T_BASE_SOURCE_KIND: {
+		uint64_t v;
+		if (!get_u64(c, &v) || v > CORDON_SOURCE_DIR)
+			return false;
+		p->base_source_kind = (uint32_t)v;
+		return true;
+	}
 	case T_APPARMOR:
 		return set_str(c, &p->apparmor_profile);
 	case T_CONFINEMENT: {
@@ -524,6 +550,10 @@ int cordon_policy_decode(const void *data, size_t len, cordon_policy *p, cordon_
 	if (p->confinement != CORDON_CLASSIC && p->seccomp == NULL) {
 		cordon_policy_free(p);
 		return cordon_err_msg(err, EINVAL, "compiled policy has no seccomp filter");
+	}
+	if (p->base_dir && (p->base_dir[0] != '/' || !p->base_name || !p->base_source_path)) {
+		cordon_policy_free(p);
+		return cordon_err_msg(err, EINVAL, "compiled policy has an incomplete base");
 	}
 	if (p->instance_key == NULL)
 		p->instance_key = xstrdup("");

@@ -243,7 +243,7 @@ static int write_label(policy_seeds *ps, const cordon_manifest *m, const cordon_
 	strv_push(&mounts, "ro");
 	strv_push_own(&mounts, xasprintf("/snap/other/x1/share"));
 	strv_push_own(&mounts, xasprintf("%s/share", data_dir));
-	p.ns_stamp = cordon_ns_stamp("x1", &mounts);
+	p.ns_stamp = cordon_ns_stamp("x1", NULL, &mounts);
 	cordon_policy_add_mount(&p, mounts.v[1], mounts.v[2], CORDON_MOUNT_RO);
 
 	if (p.confinement != CORDON_CLASSIC) {

@@ -101,7 +101,7 @@ void cordon_content_mounts_triples(const cordon_content_mount *m, size_t n, strv
 	}
 }
 
-char *cordon_ns_stamp(const char *revision, const char *base_dir, const strv *mounts)
+char *cordon_ns_stamp(const char *revision, const char *root_id, const strv *mounts)
 {
 	_cleanup_buf_ buf b = {0};
 	buf_adds(&b, revision);
@@ -110,7 +110,7 @@ char *cordon_ns_stamp(const char *revision, const char *base_dir, const strv *mo
 	unsigned long long h = (unsigned long long)hash64(b.p, b.len, 0);
 	/* the root written out: a namespace on another root cannot be
 	 * brought up to date in place (nssync.h, cordon_ns_stamp_same_root) */
-	if (base_dir)
-		return xasprintf("%s-%016llx root=%s", revision, h, base_dir);
+	if (root_id)
+		return xasprintf("%s-%016llx root=%s", revision, h, root_id);
 	return xasprintf("%s-%016llx", revision, h);
 }

@@ -50,6 +50,7 @@ enum tag {
 	T_BASE_DIR,
 	T_BASE_SOURCE_KIND,
 	T_BASE_SOURCE_PATH,
+	T_LAYOUT,
 	T_MAX,
 };
 
@@ -105,6 +106,11 @@ void cordon_policy_free(cordon_policy *p)
 		free(p->mounts[i].target);
 	}
 	free(p->mounts);
+	for (size_t i = 0; i < p->n_layouts; i++) {
+		free(p->layouts[i].path);
+		free(p->layouts[i].source);
+	}
+	free(p->layouts);
 	free(p->seccomp);
 	for (size_t i = 0; i < p->n_fs; i++) {
 		free(p->fs[i].path);
@@ -153,6 +159,17 @@ void cordon_policy_add_mount(cordon_policy *p, const char *source, const char *t
 	p->mounts = xreallocarray(p->mounts, p->n_mounts + 1, sizeof *p->mounts);
 	p->mounts[p->n_mounts++] =
 	    (cordon_mount){.source = xstrdup(source), .target = xstrdup(target), .flags = flags};
+}
+
+void cordon_policy_add_layout(cordon_policy *p, uint32_t kind, const char *path, const char *source,
+			      uint32_t mode)
+{
+	p->layouts = xreallocarray(p->layouts, p->n_layouts + 1, sizeof *p->layouts);
+	p->layouts[p->n_layouts++] =
+	    (cordon_layout_entry){.kind = kind,
+				  .path = xstrdup(path),
+				  .source = source && source[0] ? xstrdup(source) : NULL,
+				  .mode = mode};
 }
 
 /* ---- encoding ---- */
@@ -278,6 +295,15 @@ void cordon_policy_encode(const cordon_policy *p, buf *out)
 	rec_u64(out, T_CAPS_KEEP, p->caps_keep);
 	rec_str(out, T_APPARMOR, p->apparmor_profile);
 	rec_u64(out, T_FLAGS, p->flags);
+	for (size_t i = 0; i < p->n_layouts; i++) {
+		_cleanup_buf_ buf b = {0};
+		const cordon_layout_entry *l = &p->layouts[i];
+		put_u32(&b, l->kind);
+		put_str(&b, l->path);
+		put_str(&b, l->source ? l->source : "");
+		put_u32(&b, l->mode);
+		rec(out, T_LAYOUT, &b);
+	}
 	if (p->base_dir) {
 		rec_str(out, T_BASE_NAME, p->base_name);
 		rec_str(out, T_BASE_DIR, p->base_dir);
@@ -476,6 +502,19 @@ static bool decode_record(cordon_policy *p, uint16_t tag, cursor *c)
 		    !get_u32(c, &flags) || src[0] != '/' || dst[0] != '/')
 			return false;
 		cordon_policy_add_mount(p, src, dst, flags);
+		return true;
+	}
+	case T_LAYOUT: {
+		_cleanup_free_ char *path = NULL, *source = NULL;
+		uint32_t kind, mode;
+		if (p->n_layouts >= MAX_ITEMS || !get_u32(c, &kind) || !get_str(c, &path) ||
+		    !get_str(c, &source) || !get_u32(c, &mode) || kind < CORDON_LAYOUT_BIND ||
+		    kind > CORDON_LAYOUT_TMPFS || path[0] != '/' || (mode & ~07777u) ||
+		    (kind != CORDON_LAYOUT_TMPFS && source[0] == '\0') ||
+		    ((kind == CORDON_LAYOUT_BIND || kind == CORDON_LAYOUT_BIND_FILE) &&
+		     source[0] != '/'))
+			return false;
+		cordon_policy_add_layout(p, kind, path, source, mode);
 		return true;
 	}
 	case T_SECCOMP:

@@ -1,6 +1,7 @@
 #include "mountns.h"
 #include "nssync.h"
 #include "baseroot.h"
+#include "layout.h"
 #include "snapmount.h"
 #include "fsutil.h"
 #include "nsdir.h"
@@ -142,7 +143,8 @@ static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	/* the layouts, before any command runs (layout.h) */
+	return cordon_layouts_apply(p, p->base_dir != NULL, err);
 }
 
 /* Create the namespace, preserve it as <dir>/<name>.mnt, and stay in it. */

@@ -2,6 +2,7 @@
 #include "snapbin.h"
 #include "apply.h"
 #include "bases.h"
+#include "layouts.h"
 #include "cookies.h"
 #include "services.h"
 #include "util.h"
@@ -153,8 +154,8 @@ int cordon_snap_mounts(cordon_ctx *ctx, const char *instance, cordon_content_mou
 	if (r == 0) {
 		_cleanup_strv_ strv triples = {0};
 		cordon_content_mounts_triples(*mounts, *n, &triples);
-		*stamp = cordon_ns_stamp(x.in.snap->row.current,
-					 x.in.base ? x.in.base->mount_dir : NULL, &triples);
+		_cleanup_free_ char *root_id = cordon_ns_root_id(&x.in);
+		*stamp = cordon_ns_stamp(x.in.snap->row.current, root_id, &triples);
 	}
 	input_free(&x);
 	return r;

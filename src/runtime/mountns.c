@@ -144,7 +144,13 @@ static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd
 			return r;
 	}
 	/* the layouts, before any command runs (layout.h) */
-	return cordon_layouts_apply(p, p->base_dir != NULL, err);
+	int r = cordon_layouts_apply(p, p->base_dir != NULL, err);
+	/* a base's root tmpfs takes no entry once the layouts are made */
+	if (r == 0 && p->base_dir &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) <
+		0)
+		r = cordon_err(err, errno, "base: make / read-only");
+	return r;
 }
 
 /* Create the namespace, preserve it as <dir>/<name>.mnt, and stay in it. */

@@ -211,6 +211,11 @@ class BaseRootTest(BaseTestCase):
         p = subprocess.run(["nsenter", f"--mount={ns}", "/usr/bin/busybox", "cat",
                             "/usr/share/testbase/marker"], capture_output=True, text=True)
         self.assertEqual(p.stdout.strip(), "one", p.stderr)
+        # its root (cordon's tmpfs) takes no new entry, even from root
+        p = subprocess.run(["nsenter", f"--mount={ns}", "/usr/bin/busybox", "mkdir", "/cordon-x"],
+                           capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("Read-only file system", p.stderr)
         # nothing of the base's tmpfs scratch is left in the host's run dir
         self.assertEqual([n for n in os.listdir(self.path("run/cordon")) if n.startswith("base.")],
                          [])

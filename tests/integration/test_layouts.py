@@ -7,10 +7,11 @@ policy grants the layout's path what its source has and nothing more."""
 import os
 import shutil
 
-from cordonlib import CordonTestCase, probe_yaml
+from cordonlib import SRC, CordonTestCase, probe_binary, probe_yaml, wait_until
 from test_bases import BaseTestCase, on_base
 
-CORPUS = "/work/shared/corpus/snapd-test-snaps"
+# the corpus of snapd's test snaps kept in the tree (tests/corpus/README.md)
+CORPUS = os.path.join(SRC, "tests", "corpus", "snapd-test-snaps")
 
 LAYOUT = """
 layout:
@@ -106,6 +107,17 @@ class LayoutTest(CordonTestCase):
         self.assertEqual(first(self.probe_lines("lay", "stat", "/opt/cordon-changed")), "OK")
         self.assertEqual(first(self.probe_lines("lay", "stat", "/opt/cordon-demo")), "ENOENT")
 
+    def test_refresh_with_a_changed_layout_while_a_command_runs(self):
+        p = self.spawn_probe("lay", "sleep", "30")
+        wait_until(lambda: first(self.probe_lines("lay", "stat", "/opt/cordon-demo")) == "OK")
+        changed = LAYOUT.replace("/opt/cordon-demo:", "/opt/cordon-changed:")
+        self.install("lay", probe_yaml("lay", extra=changed), files=FILES)
+        # the next launch gets the new layout in a new namespace; the
+        # running command keeps its own
+        self.assertEqual(first(self.probe_lines("lay", "stat", "/opt/cordon-changed")), "OK")
+        self.assertEqual(first(self.probe_lines("lay", "stat", "/opt/cordon-demo")), "ENOENT")
+        self.assertIsNone(p.poll())
+
 
 class LayoutOnBaseTest(BaseTestCase):
     def test_layouts_on_a_base(self):
@@ -141,7 +153,7 @@ class CorpusLayoutTest(CordonTestCase):
                     if line.strip().startswith("command:"):
                         cmd = os.path.join(d, line.split(":", 1)[1].strip().split()[0])
                         os.makedirs(os.path.dirname(cmd), exist_ok=True)
-                        shutil.copy(self.probe_binary(), cmd)
+                        shutil.copy(probe_binary(), cmd)
                 paths = [line.strip()[:-1] for line in yaml.split("layout:")[1].splitlines()
                          if line.startswith("  /") and line.strip().endswith(":")]
                 self.assertTrue(paths)
@@ -155,8 +167,3 @@ class CorpusLayoutTest(CordonTestCase):
                     self.assertEqual(first(r), "OK", f"{path}: {r}")
                 # the host has what it had, and nothing more
                 self.assertEqual({p: os.path.lexists(p) for p in paths}, before)
-
-    def probe_binary(self):
-        from cordonlib import probe_binary
-        return probe_binary()
-

@@ -1,5 +1,6 @@
 /* See baseroot.h. */
 #include "baseroot.h"
+#include "config.h"
 #include "fsutil.h"
 #include "util.h"
 
@@ -240,6 +241,42 @@ static int etc_back(int rootfd, int basefd, const char *path, cordon_error **err
 	return bind_fd(src, dst, S_ISDIR(a.st_mode), path, err);
 }
 
+/* snapctl: snapd binds its own tools on the base's /usr/lib/snapd (the
+ * base's /usr/bin/snapctl links there); cordon shows its snapctl there,
+ * alone in a tmpfs, when the base has that directory. The same checks as
+ * for the broker's binary (snapctl_spawn.c): root's, writable by no one
+ * else, in root's directories. */
+static int bind_snapctl(int rootfd, cordon_error **err)
+{
+	_cleanup_close_ int dst = open_in_root(rootfd, "usr/lib/snapd", O_PATH | O_DIRECTORY);
+	if (dst < 0)
+		return 0; /* a base without the place */
+	cordon_error *e = NULL;
+	_cleanup_close_ int bindir = fs_open_dir_root_owned(CORDON_BINDIR, &e);
+	cordon_error_free(&e);
+	_cleanup_close_ int src =
+	    bindir < 0 ? -1 : openat(bindir, "snapctl", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (src < 0 || fstat(src, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return 0; /* not installed (as it should be): snapctl is not there */
+	_cleanup_free_ char *at = proc_fd(dst);
+	if (mount("tmpfs", at, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
+		return cordon_err(err, errno, "base: mount a tmpfs on /usr/lib/snapd");
+	_cleanup_close_ int top = open_in_root(rootfd, "usr/lib/snapd", O_RDONLY | O_DIRECTORY);
+	if (top < 0 || mknodat(top, "snapctl", S_IFREG | 0755, 0) < 0)
+		return cordon_err(err, top < 0 ? -top : errno, "base: /usr/lib/snapd/snapctl");
+	_cleanup_close_ int point = openat(top, "snapctl", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (point < 0)
+		return cordon_err(err, errno, "base: open /usr/lib/snapd/snapctl");
+	int r = bind_fd(src, point, false, "/usr/lib/snapd/snapctl", err);
+	_cleanup_free_ char *tmpfs = proc_fd(top);
+	if (r == 0 && mount(NULL, tmpfs, NULL,
+			    MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		r = cordon_err(err, errno, "base: make /usr/lib/snapd read-only");
+	return r;
+}
+
 int cordon_baseroot_enter(const cordon_paths *paths, const cordon_policy *p, cordon_error **err)
 {
 	if (p->base_dir == NULL)
@@ -297,6 +334,8 @@ int cordon_baseroot_enter(const cordon_paths *paths, const cordon_policy *p, cor
 	for (size_t i = 0;
 	     r == 0 && !core_up_to_24(p->base_name) && i < ARRAY_SIZE(etc_from_base_after_26); i++)
 		r = etc_back(rootfd, basefd, etc_from_base_after_26[i], err);
+	if (r == 0)
+		r = bind_snapctl(rootfd, err);
 	/* pivot_root refuses shared mounts around it: every mount a slave
 	 * (of the host's) first; the old root goes private, so detaching it
 	 * takes nothing of the new root's (its /run, /snap...) with it through

@@ -8,6 +8,8 @@ import os
 import shutil
 import subprocess
 
+import cordonlib
+
 from cordonlib import CordonTestCase, probe_yaml, wait_until
 
 BUSYBOX = "/bin/busybox"
@@ -21,7 +23,8 @@ OS_RELEASE = 'NAME="cordon test base"\nID=cordon-testbase\n'
 NSSWITCH = "# the test base's nsswitch.conf\npasswd: files\ngroup: files\n"
 # the places snapd binds the host's directories on, as a core base has them
 MOUNT_POINTS = ["dev", "etc", "home", "root", "proc", "sys", "tmp", "run", "media", "mnt",
-                "snap", "var/snap", "var/tmp", "var/log", "var/lib/snapd", "usr/src"]
+                "snap", "var/snap", "var/tmp", "var/log", "var/lib/snapd", "usr/src",
+                "usr/lib/snapd"]
 
 
 def on_base(name, base="testbase", extra=""):
@@ -43,6 +46,8 @@ class BaseTestCase(CordonTestCase):
         os.makedirs(os.path.join(d, "usr/bin"), exist_ok=True)
         shutil.copy(BUSYBOX, os.path.join(d, "usr/bin/busybox"))
         os.symlink("busybox", os.path.join(d, "usr/bin/sh"))
+        # as in a core base: snapctl links to where snapd's tools are shown
+        os.symlink("../lib/snapd/snapctl", os.path.join(d, "usr/bin/snapctl"))
         for link, target in (("bin", "usr/bin"), ("lib", "usr/lib")):
             os.symlink(target, os.path.join(d, link))
         os.symlink("../usr/lib/os-release", os.path.join(d, "etc/os-release"))
@@ -204,6 +209,21 @@ class BaseRootTest(BaseTestCase):
         self.install_base(marker="two")
         self.assertEqual(self.cat("onbase", "/usr/share/testbase/marker"), ("OK", "two"))
         self.assertIsNone(p.poll())
+
+    def test_snapctl_on_a_base(self):
+        # cordon's snapctl, shown where a core base's /usr/bin/snapctl
+        # leads; the host's /usr is still not there
+        snapctl = os.path.join(cordonlib.PREFIX, "bin/snapctl")
+        size = os.stat(snapctl).st_size
+        st = self.probe_lines("onbase", "stat", "/usr/bin/snapctl")[0]
+        self.assertEqual(st.split()[0], "OK")
+        self.assertIn(f"size={size}", st)
+        p = self.run_app("onbase", "exec", "/usr/bin/snapctl", "is-connected", "nosuchplug",
+                         check=False)
+        out = p.stdout + p.stderr
+        self.assertNotIn("ENOENT", out)
+        self.assertNotIn("EACCES", out)
+        self.assertIn("nosuchplug", out)
 
     def test_snap_namespace_root_is_the_base(self):
         self.probe("onbase", "cwd")

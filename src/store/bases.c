@@ -57,14 +57,23 @@ int cordon_bases_check_install(cordon_ctx *ctx, const char *instance, const cord
 
 int cordon_bases_users(cordon_ctx *ctx, const char *name, strv *out, cordon_error **err)
 {
+	/* only a base has users: any other snap costs one lookup */
+	const cordon_loaded_snap *self;
+	int r = cordon_ctx_snap(ctx, name, &self, err);
+	if (r < 0 || !is_base_type(self->m))
+		return r == -ENOENT ? 0 : r;
 	cordon_snap_row *rows = NULL;
 	size_t n = 0;
-	int r = cordon_state_list_snaps(ctx->state, &rows, &n, err);
+	r = cordon_state_list_snaps(ctx->state, &rows, &n, err);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const cordon_loaded_snap *ls;
 		if (strcmp(rows[i].name, name) == 0)
 			continue;
 		r = cordon_ctx_snap(ctx, rows[i].name, &ls, err);
+		if (r == -ENOENT) { /* gone meanwhile: no user */
+			r = 0;
+			continue;
+		}
 		const char *b = r == 0 ? cordon_bases_name(ls->m) : NULL;
 		if (b && strcmp(b, name) == 0 && !strv_contains(out, rows[i].name))
 			strv_push(out, rows[i].name);
@@ -75,12 +84,8 @@ int cordon_bases_users(cordon_ctx *ctx, const char *name, strv *out, cordon_erro
 
 int cordon_bases_check_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 {
-	const cordon_loaded_snap *self;
-	int r = cordon_ctx_snap(ctx, name, &self, err);
-	if (r < 0 || !is_base_type(self->m))
-		return r == -ENOENT ? 0 : r;
 	_cleanup_strv_ strv users = {0};
-	r = cordon_bases_users(ctx, name, &users, err);
+	int r = cordon_bases_users(ctx, name, &users, err);
 	if (r < 0 || users.n == 0)
 		return r;
 	_cleanup_buf_ buf list = {0};

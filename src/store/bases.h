@@ -22,7 +22,8 @@ int cordon_bases_load(cordon_ctx *ctx, const cordon_loaded_snap *snap,
 int cordon_bases_check_install(cordon_ctx *ctx, const char *instance, const cordon_manifest *m,
 			       cordon_error **err);
 
-/* The installed snaps whose base is `name`, appended to out (once each):
+/* The installed snaps whose base is `name` (none unless `name` is an
+ * installed base), appended to out (once each):
  * a refresh of the base recompiles them (their policy names its
  * revision). */
 int cordon_bases_users(cordon_ctx *ctx, const char *name, strv *out, cordon_error **err);

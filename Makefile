@@ -20,7 +20,8 @@ BUILD_DEPS := gcc libc6-dev pkg-config meson ninja-build libyaml-dev libsqlite3-
 # (README, "D-Bus")
 RUN_DEPS := squashfs-tools xdg-dbus-proxy
 # python3-gi: the D-Bus client the tests' snaps own names and call with
-TEST_DEPS := python3 apparmor passwd util-linux clang-format strace systemd-container python3-gi desktop-file-utils
+TEST_DEPS := python3 apparmor passwd util-linux clang-format strace systemd-container python3-gi \
+	desktop-file-utils busybox-static
 BENCH_DEPS := hyperfine bubblewrap firejail strace time
 # libclang-rt-dev holds libFuzzer's runtime (libclang_rt.fuzzer-x86_64.a);
 # llvm, llvm-symbolizer (stacks by name, and tests/fuzz/lsan.supp matches names)

@@ -74,6 +74,45 @@ if [ "$BREAKDOWN" = 1 ]; then
 		"$CORDON" run "bench$mode.true" || die "cordon run bench$mode.true failed"
 	done
 fi
+# On a base (issue 12): a base of busybox-static's one binary and the
+# mount points a core base has, a snap on it, and one on it with 20 layout
+# entries (binds, files, symlinks and tmpfs under /usr/share, /etc, /opt,
+# /var/lib: each parent a mimic) whose namespace is built cold.
+ONBASE=0
+if [ -x /bin/busybox ]; then
+	b=$W/benchbase
+	mkdir -p "$b/meta" "$b/usr/bin" "$b/usr/share" "$b/usr/src" "$b/var/lib/snapd" "$b/var/snap" \
+		"$b/var/tmp" "$b/var/log" "$b/opt"
+	for d in dev etc home root proc sys tmp run media mnt snap; do mkdir -p "$b/$d"; done
+	cp /bin/busybox "$b/usr/bin/busybox"
+	printf '%s\n' "name: benchbase" "version: '1'" "summary: bench base" "type: base" \
+		>"$b/meta/snap.yaml"
+	built=$("$CORDON" pack "$b" "$W")
+	"$CORDON" install --dangerous "$W/${built#built: }" >/dev/null
+	for s in benchonbase benchlayouts; do
+		d=$W/$s
+		mkdir -p "$d/bin" "$d/meta" "$d/usr/share/demo" "$d/etc"
+		cp "$W/$SNAP/bin/true" "$d/bin/true"
+		printf '%s\n' "name: $s" "version: '1.0'" "summary: launch benchmark (base)" \
+			"base: benchbase" "apps:" "  true:" "    command: bin/true" >"$d/meta/snap.yaml"
+		echo conf >"$d/etc/demo.conf"
+	done
+	{
+		echo "layout:"
+		for i in 1 2 3 4 5; do
+			printf '  /usr/share/demo%s:\n    bind: $SNAP/usr/share/demo\n' "$i"
+			printf '  /etc/demo%s.conf:\n    bind-file: $SNAP/etc/demo.conf\n' "$i"
+			printf '  /opt/demo%s:\n    type: tmpfs\n' "$i"
+			printf '  /var/lib/demo%s:\n    symlink: $SNAP_DATA\n' "$i"
+		done
+	} >>"$W/benchlayouts/meta/snap.yaml"
+	for s in benchonbase benchlayouts; do
+		built=$("$CORDON" pack "$W/$s" "$W")
+		"$CORDON" install --dangerous "$W/${built#built: }" >/dev/null
+		"$CORDON" run "$s.true" || die "cordon run $s.true failed"
+	done
+	ONBASE=1
+fi
 # Every variant runs the very same file: the one in the mounted snap.
 BIN=$ROOT/snap/$SNAP/current/bin/true
 [ -x "$BIN" ] || die "$BIN missing after install"
@@ -108,6 +147,13 @@ add "cordon-confine (warm)" true "$CONFINE snap.$SNAP.true"
 add "cordon run (cold)" "umount -l $NSFILE" "$CORDON run $SNAP.true"
 if [ -n "$COMPARE" ]; then
 	add "cordon-confine (warm), BENCH_COMPARE" true "$OTHER snap.$SNAP.true"
+fi
+if [ "$ONBASE" = 1 ]; then
+	add "cordon run on a base (warm)" true "$CORDON run benchonbase.true"
+	add "cordon run on a base, 20 layouts (cold)" "umount -l $ROOT/run/cordon/ns/benchlayouts.mnt" \
+		"$CORDON run benchlayouts.true"
+else
+	notes+=("on a base: /bin/busybox missing (apt-get install busybox-static); not measured")
 fi
 if ! command -v bwrap >/dev/null; then
 	notes+=("bwrap: not installed (apt-get install bubblewrap); not measured")
@@ -232,6 +278,17 @@ summary() {
 	row "the CLI's exec: cordon run − cordon-confine" diff_ms "cordon run (warm)" "cordon-confine (warm)"
 	row "the launcher: cordon-confine − bare exec" diff_ms "cordon-confine (warm)" "bare exec"
 	row "first launch: cordon run (cold) − (warm)" diff_ms "cordon run (cold)" "cordon run (warm)"
+	if [ "$ONBASE" = 1 ]; then
+		for c in 2 3 5; do
+			for v in "cordon run on a base (warm)" "cordon run on a base, 20 layouts (cold)"; do
+				m["$v/$c"]=$(stat_of "$v" "$c")
+			done
+		done
+		row "on a base: (warm) − cordon run (warm)" diff_ms "cordon run on a base (warm)" \
+			"cordon run (warm)"
+		row "namespace with a base and 20 layouts, cold: − cordon run on a base (warm) (goal: < 20 ms)" \
+			diff_ms "cordon run on a base, 20 layouts (cold)" "cordon run on a base (warm)"
+	fi
 }
 
 {
@@ -292,6 +349,11 @@ summary() {
 	echo "- **cordon run (cold)**: the first launch: before each run the preserved namespace is discarded"
 	echo "  (\`umount -l run/cordon/ns/$SNAP.mnt\`, a hyperfine \`--prepare\` step, not timed), so each run creates,"
 	echo "  populates (private /tmp, /dev/shm) and preserves a new one."
+	echo "- **cordon run on a base (warm)**: a snap with \`base: benchbase\` (a base of busybox-static and the mount"
+	echo "  points of a core base): its namespace's root is the base (README, \"Bases\"), preserved."
+	echo "- **cordon run on a base, 20 layouts (cold)**: a snap on the same base with 20 layout entries (5 each of bind,"
+	echo "  bind-file, tmpfs, symlink, under /usr/share, /etc, /opt, /var/lib: mimics), its namespace discarded before"
+	echo "  each run as for the cold row: the base's root, the mimics and the layouts are built every time."
 	echo "- **bwrap**: \`bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all --die-with-parent\`."
 	echo "- **firejail**: \`firejail --quiet --noprofile\`."
 	if [ -n "$COMPARE" ]; then

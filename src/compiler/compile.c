@@ -6,6 +6,7 @@
 #include "busproxy.h"
 #include "attrs.h"
 #include "landlock_defs.h"
+#include "layouts.h"
 #include "manifest_sysusers.h"
 #include "privdrop.h"
 #include "rules.h"
@@ -207,6 +208,15 @@ static int compile_label(snapc *c, const cordon_app *app, const cordon_hook *hoo
 	p->mount_dir = xstrdup(c->ls->mount_dir);
 	p->ns_stamp = xstrdup(ns_stamp);
 	if (c->confinement != CORDON_CLASSIC)
+		cordon_compile_layouts(c->ls, true, p);
+	if (c->in->base && c->confinement != CORDON_CLASSIC) {
+		const cordon_loaded_snap *b = c->in->base;
+		p->base_name = xstrdup(b->row.name);
+		p->base_dir = xstrdup(b->mount_dir);
+		p->base_source_kind = (uint32_t)b->rev.source_kind;
+		p->base_source_path = xstrdup(b->rev.source_path);
+	}
+	if (c->confinement != CORDON_CLASSIC)
 		p->apparmor_profile = xstrdup(p->label);
 
 	/* step 1: the static part of the environment */
@@ -370,7 +380,8 @@ int cordon_compile(const cordon_compile_input *in, const cordon_content_mount *m
 	 * apps; its stamp changes with the revision and those mounts */
 	_cleanup_strv_ strv triples = {0};
 	cordon_content_mounts_triples(mounts, n_mounts, &triples);
-	_cleanup_free_ char *ns_stamp = cordon_ns_stamp(c.ls->row.current, &triples);
+	_cleanup_free_ char *root_id = cordon_ns_root_id(in);
+	_cleanup_free_ char *ns_stamp = cordon_ns_stamp(c.ls->row.current, root_id, &triples);
 	bool all = apps == NULL && hooks == NULL;
 	int r = prepare_privdrop(&c, err);
 	size_t total = m->n_apps + m->n_hooks;

@@ -28,10 +28,11 @@ int cordon_compile_mounts(const cordon_compile_input *in, cordon_content_mount *
 			  cordon_error **err);
 void cordon_content_mounts_free(cordon_content_mount *m, size_t n);
 
-/* The stamp of a snap's namespace: its revision and its mounts (triples
- * "ro|rw", source, target). A preserved namespace with another stamp is
- * rebuilt when unused. */
-char *cordon_ns_stamp(const char *revision, const strv *mounts);
+/* The stamp of a snap's namespace: its revision, its root (the base's
+ * revision directory and layouts, layouts.h; NULL: the host's) and its mounts (triples "ro|rw",
+ * source, target). A preserved namespace with another stamp is rebuilt when
+ * unused. */
+char *cordon_ns_stamp(const char *revision, const char *root_id, const strv *mounts);
 /* The mounts as those triples. */
 void cordon_content_mounts_triples(const cordon_content_mount *m, size_t n, strv *out);
 

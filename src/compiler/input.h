@@ -28,6 +28,9 @@ typedef struct cordon_conn_ends {
 /* Everything one snap's compilation reads. */
 typedef struct cordon_compile_input {
 	const cordon_loaded_snap *snap;
+	/* the snap's base, installed (the root of its namespace); NULL: none
+	 * (no `base:`, or `base: none`): the host's root */
+	const cordon_loaded_snap *base;
 	const cordon_def *defaults;   /* the default policy (data/policy/default.yaml) */
 	const char *seccomp_template; /* the text of its seccomp template */
 	/* data/seccomp/privilege-drop.txt: what replaces the template's

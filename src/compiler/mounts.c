@@ -101,11 +101,16 @@ void cordon_content_mounts_triples(const cordon_content_mount *m, size_t n, strv
 	}
 }
 
-char *cordon_ns_stamp(const char *revision, const strv *mounts)
+char *cordon_ns_stamp(const char *revision, const char *root_id, const strv *mounts)
 {
 	_cleanup_buf_ buf b = {0};
 	buf_adds(&b, revision);
 	for (size_t i = 0; i < mounts->n; i++)
 		buf_printf(&b, "|%s", mounts->v[i]);
-	return xasprintf("%s-%016llx", revision, (unsigned long long)hash64(b.p, b.len, 0));
+	unsigned long long h = (unsigned long long)hash64(b.p, b.len, 0);
+	/* the root written out: a namespace on another root cannot be
+	 * brought up to date in place (nssync.h, cordon_ns_stamp_same_root) */
+	if (root_id)
+		return xasprintf("%s-%016llx root=%s", revision, h, root_id);
+	return xasprintf("%s-%016llx", revision, h);
 }

@@ -72,6 +72,20 @@ typedef struct cordon_mount {
 	uint32_t flags;
 } cordon_mount;
 
+/* A snap.yaml `layout:` entry, made in the snap's namespace (layout.h). */
+enum cordon_layout_kind {
+	CORDON_LAYOUT_BIND = 1,
+	CORDON_LAYOUT_BIND_FILE = 2,
+	CORDON_LAYOUT_SYMLINK = 3,
+	CORDON_LAYOUT_TMPFS = 4,
+};
+typedef struct cordon_layout_entry {
+	uint32_t kind;
+	char *path;    /* where it appears */
+	char *source;  /* bind, bind-file: what; symlink: the link's text; tmpfs: NULL */
+	uint32_t mode; /* tmpfs: its mode (0755 when not given) */
+} cordon_layout_entry;
+
 /* How the snap's revision is mounted, so a launch after a reboot can mount it. */
 enum cordon_source_kind {
 	CORDON_SOURCE_SQUASHFS = 1,
@@ -97,6 +111,13 @@ typedef struct cordon_policy {
 	uint32_t source_kind;
 	char *source_path; /* blob file or directory */
 	char *mount_dir;   /* <root>/snap/foo/x1 */
+
+	/* the snap's base (snap.yaml `base:`), the root of its mount
+	 * namespace; NULL: the host's root (no base, as before bases) */
+	char *base_name; /* core22 */
+	char *base_dir;	 /* <root>/snap/core22/x1: its revision mounted */
+	uint32_t base_source_kind;
+	char *base_source_path; /* to mount it again after a reboot */
 
 	/* step 1: environment. Static values (SNAP, SNAP_DATA...), then the
 	 * launcher adds the per-user ones, then `env_user` (snap.yaml environment:
@@ -125,6 +146,8 @@ typedef struct cordon_policy {
 	char *ns_stamp;
 	size_t n_mounts;
 	cordon_mount *mounts;
+	size_t n_layouts; /* sorted by path: parents first */
+	cordon_layout_entry *layouts;
 
 	/* step 6: raw classic BPF (struct sock_filter[]) */
 	uint8_t *seccomp;
@@ -159,6 +182,8 @@ void cordon_policy_add_fs_at(cordon_policy *p, const char *path, const char *at,
 			     uint32_t flags);
 void cordon_policy_add_dev(cordon_policy *p, char type, int32_t major, int32_t minor,
 			   const char *path);
+void cordon_policy_add_layout(cordon_policy *p, uint32_t kind, const char *path, const char *source,
+			      uint32_t mode);
 void cordon_policy_add_mount(cordon_policy *p, const char *source, const char *target,
 			     uint32_t flags);
 

@@ -46,6 +46,11 @@ enum tag {
 	T_STOP_COMMAND,
 	T_RELOAD_COMMAND,
 	T_POST_STOP_COMMAND,
+	T_BASE_NAME,
+	T_BASE_DIR,
+	T_BASE_SOURCE_KIND,
+	T_BASE_SOURCE_PATH,
+	T_LAYOUT,
 	T_MAX,
 };
 
@@ -82,6 +87,9 @@ void cordon_policy_free(cordon_policy *p)
 	free(p->version);
 	free(p->source_path);
 	free(p->mount_dir);
+	free(p->base_name);
+	free(p->base_dir);
+	free(p->base_source_path);
 	env_free(p->env_static, p->n_env_static);
 	env_free(p->env_user, p->n_env_user);
 	strv_free(&p->chain);
@@ -98,6 +106,11 @@ void cordon_policy_free(cordon_policy *p)
 		free(p->mounts[i].target);
 	}
 	free(p->mounts);
+	for (size_t i = 0; i < p->n_layouts; i++) {
+		free(p->layouts[i].path);
+		free(p->layouts[i].source);
+	}
+	free(p->layouts);
 	free(p->seccomp);
 	for (size_t i = 0; i < p->n_fs; i++) {
 		free(p->fs[i].path);
@@ -154,6 +167,17 @@ void cordon_policy_add_mount(cordon_policy *p, const char *source, const char *t
 	p->mounts = xreallocarray(p->mounts, p->n_mounts + 1, sizeof *p->mounts);
 	p->mounts[p->n_mounts++] =
 	    (cordon_mount){.source = xstrdup(source), .target = xstrdup(target), .flags = flags};
+}
+
+void cordon_policy_add_layout(cordon_policy *p, uint32_t kind, const char *path, const char *source,
+			      uint32_t mode)
+{
+	p->layouts = xreallocarray(p->layouts, p->n_layouts + 1, sizeof *p->layouts);
+	p->layouts[p->n_layouts++] =
+	    (cordon_layout_entry){.kind = kind,
+				  .path = xstrdup(path),
+				  .source = source && source[0] ? xstrdup(source) : NULL,
+				  .mode = mode};
 }
 
 /* ---- encoding ---- */
@@ -279,6 +303,21 @@ void cordon_policy_encode(const cordon_policy *p, buf *out)
 	rec_u64(out, T_CAPS_KEEP, p->caps_keep);
 	rec_str(out, T_APPARMOR, p->apparmor_profile);
 	rec_u64(out, T_FLAGS, p->flags);
+	for (size_t i = 0; i < p->n_layouts; i++) {
+		_cleanup_buf_ buf b = {0};
+		const cordon_layout_entry *l = &p->layouts[i];
+		put_u32(&b, l->kind);
+		put_str(&b, l->path);
+		put_str(&b, l->source ? l->source : "");
+		put_u32(&b, l->mode);
+		rec(out, T_LAYOUT, &b);
+	}
+	if (p->base_dir) {
+		rec_str(out, T_BASE_NAME, p->base_name);
+		rec_str(out, T_BASE_DIR, p->base_dir);
+		rec_u64(out, T_BASE_SOURCE_KIND, p->base_source_kind);
+		rec_str(out, T_BASE_SOURCE_PATH, p->base_source_path);
+	}
 	uint64_t h = hash64(out->p, out->len, 0);
 	_cleanup_buf_ buf b = {0};
 	put_u64(&b, h);
@@ -385,6 +424,19 @@ static bool decode_record(cordon_policy *p, uint16_t tag, cursor *c)
 		return set_str(c, &p->mount_dir);
 	case T_NS_STAMP:
 		return set_str(c, &p->ns_stamp);
+	case T_BASE_NAME:
+		return set_str(c, &p->base_name);
+	case T_BASE_DIR:
+		return set_str(c, &p->base_dir);
+	case T_BASE_SOURCE_PATH:
+		return set_str(c, &p->base_source_path);
+	case T_BASE_SOURCE_KIND: {
+		uint64_t v;
+		if (!get_u64(c, &v) || v > CORDON_SOURCE_DIR)
+			return false;
+		p->base_source_kind = (uint32_t)v;
+		return true;
+	}
 	case T_APPARMOR:
 		return set_str(c, &p->apparmor_profile);
 	case T_CONFINEMENT: {
@@ -460,6 +512,19 @@ static bool decode_record(cordon_policy *p, uint16_t tag, cursor *c)
 		cordon_policy_add_mount(p, src, dst, flags);
 		return true;
 	}
+	case T_LAYOUT: {
+		_cleanup_free_ char *path = NULL, *source = NULL;
+		uint32_t kind, mode;
+		if (p->n_layouts >= MAX_ITEMS || !get_u32(c, &kind) || !get_str(c, &path) ||
+		    !get_str(c, &source) || !get_u32(c, &mode) || kind < CORDON_LAYOUT_BIND ||
+		    kind > CORDON_LAYOUT_TMPFS || path[0] != '/' || (mode & ~07777u) ||
+		    (kind != CORDON_LAYOUT_TMPFS && source[0] == '\0') ||
+		    ((kind == CORDON_LAYOUT_BIND || kind == CORDON_LAYOUT_BIND_FILE) &&
+		     source[0] != '/'))
+			return false;
+		cordon_policy_add_layout(p, kind, path, source, mode);
+		return true;
+	}
 	case T_SECCOMP:
 		/* struct sock_filter is 8 bytes; BPF_MAXINSNS is 4096 */
 		if (p->seccomp != NULL || c->left == 0 || c->left % 8 != 0 || c->left > 4096 * 8)
@@ -532,6 +597,10 @@ int cordon_policy_decode(const void *data, size_t len, cordon_policy *p, cordon_
 	if (p->confinement != CORDON_CLASSIC && p->seccomp == NULL) {
 		cordon_policy_free(p);
 		return cordon_err_msg(err, EINVAL, "compiled policy has no seccomp filter");
+	}
+	if (p->base_dir && (p->base_dir[0] != '/' || !p->base_name || !p->base_source_path)) {
+		cordon_policy_free(p);
+		return cordon_err_msg(err, EINVAL, "compiled policy has an incomplete base");
 	}
 	if (p->instance_key == NULL)
 		p->instance_key = xstrdup("");

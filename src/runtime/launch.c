@@ -531,6 +531,9 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	if (p.confinement != CORDON_CLASSIC) {
 		/* the revision's mount comes back on demand after a reboot */
 		r = cordon_snap_ensure_mounted(p.source_kind, p.source_path, p.mount_dir, err);
+		if (r == 0 && p.base_dir) /* and its base's, the root of its namespace */
+			r = cordon_snap_ensure_mounted(p.base_source_kind, p.base_source_path,
+						       p.base_dir, err);
 		if (r < 0)
 			goto out;
 		/* 2. label cgroup and device control. devmode denies nothing:

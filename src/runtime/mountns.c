@@ -1,5 +1,7 @@
 #include "mountns.h"
 #include "nssync.h"
+#include "baseroot.h"
+#include "layout.h"
 #include "snapmount.h"
 #include "fsutil.h"
 #include "nsdir.h"
@@ -109,6 +111,10 @@ static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd
 		return cordon_err(err, errno, "make / a slave");
 	if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
 		return cordon_err(err, errno, "make / shared");
+	/* a snap on a base: the base is / from here on (baseroot.h) */
+	int br = cordon_baseroot_enter(paths, p, err);
+	if (br < 0)
+		return br;
 	/* An fd opened before unshare names a mount of the old namespace,
 	 * which mount(2) refuses as a bind source: walk to it again here and
 	 * check it is the very directory that was checked. */
@@ -137,7 +143,14 @@ static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	/* the layouts, before any command runs (layout.h) */
+	int r = cordon_layouts_apply(p, p->base_dir != NULL, err);
+	/* a base's root tmpfs takes no entry once the layouts are made */
+	if (r == 0 && p->base_dir &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) <
+		0)
+		r = cordon_err(err, errno, "base: make / read-only");
+	return r;
 }
 
 /* Create the namespace, preserve it as <dir>/<name>.mnt, and stay in it. */
@@ -242,7 +255,12 @@ static int join_or_create(const cordon_paths *paths, const cordon_policy *p,
 				return cordon_err(err, errno, "join %s", mntname);
 			return 0;
 		}
-		if (cordon_snap_ns_in_use(cgroup_parent, p->instance_name, st.st_dev, st.st_ino)) {
+		/* a namespace on another root (the base changed) cannot be
+		 * brought up to date: a new one is made, and the running
+		 * commands keep the old until they exit */
+		bool same_root = !have || cordon_ns_stamp_same_root(stamp, want);
+		if (same_root &&
+		    cordon_snap_ns_in_use(cgroup_parent, p->instance_name, st.st_dev, st.st_ino)) {
 			/* A stale namespace still in use is kept (as snapd
 			 * does) and brought up to date in place: a change the
 			 * store could not finish (killed, or its update

@@ -282,6 +282,26 @@ bool cordon_ns_stamp_is_synced(const char *stamp, const char *want)
 	return strncmp(stamp, want, n) == 0 && strcmp(stamp + n, SYNCED_SUFFIX) == 0;
 }
 
+/* The root part of a stamp: what follows " root=" up to the synced mark. */
+static void stamp_root(const char *stamp, const char **at, size_t *len)
+{
+	const char *r = strstr(stamp, " root=");
+	*at = r ? r + 6 : "";
+	*len = strlen(*at);
+	if (*len >= strlen(SYNCED_SUFFIX) &&
+	    strcmp(*at + *len - strlen(SYNCED_SUFFIX), SYNCED_SUFFIX) == 0)
+		*len -= strlen(SYNCED_SUFFIX);
+}
+
+bool cordon_ns_stamp_same_root(const char *a, const char *b)
+{
+	const char *ra, *rb;
+	size_t la, lb;
+	stamp_root(a, &ra, &la);
+	stamp_root(b, &rb, &lb);
+	return la == lb && memcmp(ra, rb, la) == 0;
+}
+
 void cordon_ns_want_from_policy(const cordon_policy *p, cordon_ns_want *w)
 {
 	*w = (cordon_ns_want){

@@ -44,5 +44,10 @@ int cordon_ns_forget_binds(int dirfd, const char *instance, cordon_error **err);
 int cordon_ns_stamp_synced(int dirfd, const char *instance, const char *want, cordon_error **err);
 bool cordon_ns_stamp_is_synced(const char *stamp, const char *want);
 
+/* Do two stamps (cordon_ns_stamp, synced or not) name the same root (the
+ * same base revision, or both the host's)? A namespace cannot move to
+ * another root in place: it is replaced. */
+bool cordon_ns_stamp_same_root(const char *a, const char *b);
+
 /* cordon_ns_want for a compiled policy. */
 void cordon_ns_want_from_policy(const cordon_policy *p, cordon_ns_want *w);

@@ -60,6 +60,17 @@ static int live_update(const char *instance, const cordon_ns_want *w, int nsfd, 
 	return 0;
 }
 
+/* Is the preserved namespace on the root the new stamp names? */
+static bool same_root(int dirfd, const char *instance, const char *want)
+{
+	_cleanup_free_ char *name = xasprintf("%s.stamp", instance);
+	_cleanup_free_ char *old = NULL;
+	size_t len = 0;
+	if (fs_read_at(dirfd, name, 4096, &old, &len, NULL) < 0)
+		return true; /* unknown: as before bases */
+	return cordon_ns_stamp_same_root(old, want);
+}
+
 static int update_in_place(cordon_ctx *ctx, const char *instance, int nsfd, int dirfd, char **stamp,
 			   cordon_error **err)
 {
@@ -71,6 +82,12 @@ static int update_in_place(cordon_ctx *ctx, const char *instance, int nsfd, int 
 		r = cordon_snap_mounts(ctx, instance, &cm, &n, stamp, err);
 	if (r < 0)
 		return r;
+	if (!same_root(dirfd, instance, *stamp)) {
+		/* its base changed: a root is not replaced under running
+		 * commands, the namespace is (cordon_ns_refresh) */
+		cordon_content_mounts_free(cm, n);
+		return cordon_err_msg(err, EXDEV, "its base changed");
+	}
 	cordon_mount *m = xcalloc(n ? n : 1, sizeof *m);
 	for (size_t i = 0; i < n; i++)
 		m[i] = (cordon_mount){.source = cm[i].source,

@@ -2,6 +2,8 @@
 #include "snapbin.h"
 #include "desktop.h"
 #include "apply.h"
+#include "bases.h"
+#include "layouts.h"
 #include "cookies.h"
 #include "services.h"
 #include "util.h"
@@ -57,6 +59,8 @@ static int input_load(cordon_ctx *ctx, const char *instance, input *x, cordon_er
 		return cordon_err_msg(err, ENOENT, "snap \"%s\" is not installed", instance);
 	if (r == 0)
 		r = cordon_ctx_defaults(ctx, &x->in.defaults, &x->in.seccomp_template, err);
+	if (r == 0)
+		r = cordon_bases_load(ctx, x->in.snap, &x->in.base, err);
 	x->in.seccomp_privdrop = ctx->seccomp_privdrop; /* loaded with the defaults */
 	x->in.root = ctx->paths.root;
 	if (r == 0)
@@ -154,7 +158,8 @@ int cordon_snap_mounts(cordon_ctx *ctx, const char *instance, cordon_content_mou
 	if (r == 0) {
 		_cleanup_strv_ strv triples = {0};
 		cordon_content_mounts_triples(*mounts, *n, &triples);
-		*stamp = cordon_ns_stamp(x.in.snap->row.current, &triples);
+		_cleanup_free_ char *root_id = cordon_ns_root_id(&x.in);
+		*stamp = cordon_ns_stamp(x.in.snap->row.current, root_id, &triples);
 	}
 	input_free(&x);
 	return r;

@@ -7,6 +7,7 @@
 #include "fsutil.h"
 #include "hooks.h"
 #include "manifest.h"
+#include "bases.h"
 #include "manifest_names.h"
 #include "package.h"
 #include "recovery.h"
@@ -149,6 +150,19 @@ static int install_hooks(cordon_ctx *ctx, const char *instance, bool refresh, co
 	return r;
 }
 
+/* The snaps on the base `instance` (journaled with the change as its
+ * neighbours) compiled again, their namespaces made anew. */
+static int bases_follow(cordon_txn *t, const char *instance, cordon_error **err)
+{
+	_cleanup_strv_ strv users = {0};
+	int r = cordon_bases_users(t->ctx, instance, &users, err);
+	for (size_t i = 0; r == 0 && i < users.n; i++) {
+		cordon_txn_recompile(t, users.v[i], NULL, NULL);
+		cordon_txn_refresh_ns(t, users.v[i]);
+	}
+	return r;
+}
+
 int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install_opts *o,
 			 cordon_install_result *res, cordon_error **err)
 {
@@ -168,6 +182,8 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 	r = validate_instance(m, o, &instance, &key, err);
 	if (r == 0)
 		r = check_confinement(m, o, &confinement, &res->warning, err);
+	if (r == 0) /* no store to fetch a base from: it is there, or nothing is made */
+		r = cordon_bases_check_install(ctx, instance, m, err);
 	if (r < 0)
 		goto out;
 	if (pkg.kind == CORDON_PKG_YAML) {
@@ -274,6 +290,8 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		new_scopes = cordon_services_scopes(mounted.manifest);
 		new_bus = cordon_services_use_bus(mounted.manifest);
 	}
+	if (r == 0 && existing) /* the snaps on a base name its revision */
+		r = cordon_bases_users(ctx, instance, &neighbours, err);
 	cordon_package_close(&mounted);
 	if (r < 0)
 		goto undo;
@@ -337,6 +355,8 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 		r = cordon_connections_on_install(&t, instance, existing, o->dangerous, err);
 	if (r == 0)
 		cordon_txn_recompile(&t, instance, NULL, NULL);
+	if (r == 0 && existing) /* a base's snaps: their root is its new revision */
+		r = bases_follow(&t, instance, err);
 	if (r == 0)
 		r = cordon_txn_prepare(&t, err);
 	if (r == 0) /* the auto-connections' hooks, then the snap's own */
@@ -392,6 +412,9 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 	if (r < 0)
 		return r;
 	cordon_snap_row_free(&snap);
+	r = cordon_bases_check_remove(ctx, name, err);
+	if (r < 0)
+		return r;
 	/* the plug snaps connected to its slots are recompiled inside the
 	 * transaction: journaled first, as for an install */
 	_cleanup_strv_ strv neighbours = {0};
@@ -473,6 +496,10 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 					  "meta/snap.yaml", &older, err);
 	if (r == 0)
 		r = cordon_connections_neighbours(ctx, name, older, &touches, err);
+	if (r == 0) /* a base's snaps follow it back */
+		r = cordon_bases_users(ctx, name, &touches, err);
+	if (r == 0 && cordon_bases_name(older)) /* and a snap goes back onto an installed base */
+		r = cordon_bases_check_install(ctx, name, older, err);
 	cordon_txn t = {0};
 	const cordon_loaded_snap *cur = NULL;
 	if (r == 0)
@@ -506,6 +533,8 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 				r = cordon_connections_on_install(&t, name, true, true, err);
 			if (r == 0)
 				cordon_txn_recompile(&t, name, NULL, NULL);
+			if (r == 0)
+				r = bases_follow(&t, name, err);
 			/* a revert runs no refresh hook (snapd), but configure */
 			if (r == 0)
 				r = cordon_txn_prepare(&t, err);

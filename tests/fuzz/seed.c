@@ -243,10 +243,22 @@ static int write_label(policy_seeds *ps, const cordon_manifest *m, const cordon_
 	strv_push(&mounts, "ro");
 	strv_push_own(&mounts, xasprintf("/snap/other/x1/share"));
 	strv_push_own(&mounts, xasprintf("%s/share", data_dir));
-	p.ns_stamp = cordon_ns_stamp("x1", &mounts);
+	p.ns_stamp = cordon_ns_stamp("x1", NULL, &mounts);
 	cordon_policy_add_mount(&p, mounts.v[1], mounts.v[2], CORDON_MOUNT_RO);
 
 	if (p.confinement != CORDON_CLASSIC) {
+		/* on a base, with a layout of each kind */
+		p.base_name = xstrdup("core22");
+		p.base_dir = xstrdup("/snap/core22/x1");
+		p.base_source_kind = CORDON_SOURCE_SQUASHFS;
+		p.base_source_path = xstrdup("/var/lib/cordon/snaps/core22_x1.snap");
+		cordon_policy_add_layout(&p, CORDON_LAYOUT_SYMLINK, "/etc/demo.cfg", "demo.conf",
+					 0);
+		cordon_policy_add_layout(&p, CORDON_LAYOUT_BIND_FILE, "/etc/demo.conf",
+					 "/var/snap/demo/common/demo.conf", 0);
+		cordon_policy_add_layout(&p, CORDON_LAYOUT_TMPFS, "/opt/demo", NULL, 0755);
+		cordon_policy_add_layout(&p, CORDON_LAYOUT_BIND, "/usr/share/demo",
+					 "/snap/demo/x1/share", 0);
 		p.apparmor_profile = xstrdup(p.label);
 		p.net_handled = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
 		p.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;

@@ -44,6 +44,14 @@ static void make(cordon_policy *p)
 	p->caps_keep = 1ULL << 12;
 	p->flags = CORDON_POLICY_NOTIFY;
 	p->apparmor_profile = xstrdup("snap.foo.bar");
+	p->base_name = xstrdup("core22");
+	p->base_dir = xstrdup("/snap/core22/x2");
+	p->base_source_kind = CORDON_SOURCE_DIR;
+	p->base_source_path = xstrdup("/srv/core22");
+	cordon_policy_add_layout(p, CORDON_LAYOUT_BIND, "/usr/share/foo", "/snap/foo_x/x3/share",
+				 0755);
+	cordon_policy_add_layout(p, CORDON_LAYOUT_TMPFS, "/opt/foo", NULL, 01777);
+	cordon_policy_add_layout(p, CORDON_LAYOUT_SYMLINK, "/etc/foo.conf", "foo/real.conf", 0755);
 }
 
 static void test_round_trip(void)
@@ -77,6 +85,16 @@ static void test_round_trip(void)
 	CHECK_INT(b.n_fs, 2);
 	CHECK_INT(b.fs[1].flags, CORDON_FS_NOFOLLOW);
 	CHECK(b.caps_keep == 1ULL << 12);
+	CHECK_STR(b.base_name, "core22");
+	CHECK_STR(b.base_dir, "/snap/core22/x2");
+	CHECK_INT(b.base_source_kind, CORDON_SOURCE_DIR);
+	CHECK_STR(b.base_source_path, "/srv/core22");
+	CHECK_INT(b.n_layouts, 3);
+	CHECK_INT(b.layouts[0].kind, CORDON_LAYOUT_BIND);
+	CHECK_STR(b.layouts[0].source, "/snap/foo_x/x3/share");
+	CHECK(b.layouts[1].source == NULL);
+	CHECK_INT(b.layouts[1].mode, 01777);
+	CHECK_STR(b.layouts[2].source, "foo/real.conf");
 	/* re-encoding gives the same bytes */
 	buf enc2 = {0};
 	cordon_policy_encode(&b, &enc2);
@@ -162,9 +180,35 @@ static void test_refusals(void)
 	cordon_error_free(&err);
 }
 
+/* A layout's bind source must be absolute, a base's directory too. */
+static void test_base_and_layout_refusals(void)
+{
+	cordon_policy a, b;
+	cordon_error *err = NULL;
+	buf enc = {0};
+	make(&a);
+	free(a.layouts[0].source);
+	a.layouts[0].source = xstrdup("relative/share");
+	cordon_policy_encode(&a, &enc);
+	CHECK_INT(cordon_policy_decode(enc.p, enc.len, &b, &err), -EINVAL);
+	buf_free(&enc);
+	cordon_policy_free(&a);
+	cordon_error_free(&err);
+	make(&a);
+	free(a.base_dir);
+	a.base_dir = xstrdup("snap/core22/x2");
+	cordon_policy_encode(&a, &enc);
+	CHECK_INT(cordon_policy_decode(enc.p, enc.len, &b, &err), -EINVAL);
+	CHECK_STR(err->msg, "compiled policy has an incomplete base");
+	buf_free(&enc);
+	cordon_policy_free(&a);
+	cordon_error_free(&err);
+}
+
 int main(void)
 {
 	test_round_trip();
 	test_refusals();
+	test_base_and_layout_refusals();
 	return check_done("policy_format");
 }

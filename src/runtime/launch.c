@@ -108,6 +108,9 @@ bool cordon_env_passthrough(const char *name)
 	    "LOGNAME",
 	    "SHELL",
 	    "NO_COLOR",
+	    /* a classic snap's is the caller's (snapenv); strict and devmode
+	     * get their own below, whatever the caller had */
+	    "XDG_RUNTIME_DIR",
 	    "COLUMNS",
 	    "LINES",
 	};
@@ -116,16 +119,6 @@ bool cordon_env_passthrough(const char *name)
 			return true;
 	/* LC_ALL, LC_CTYPE, … but not LOCPATH (not an LC_ name) */
 	return str_has_prefix(name, "LC_") && strcmp(name, "LC_") != 0;
-}
-
-/* A variable of the caller's environment, NULL when unset. */
-static const char *caller_var(const cordon_launch_args *a, const char *name)
-{
-	size_t n = strlen(name);
-	for (char **e = a->caller_env; e && *e; e++)
-		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
 }
 
 void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a,
@@ -179,11 +172,9 @@ void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a,
 	} else {
 		/* classic: HOME and XDG_RUNTIME_DIR stay the user's, as
 		 * snapd's snapenv leaves them (userEnv: only strict and
-		 * devmode get the overrides) */
+		 * devmode get the overrides; the caller's XDG_RUNTIME_DIR
+		 * came through above) */
 		cordon_env_set(env, "HOME", a->home);
-		const char *run = caller_var(a, "XDG_RUNTIME_DIR");
-		if (run != NULL)
-			cordon_env_set(env, "XDG_RUNTIME_DIR", run);
 	}
 	cordon_env_set(env, "SNAP_USER_DATA", user_data);
 	cordon_env_set(env, "SNAP_USER_COMMON", user_common);

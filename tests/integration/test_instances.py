@@ -7,6 +7,7 @@ namespace. Two instances run side by side, each seeing only its own files."""
 import os
 
 from cordonlib import CordonTestCase, mntns_id, probe_yaml
+from invariants import World, check as invariants_check
 
 
 class InstancesTest(CordonTestCase):
@@ -110,6 +111,10 @@ class InstancesTest(CordonTestCase):
         # its own by its real name: the remapped place is the one granted
         self.assertEqual(self.probe("hello_b.hello", "read",
                                     self.path("var/snap/hello_b/x1/b-was-here")), "EACCES")
+        # the root's invariants hold, each instance's launches included
+        w = World(self.s.root, lambda *a, user=None, check=False: self.s.cordon(
+            *a, user=user, check=check), self.s.cgroup_parent)
+        self.assertEqual(invariants_check(w), [])
         # separate namespaces, labels and cgroups, at the same time
         ns = {mntns_id(self.path(f"run/cordon/ns/{i}.mnt")) for i in ("hello", "hello_a", "hello_b")}
         self.assertEqual(len(ns), 3)

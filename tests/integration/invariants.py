@@ -535,7 +535,8 @@ def check_launches(w, st, bad):
         if cur not in revs.get(name, {}):
             continue
         row = revs[name][cur]
-        yaml_path = w.path("snap", name, cur, "meta/snap.yaml")
+        # $SNAP: an instance's is at /snap/<snap name> in its namespace
+        yaml_path = w.path("snap", name.split("_")[0], cur, "meta/snap.yaml")
         for app in manifest_names(row["manifest"], "apps"):
             for user in who:
                 tag = f"cordon run {name}.{app}" + (f" as {user}" if user else "")

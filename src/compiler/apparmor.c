@@ -76,7 +76,12 @@ char *cordon_apparmor_profile(const cordon_policy *p, const char *snippets)
 	buf_printf(&b, "@{SNAP_COMMAND_NAME}=\"%s\"\n", p->app);
 	buf_printf(&b, "@{SNAP_REVISION}=\"%s\"\n", p->revision);
 	buf_printf(&b, "@{PROFILE_DBUS}=\"%s\"\n", dbus);
-	buf_printf(&b, "@{SNAP}=\"%s\"\n\n", p->mount_dir);
+	/* $SNAP as the snap sees it (the instance's own /snap/<name>/<rev>) */
+	const char *snap = p->mount_dir;
+	for (size_t i = 0; i < p->n_env_static; i++)
+		if (strcmp(p->env_static[i].name, "SNAP") == 0)
+			snap = p->env_static[i].value;
+	buf_printf(&b, "@{SNAP}=\"%s\"\n\n", snap);
 	buf_printf(&b, "profile \"%s\" flags=(attach_disconnected,mediate_deleted%s) {\n", p->label,
 		   p->confinement == CORDON_DEVMODE ? ",complain" : "");
 	buf_adds(&b, "  #include <abstractions/base>\n"

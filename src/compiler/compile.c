@@ -49,7 +49,7 @@ static int lookup_snap_var(void *vctx, const char *name, strv *values)
 		strv_push(values, l->c->in->root ? l->c->in->root : "");
 		return 0;
 	}
-	const char *v = cordon_snap_var(l->c->ls, name);
+	const char *v = cordon_snap_own_var(l->c->ls, name);
 	if (v != NULL) {
 		strv_push(values, v);
 		return 0;
@@ -164,6 +164,15 @@ static int compile_seccomp(snapc *c, cordon_policy *p, const strv *names, const 
 	return 0;
 }
 
+/* A snap's own directory as it sees it, the real one when not given. A
+ * classic snap has no namespace of its own to remap anything in (snapd
+ * makes one for a classic instance; cordon runs classic on the host's): an
+ * instance of it keeps the real /snap/<instance>. */
+static const char *own(const snapc *c, const char *seen, const char *real)
+{
+	return seen && c->confinement != CORDON_CLASSIC ? seen : real;
+}
+
 static void split_command(const char *cmd, strv *out)
 {
 	/* snapd splits with shlex; the command character set has no quotes
@@ -223,10 +232,10 @@ static int compile_label(snapc *c, const cordon_app *app, const cordon_hook *hoo
 	const struct {
 		const char *name, *value;
 	} env[] = {
-	    {"SNAP", c->ls->mount_dir},
+	    {"SNAP", own(c, c->ls->own_mount_dir, c->ls->mount_dir)},
 	    {"SNAP_ARCH", cordon_host_arch()},
-	    {"SNAP_COMMON", c->ls->common_dir},
-	    {"SNAP_DATA", c->ls->data_dir},
+	    {"SNAP_COMMON", own(c, c->ls->own_common_dir, c->ls->common_dir)},
+	    {"SNAP_DATA", own(c, c->ls->own_data_dir, c->ls->data_dir)},
 	    {"SNAP_INSTANCE_KEY", s->instance_key},
 	    {"SNAP_INSTANCE_NAME", s->name},
 	    {"SNAP_LIBRARY_PATH",

@@ -13,6 +13,11 @@ typedef struct cordon_loaded_snap {
 	cordon_rev_row rev;
 	struct cordon_manifest *m;
 	char *mount_dir, *data_dir, *common_dir;
+	/* The same as the snap sees them in its own namespace: a parallel
+	 * instance foo_key finds its own directories at /snap/foo,
+	 * /var/snap/foo (snapd's remapping, mountns.c); the same strings as
+	 * above without an instance key. */
+	char *own_mount_dir, *own_data_dir, *own_common_dir;
 } cordon_loaded_snap;
 
 /* One connection, both ends resolved. */

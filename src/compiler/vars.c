@@ -49,6 +49,19 @@ static int push_attr_value(const cordon_loaded_snap *owner, const char *text, st
 	return cordon_rule_subst(abs, owner_lookup, (void *)owner, values, NULL);
 }
 
+const char *cordon_snap_own_var(const cordon_loaded_snap *s, const char *name)
+{
+	if (s != NULL && s->own_mount_dir != NULL) {
+		if (strcmp(name, "SNAP") == 0)
+			return s->own_mount_dir;
+		if (strcmp(name, "SNAP_DATA") == 0)
+			return s->own_data_dir;
+		if (strcmp(name, "SNAP_COMMON") == 0)
+			return s->own_common_dir;
+	}
+	return cordon_snap_var(s, name);
+}
+
 int cordon_conn_lookup(void *vctx, const char *name, strv *values)
 {
 	const cordon_conn_ends *c = vctx;

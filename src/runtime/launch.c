@@ -110,6 +110,9 @@ bool cordon_env_passthrough(const char *name)
 	    "LOGNAME",
 	    "SHELL",
 	    "NO_COLOR",
+	    /* a classic snap's is the caller's (snapenv); strict and devmode
+	     * get their own below, whatever the caller had */
+	    "XDG_RUNTIME_DIR",
 	    "COLUMNS",
 	    "LINES",
 	};
@@ -165,13 +168,21 @@ void cordon_launch_env(const cordon_policy *p, const cordon_launch_args *a,
 	_cleanup_free_ char *uid = xasprintf("%u", (unsigned)a->uid);
 	_cleanup_free_ char *xdg =
 	    xasprintf("/run/user/%u/snap.%s", (unsigned)a->uid, p->instance_name);
-	cordon_env_set(env, "HOME", user_data);
+	if (p->confinement != CORDON_CLASSIC) {
+		cordon_env_set(env, "HOME", user_data);
+		cordon_env_set(env, "XDG_RUNTIME_DIR", xdg);
+	} else {
+		/* classic: HOME and XDG_RUNTIME_DIR stay the user's, as
+		 * snapd's snapenv leaves them (userEnv: only strict and
+		 * devmode get the overrides; the caller's XDG_RUNTIME_DIR
+		 * came through above) */
+		cordon_env_set(env, "HOME", a->home);
+	}
 	cordon_env_set(env, "SNAP_USER_DATA", user_data);
 	cordon_env_set(env, "SNAP_USER_COMMON", user_common);
 	cordon_env_set(env, "SNAP_REAL_HOME", a->home);
 	cordon_env_set(env, "SNAP_UID", uid);
 	cordon_env_set(env, "SNAP_EUID", uid);
-	cordon_env_set(env, "XDG_RUNTIME_DIR", xdg);
 	/* snapctl's credential, under both of snapd's names (cookie.h); a snap
 	 * installed before cookies existed has none until its next change */
 	if (cookie && cookie[0]) {
@@ -216,7 +227,14 @@ static char *in_snap(const cordon_policy *p, const char *rel)
 {
 	if (rel[0] == '/')
 		return xstrdup(rel);
-	return xasprintf("%s/%s", p->mount_dir, rel);
+	/* $SNAP as the command sees it: a parallel instance's revision is
+	 * at /snap/<snap name>/<rev> in its namespace (mountns.c), and its
+	 * view shows it there alone */
+	const char *snap = p->mount_dir;
+	for (size_t i = 0; i < p->n_env_static; i++)
+		if (strcmp(p->env_static[i].name, "SNAP") == 0)
+			snap = p->env_static[i].value;
+	return xasprintf("%s/%s", snap, rel);
 }
 
 void cordon_launch_argv(const cordon_policy *p, const strv *command, const cordon_env *env,
@@ -289,15 +307,16 @@ out:
 
 /* $XDG_RUNTIME_DIR is made only where the user's runtime directory exists
  * (a login session made it); cordon never creates /run/user/<uid>. */
-static void make_xdg_runtime_dir(const cordon_launch_args *a, const cordon_env *env)
+static void make_xdg_runtime_dir(const cordon_launch_args *a, const cordon_policy *p)
 {
+	if (p->confinement == CORDON_CLASSIC)
+		return; /* its XDG_RUNTIME_DIR is the user's own */
 	_cleanup_free_ char *parent = xasprintf("/run/user/%u", (unsigned)a->uid);
 	_cleanup_close_ int fd = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != a->uid)
 		return;
-	const char *xdg = cordon_env_get(env, "XDG_RUNTIME_DIR");
-	const char *leaf = strrchr(xdg, '/') + 1;
+	_cleanup_free_ char *leaf = xasprintf("snap.%s", p->instance_name);
 	int old_uid = setfsuid(a->uid);
 	int old_gid = setfsgid(a->gid);
 	(void)mkdirat(fd, leaf, 0700);
@@ -525,7 +544,7 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 		if (r < 0)
 			goto out;
 	}
-	make_xdg_runtime_dir(a, &env);
+	make_xdg_runtime_dir(a, &p);
 	cordon_launch_rule_vars(&p, a, &vars);
 
 	if (p.confinement != CORDON_CLASSIC) {

@@ -98,6 +98,42 @@ static int read_stamp(int dirfd, const char *name, char **out)
 	return fs_read_at(dirfd, name, 4096, out, &len, NULL);
 }
 
+/* A parallel instance foo_key sees its own directories where the snap's
+ * are: <root>/snap/foo_key over <root>/snap/foo and <root>/var/snap/foo_key
+ * over <root>/var/snap/foo (snapd's "overname" mounts, made before any
+ * other, mount/spec.go AddOvername), so $SNAP is /snap/foo/<rev> as in
+ * snapd and a snap finds its files where its own name says. Recursive: the
+ * revisions mounted beneath come along, and later ones (a refresh while the
+ * namespace is in use) propagate to the copy, a peer of the shared root.
+ * The mount point is made when missing (an instance of a snap whose plain
+ * name is not installed); the store removes it with the last instance. */
+static int remap_instance(const cordon_paths *paths, const cordon_policy *p, cordon_error **err)
+{
+	if (p->instance_key == NULL || p->instance_key[0] == '\0')
+		return 0;
+	const char *bases[] = {paths->snap_mount, paths->var_snap};
+	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
+		_cleanup_close_ int base = fs_open_dir(bases[i], O_RDONLY, err);
+		if (base < 0)
+			return base;
+		if (mkdirat(base, p->snap_name, 0755) < 0 && errno != EEXIST)
+			return cordon_err(err, errno, "create %s/%s", bases[i], p->snap_name);
+		_cleanup_close_ int src =
+		    openat(base, p->instance_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (src < 0)
+			return cordon_err(err, errno, "open %s/%s", bases[i], p->instance_name);
+		_cleanup_close_ int dst =
+		    openat(base, p->snap_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dst < 0)
+			return cordon_err(err, errno, "open %s/%s", bases[i], p->snap_name);
+		_cleanup_free_ char *s = proc_fd(src), *d = proc_fd(dst);
+		if (mount(s, d, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return cordon_err(err, errno, "bind %s/%s on %s/%s", bases[i],
+					  p->instance_name, bases[i], p->snap_name);
+	}
+	return 0;
+}
+
 /* Mounts of a new snap namespace, made inside it. */
 static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd,
 		    cordon_error **err)
@@ -115,6 +151,11 @@ static int populate(const cordon_paths *paths, const cordon_policy *p, int tmpfd
 	int br = cordon_baseroot_enter(paths, p, err);
 	if (br < 0)
 		return br;
+	/* a parallel instance's own directories at the snap's names (under
+	 * the base's root when there is one: it binds the host's /snap) */
+	int rr = remap_instance(paths, p, err);
+	if (rr < 0)
+		return rr;
 	/* An fd opened before unshare names a mount of the old namespace,
 	 * which mount(2) refuses as a bind source: walk to it again here and
 	 * check it is the very directory that was checked. */

@@ -118,6 +118,9 @@ static void loaded_free(cordon_loaded_snap *l)
 	free(l->mount_dir);
 	free(l->data_dir);
 	free(l->common_dir);
+	free(l->own_mount_dir);
+	free(l->own_data_dir);
+	free(l->own_common_dir);
 	free(l);
 }
 
@@ -182,6 +185,9 @@ int cordon_ctx_snap(cordon_ctx *ctx, const char *instance, const cordon_loaded_s
 	l->mount_dir = cordon_paths_mount_dir(&ctx->paths, instance, row.current);
 	l->data_dir = cordon_paths_data_dir(&ctx->paths, instance, row.current);
 	l->common_dir = cordon_paths_common_dir(&ctx->paths, instance);
+	l->own_mount_dir = cordon_paths_mount_dir(&ctx->paths, row.snap_name, row.current);
+	l->own_data_dir = cordon_paths_data_dir(&ctx->paths, row.snap_name, row.current);
+	l->own_common_dir = cordon_paths_common_dir(&ctx->paths, row.snap_name);
 	add_implicit_hooks(ctx, l);
 	ctx->loaded = xreallocarray(ctx->loaded, ctx->n_loaded + 1, sizeof *ctx->loaded);
 	ctx->loaded[ctx->n_loaded++] = l;

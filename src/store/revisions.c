@@ -51,9 +51,9 @@ static void add_home(const cordon_ctx *ctx, strv *homes, const char *home)
  * $HOME as the launcher uses it; under a prefix, only those inside it
  * (cordon_home_in_root). The homes are the users': the walk follows
  * no symlink and removes through fds, so nothing they planted leads outside. */
-static void remove_user_data(const cordon_ctx *ctx, const char *name, const char *what)
+void cordon_user_homes(const cordon_ctx *ctx, strv *homes_out)
 {
-	_cleanup_strv_ strv homes = {0};
+	strv homes = {0};
 	_cleanup_free_ char *root_home = xasprintf("%s/root", ctx->paths.root);
 	add_home(ctx, &homes, root_home);
 	_cleanup_free_ char *pattern = xasprintf("%s/home/*", ctx->paths.root);
@@ -87,6 +87,14 @@ static void remove_user_data(const cordon_ctx *ctx, const char *name, const char
 	const char *home = getenv("HOME");
 	if (ctx->paths.root[0] && home)
 		add_home(ctx, &homes, home);
+	strv_free(homes_out);
+	*homes_out = homes;
+}
+
+static void remove_user_data(const cordon_ctx *ctx, const char *name, const char *what)
+{
+	_cleanup_strv_ strv homes = {0};
+	cordon_user_homes(ctx, &homes);
 	for (size_t i = 0; i < homes.n; i++) {
 		_cleanup_free_ char *dir = what ? xasprintf("%s/snap/%s", homes.v[i], name)
 						: xasprintf("%s/snap", homes.v[i]);
@@ -342,6 +350,59 @@ void cordon_cgroups_sweep(cordon_ctx *ctx)
 	}
 }
 
+/* Does state list an instance of the snap `snap_name` (foo, foo_key...)?
+ * Their namespaces mount on /snap/<snap_name> and /var/snap/<snap_name>
+ * (mountns.c): removing that directory on the host would take the mount
+ * away in each of them. Unknown (state unreadable): assume so. */
+static bool snap_name_in_use(cordon_ctx *ctx, const char *snap_name)
+{
+	cordon_snap_row *rows = NULL;
+	size_t n = 0;
+	if (cordon_state_list_snaps(ctx->state, &rows, &n, NULL) < 0)
+		return true;
+	bool used = false;
+	for (size_t i = 0; i < n && !used; i++)
+		used = strcmp(rows[i].snap_name, snap_name) == 0;
+	cordon_snap_rows_free(rows, n);
+	return used;
+}
+
+/* /snap/<name> or /var/snap/<name> of a snap that goes: all of it, but the
+ * directory itself stays (empty) while an instance of the snap mounts over
+ * it; the empty mount point of an instance's remapping goes with the last
+ * instance. */
+static int remove_snap_dir(cordon_ctx *ctx, int basefd, const char *name, cordon_error **err)
+{
+	const char *us = strchr(name, '_');
+	_cleanup_free_ char *snap_name = us ? xstrndup(name, (size_t)(us - name)) : xstrdup(name);
+	bool in_use = snap_name_in_use(ctx, snap_name);
+	if (us == NULL && in_use) {
+		_cleanup_close_ int fd =
+		    openat(basefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return errno == ENOENT ? 0 : cordon_err(err, errno, "open %s", name);
+		DIR *d = fdopendir(fd);
+		if (d == NULL)
+			return cordon_err(err, errno, "open %s", name);
+		fd = -1;
+		_cleanup_strv_ strv names = {0};
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				strv_push(&names, de->d_name);
+		int r = 0;
+		for (size_t i = 0; r == 0 && i < names.n; i++)
+			r = fs_rm_rf_at(dirfd(d), names.v[i], err);
+		closedir(d);
+		return r;
+	}
+	int r = fs_rm_rf_at(basefd, name, err);
+	if (r == 0 && us != NULL && !in_use && unlinkat(basefd, snap_name, AT_REMOVEDIR) < 0 &&
+	    errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
+		return cordon_err(err, errno, "remove %s", snap_name);
+	return r;
+}
+
 /* Remove everything a snap has on disk: policy, mounts, data, blobs, the
  * preserved namespace and private /tmp. */
 static int purge_locked(cordon_ctx *ctx, const char *name, cordon_error **err)
@@ -381,7 +442,7 @@ static int purge_locked(cordon_ctx *ctx, const char *name, cordon_error **err)
 		_cleanup_close_ int fd = fs_open_dir(bases[i], O_RDONLY, err);
 		if (fd < 0)
 			return fd;
-		r = fs_rm_rf_at(fd, name, err);
+		r = remove_snap_dir(ctx, fd, name, err);
 		if (r < 0)
 			return r;
 	}

@@ -39,3 +39,8 @@ void cordon_cgroups_sweep(cordon_ctx *ctx);
 /* Is this home the root prefix's to touch? On the real system (root "")
  * every home is; under a CORDON_ROOT (a test prefix) only one inside it. */
 bool cordon_home_in_root(const cordon_ctx *ctx, const char *home);
+
+/* The homes whose ~/snap the store looks after: /root and each directory of
+ * /home (as snapd looks for them), the homes of /etc/passwd, and under a test
+ * root prefix the caller's $HOME; under a prefix only those inside it. */
+void cordon_user_homes(const cordon_ctx *ctx, strv *homes);

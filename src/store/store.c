@@ -12,6 +12,7 @@
 #include "package.h"
 #include "recovery.h"
 #include "revisions.h"
+#include "userdata.h"
 #include "services.h"
 #include "snapmount.h"
 #include "sysusers.h"
@@ -270,6 +271,11 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 
 	/* 4. data: SNAP_DATA carried over from the current revision */
 	r = cordon_revision_make_data_dirs(ctx, instance, existing ? old.current : NULL, rev, err);
+	if (r < 0)
+		goto undo;
+	/* and each user's ~/snap/<instance>/<rev> (undone with the revision:
+	 * cordon_revision_remove_files takes it) */
+	r = cordon_user_data_copy(ctx, instance, existing ? old.current : NULL, rev, err);
 	if (r < 0)
 		goto undo;
 	cordon_fault("install-data");

@@ -17,7 +17,8 @@ What is checked, from the state database (read-only) outwards:
   current revision of an installed S; the AppArmor profile says the same;
 * `var/lib/cordon/cookie/` holds one well-formed root 0600 cookie per
   installed snap and nothing else;
-* `snap/` and `var/snap/` hold exactly the installed snaps, each exactly its
+* `snap/` and `var/snap/` hold exactly the installed snaps (and the empty
+  mount point `S` of an installed instance `S_key`), each exactly its
   kept revisions (+ `current`, + `common`), `current` links to the current
   revision; the stored packages (`var/lib/cordon/snaps`) are exactly those
   of the kept squashfs revisions; `var/lib/cordon/tmp` is empty; no
@@ -407,6 +408,11 @@ def check_files(w, st, bad):
     # the revisions on disk
     for base, extra in (("snap", {"current"}), ("var/snap", {"current", "common"})):
         have = set(listdir(w.path(base)) or []) - ({"bin"} if base == "snap" else set())
+        # an instance's namespace mounts on <base>/<snap name> (mountns.c):
+        # that mount point stays, empty, while an instance is installed
+        for e in sorted(have - set(snaps)):
+            if any(n.startswith(e + "_") for n in snaps) and listdir(w.path(base, e)) == []:
+                have.discard(e)
         if have != set(snaps):
             bad.append(f"{base}/ holds {sorted(have)}, installed: {sorted(snaps)}")
         for name in sorted(have | set(snaps)):
@@ -554,7 +560,8 @@ def check_launches(w, st, bad):
         if cur not in revs.get(name, {}):
             continue
         row = revs[name][cur]
-        yaml_path = w.path("snap", name, cur, "meta/snap.yaml")
+        # $SNAP: an instance's is at /snap/<snap name> in its namespace
+        yaml_path = w.path("snap", name.split("_")[0], cur, "meta/snap.yaml")
         for app in manifest_names(row["manifest"], "apps"):
             for user in who:
                 tag = f"cordon run {name}.{app}" + (f" as {user}" if user else "")

@@ -210,6 +210,17 @@ class KillPointTest(CordonTestCase):
             self.run_cli("connect", "cons:data", "prov:data", check=True)
         with open(self.w.path("var/snap/cons/x1/state.txt"), "w") as f:
             f.write("x1 data\n")
+        # the user's data of x1, which a refresh copies (store/userdata.h)
+        snapdir = os.path.join(self.pw.pw_dir, "snap")
+        ud = os.path.join(snapdir, "cons", "x1")
+        os.makedirs(os.path.join(ud, "sub"))
+        with open(os.path.join(ud, "sub", "f"), "w") as f:
+            f.write("user data\n")
+        os.symlink("sub/f", os.path.join(ud, "link"))
+        os.chmod(snapdir, 0o700)
+        for p in (snapdir, os.path.dirname(ud), ud, os.path.join(ud, "sub"),
+                  os.path.join(ud, "sub", "f"), os.path.join(ud, "link")):
+            os.lchown(p, self.pw.pw_uid, self.pw.pw_gid)
 
     def two(self):
         self.one(connected=True)

@@ -71,7 +71,9 @@ class EnvironmentTest(CordonTestCase):
         self.assertEqual(env["SNAP_NAME"], "hello")
         self.assertEqual(env["SNAP_INSTANCE_NAME"], "hello_foo")
         self.assertEqual(env["SNAP_INSTANCE_KEY"], "foo")
-        self.assertEqual(env["SNAP"], self.path("snap/hello_foo/x1"))
+        # snapd's remapping: the instance's own revision at /snap/hello
+        # (test_instances.py), its user data under its instance name
+        self.assertEqual(env["SNAP"], self.path("snap/hello/x1"))
         self.assertEqual(env["SNAP_USER_DATA"], f"{self.s.home}/snap/hello_foo/x1")
         self.assertEqual(env["XDG_RUNTIME_DIR"], "/run/user/0/snap.hello_foo")
         # `cordon run hello_foo`: the app named like the snap

@@ -95,7 +95,20 @@ class ClassicTest(CordonTestCase):
         env = dict(l.split("=", 1) for l in self.probe_lines("classy", "env")[1:])
         self.assertEqual(env["SNAP"], self.path("snap/classy/x1"))
         self.assertEqual(env["SNAP_REVISION"], "x1")
-        self.assertEqual(env["HOME"], f"{self.s.home}/snap/classy/x1")
+        # snapd's snapenv: classic keeps the user's HOME (and
+        # XDG_RUNTIME_DIR); SNAP_USER_DATA is still the snap's
+        self.assertEqual(env["HOME"], self.s.home)
+        self.assertEqual(env["SNAP_USER_DATA"], f"{self.s.home}/snap/classy/x1")
+        self.assertNotIn("XDG_RUNTIME_DIR", env)
+        self.assertEqual(self.probe("classy", "env", "XDG_RUNTIME_DIR",
+                                    env={"XDG_RUNTIME_DIR": "/run/user/0"}), "OK /run/user/0")
+        # control: a strict snap's are moved whatever the caller's
+        self.install("stricty", probe_yaml("stricty"))
+        self.assertEqual(self.probe("stricty", "env", "HOME"),
+                         f"OK {self.s.home}/snap/stricty/x1")
+        self.assertEqual(self.probe("stricty", "env", "XDG_RUNTIME_DIR",
+                                    env={"XDG_RUNTIME_DIR": "/run/user/0"}),
+                         "OK /run/user/0/snap.stricty")
         self.assertEqual(self.probe_lines("classy", "status", "Seccomp", "NoNewPrivs"),
                          ["OK", "Seccomp: 0", "NoNewPrivs: 0"])
         # no namespace, no cgroup, no Landlock, the caller's capabilities

@@ -35,7 +35,7 @@ static const struct {
     {"stop", cmd_stop, "stop [--disable] SNAP[.APP]..."},
     {"restart", cmd_restart, "restart [--reload] SNAP[.APP]..."},
     {"logs", cmd_logs, "logs [-n N|all] [-f] [--abs-time] SNAP[.APP]..."},
-    {"debug", cmd_debug, "debug confinement | sandbox-features"},
+    {"debug", cmd_debug, "debug confinement | sandbox-features | denials"},
     {"get", cmd_get, "get [-d|-l|-t] SNAP [KEY...]"},
     {"set", cmd_set, "set [-t|-s] SNAP KEY=VALUE... [KEY!...]"},
     {"unset", cmd_unset, "unset SNAP KEY..."},

@@ -11,6 +11,7 @@
  * duration when it is off, restoring it on exit: Landlock records nothing
  * while audit is off. Labels come from the launch log (launchlog.h). */
 #include "catalog.h"
+#include "config.h"
 #include "cli.h"
 #include "connections_view.h"
 #include "denial_explain.h"
@@ -21,7 +22,9 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/wait.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,6 +51,7 @@ typedef struct denials_ctx {
 	char *filter; /* SNAP or SNAP.APP, or NULL */
 	int64_t since_ms;
 	bool all_users; /* root: everyone's */
+	bool reread;	/* the launch log is ours to read again */
 	snap_plugs *snaps;
 	size_t n_snaps;
 	denial_list list;
@@ -154,16 +158,6 @@ static bool label_wanted(const char *filter, const char *label)
 
 static void read_launchlog(denials_ctx *c);
 
-static const cordon_launch_rec *find_launch(denials_ctx *c, int creator, const denial *d)
-{
-	const cordon_launch_rec *rec = NULL;
-	if (creator)
-		rec = cordon_launchlog_find(&c->log, creator, d->ms);
-	if (rec == NULL && d->pid)
-		rec = cordon_launchlog_find(&c->log, d->pid, d->ms);
-	return rec;
-}
-
 /* The home of uid in /etc/passwd, read as a file: this program is static,
  * and NSS would load modules built against another libc (revisions.c). */
 static char *passwd_home(uid_t uid)
@@ -185,20 +179,16 @@ static void print_denial(denials_ctx *c, const denial *d)
 {
 	if (!denial_is_denial(d) || d->ms < c->since_ms)
 		return;
-	int64_t creator_uid;
-	int creator = denial_domain_creator(&c->list, d, &creator_uid);
-	/* the command's own pid: the creator of its Landlock domain, else
-	 * the pid denied (the launcher execs the command in its process) */
-	const cordon_launch_rec *rec = find_launch(c, creator, d);
-	if (rec == NULL && (c->log.n == 0 || c->log.v[c->log.n - 1].ms < d->ms)) {
+	const cordon_launch_rec *rec = denial_find_launch(&c->list, d, &c->log);
+	if (rec == NULL && c->reread && (c->log.n == 0 || c->log.v[c->log.n - 1].ms < d->ms)) {
 		/* launched after the log was read (--follow) */
 		read_launchlog(c);
-		rec = find_launch(c, creator, d);
+		rec = denial_find_launch(&c->list, d, &c->log);
 	}
 	if (rec == NULL || !label_wanted(c->filter, rec->label))
 		return; /* not a confined command's */
-	int64_t uid = d->uid >= 0 ? d->uid : creator_uid >= 0 ? creator_uid : (int64_t)rec->uid;
-	if (!c->all_users && uid != (int64_t)getuid())
+	int64_t uid = denial_uid(&c->list, d, rec);
+	if (!c->all_users && (uid != (int64_t)getuid() || rec->uid != getuid()))
 		return;
 	_cleanup_free_ char *instance = label_instance(rec->label);
 	denial_snap s = {.instance = instance, .uid = (uid_t)uid};
@@ -258,7 +248,7 @@ static void add_record(void *ctx, int type, const char *text)
 static int follow(denials_ctx *c, cordon_error **err)
 {
 	denial_audit_session a;
-	int r = denial_audit_open(&a, err);
+	int r = denial_audit_open(&a, true, err);
 	if (r < 0)
 		return r;
 	if (!a.was_enabled)
@@ -296,6 +286,89 @@ static int follow(denials_ctx *c, cordon_error **err)
 	}
 	cordon_error_free(&rerr);
 	return r < 0 ? r : 0;
+}
+
+/* One line of cordon-denials: "L <launch log line>" or "R TYPE TEXT". */
+static void helper_line(denials_ctx *c, const char *line)
+{
+	if (strncmp(line, "L ", 2) == 0) {
+		_cleanup_free_ char *l = xasprintf("%s\n", line + 2);
+		cordon_launchlog_parse(l, strlen(l), &c->log);
+	} else if (strncmp(line, "R ", 2) == 0) {
+		char *end;
+		long type = strtol(line + 2, &end, 10);
+		if (end != line + 2 && *end == ' ')
+			denial_list_add(&c->list, (int)type, end + 1);
+	}
+}
+
+/* A user's view: the setuid reader hands over the records of the caller's
+ * own commands (src/confine/denials_main.c), read here as the kernel's. */
+static int via_helper(denials_ctx *c, bool follow_on, cordon_error **err)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return cordon_err(err, errno, "pipe");
+	const char *helper = CORDON_LIBEXECDIR "/cordon-denials";
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return cordon_err(err, e, "fork");
+	}
+	if (pid == 0) {
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		char *args[] = {(char *)helper, follow_on ? (char *)"--follow" : NULL, NULL};
+		execv(helper, args);
+		_exit(127);
+	}
+	close(fds[1]);
+	struct sigaction sa = {.sa_handler = on_signal};
+	if (follow_on) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	_cleanup_buf_ buf pending = {0};
+	bool eof = false;
+	while (!eof && !stop_following) {
+		struct pollfd p = {.fd = fds[0], .events = POLLIN};
+		int n = poll(&p, 1, 200);
+		if (n <= 0) {
+			flush(c, c->list.n); /* quiet: every event is whole */
+			continue;
+		}
+		char chunk[65536];
+		ssize_t got = read(fds[0], chunk, sizeof chunk);
+		if (got <= 0) {
+			eof = got == 0 || errno != EINTR;
+			continue;
+		}
+		buf_add(&pending, chunk, (size_t)got);
+		size_t start = 0;
+		for (size_t i = 0; i < pending.len; i++)
+			if (pending.p[i] == '\n') {
+				pending.p[i] = '\0';
+				helper_line(c, pending.p + start);
+				start = i + 1;
+			}
+		memmove(pending.p, pending.p + start, pending.len - start);
+		pending.len -= start;
+		if (follow_on && c->list.n > 1)
+			flush(c, c->list.n - 1);
+	}
+	flush(c, c->list.n);
+	close(fds[0]);
+	if (!eof)
+		kill(pid, SIGTERM); /* ours: the caller's own real uid */
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (eof && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		return cordon_err_msg(err, EIO, "%s failed", helper);
+	return 0;
 }
 
 static void denials_free(denials_ctx *c)
@@ -344,10 +417,10 @@ int cmd_debug_denials(int argc, char **argv, cordon_error **err)
 	if (r < 0)
 		goto out;
 	if (geteuid() != 0) {
-		r = cordon_err_msg(
-		    err, EPERM, "cordon debug denials reads the kernel's records: run it as root");
+		r = via_helper(&c, follow_on, err);
 		goto out;
 	}
+	c.reread = true;
 	read_launchlog(&c);
 	r = denial_kmsg_read(add_record, &c, err);
 	if (r < 0)

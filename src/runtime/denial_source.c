@@ -102,7 +102,7 @@ bool denial_audit_enabled(void)
 	return fd >= 0 && audit_request(fd, AUDIT_GET, NULL, 0, &st) == 0 && st.enabled;
 }
 
-int denial_audit_open(denial_audit_session *a, cordon_error **err)
+int denial_audit_open(denial_audit_session *a, bool turn_on, cordon_error **err)
 {
 	*a = (denial_audit_session){.fd = -1, .ctl = -1, .was_enabled = true};
 	a->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
@@ -132,7 +132,7 @@ int denial_audit_open(denial_audit_session *a, cordon_error **err)
 		denial_audit_close(a, NULL);
 		return r;
 	}
-	if (st.enabled == 0) {
+	if (st.enabled == 0 && turn_on) {
 		struct audit_status set = {.mask = AUDIT_STATUS_ENABLED, .enabled = 1};
 		r = audit_request(a->ctl, AUDIT_SET, &set, sizeof set, NULL);
 		if (r < 0) {

@@ -3,10 +3,11 @@
  * Landlock (1423 LANDLOCK_ACCESS, 1424 LANDLOCK_DOMAIN; only while audit is
  * on) write, with the SYSCALL record (1300) of the same event, grouped into
  * one denial per event. Pure: text in, structs out; the sources are in
- * cmd_denials.c. Records come either from /dev/kmsg ("audit: type=N
+ * denial_source.h. Records come either from /dev/kmsg ("audit: type=N
  * audit(SEC.MS:SERIAL): ...") or from the audit netlink socket (the type in
  * the netlink header, "audit(SEC.MS:SERIAL): ..." as text). */
 #pragma once
+#include "launchlog.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -43,6 +44,7 @@ typedef struct denial {
 	int dport, sport;   /* Landlock net: ports; 0 unknown */
 	int domain_creator; /* 1424 status=allocated: the pid that made it */
 	int64_t domain_uid; /* and its uid, -1 unknown */
+	strv raw;	    /* the records, "TYPE TEXT" (what cordon-denials hands on) */
 } denial;
 
 typedef struct denial_list {
@@ -75,5 +77,16 @@ bool denial_is_denial(const denial *d);
 
 /* Creator pid and uid of the Landlock domain of d (0 / -1 if not seen). */
 int denial_domain_creator(const denial_list *l, const denial *d, int64_t *uid);
+
+/* The launch the denied command came from (launchlog.h): the creator of its
+ * Landlock domain, else the pid denied (the launcher execs the command in
+ * its own process), that launched last before the event. NULL: not a
+ * confined command's, or launched after the log was read. */
+const cordon_launch_rec *denial_find_launch(const denial_list *l, const denial *d,
+					    const cordon_launchlog *log);
+
+/* Whose denial it is: the uid of the process denied, else of the domain's
+ * creator, else of the launch. */
+int64_t denial_uid(const denial_list *l, const denial *d, const cordon_launch_rec *launch);
 
 void denial_list_free(denial_list *l);

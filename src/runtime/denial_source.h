@@ -23,8 +23,9 @@ typedef struct denial_audit_session {
 	bool was_enabled; /* audit was on before: nothing to restore */
 } denial_audit_session;
 
-/* Subscribe to the records, and turn audit on if it is off (until close). */
-int denial_audit_open(denial_audit_session *a, cordon_error **err);
+/* Subscribe to the records; turn_on: and turn audit on if it is off (until
+ * close). */
+int denial_audit_open(denial_audit_session *a, bool turn_on, cordon_error **err);
 /* The records waiting on the socket, to fn. */
 int denial_audit_read(denial_audit_session *a, denial_record_fn fn, void *ctx, cordon_error **err);
 /* Put audit back as it was, and close. */

@@ -121,6 +121,7 @@ void denial_list_add(denial_list *l, int type, const char *text)
 			      .syscall = -1,
 			      .domain_uid = -1};
 	}
+	strv_push_own(&d->raw, xasprintf("%d %s", type, text));
 	switch (type) {
 	case AUDIT_REC_SECCOMP:
 		d->mech = DENIAL_SECCOMP;
@@ -184,6 +185,29 @@ int denial_domain_creator(const denial_list *l, const denial *d, int64_t *uid)
 	return 0;
 }
 
+const cordon_launch_rec *denial_find_launch(const denial_list *l, const denial *d,
+					    const cordon_launchlog *log)
+{
+	int64_t uid;
+	int creator = denial_domain_creator(l, d, &uid);
+	const cordon_launch_rec *rec = NULL;
+	if (creator)
+		rec = cordon_launchlog_find(log, creator, d->ms);
+	if (rec == NULL && d->pid)
+		rec = cordon_launchlog_find(log, d->pid, d->ms);
+	return rec;
+}
+
+int64_t denial_uid(const denial_list *l, const denial *d, const cordon_launch_rec *launch)
+{
+	int64_t creator_uid;
+	(void)denial_domain_creator(l, d, &creator_uid);
+	return d->uid >= 0	  ? d->uid
+	       : creator_uid >= 0 ? creator_uid
+	       : launch		  ? (int64_t)launch->uid
+				  : -1;
+}
+
 static void denial_free(denial *d)
 {
 	free(d->exe);
@@ -192,6 +216,7 @@ static void denial_free(denial *d)
 	free(d->blockers);
 	free(d->path);
 	free(d->daddr);
+	strv_free(&d->raw);
 }
 
 void denial_list_free(denial_list *l)

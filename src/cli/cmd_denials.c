@@ -274,8 +274,11 @@ static int follow(denials_ctx *c, cordon_error **err)
 		r = denial_audit_read(&a, add_record, c, err);
 		if (r < 0)
 			break;
-		if (c->list.n > 1)
-			flush(c, c->list.n - 1);
+		/* an event's records interleave with the next one's (a
+		 * domain freed meanwhile): events go out when the stream is
+		 * quiet, or when many wait */
+		if (c->list.n - c->printed > 64)
+			flush(c, c->list.n - 16);
 	}
 	flush(c, c->list.n);
 	cordon_error *rerr = NULL;
@@ -356,8 +359,8 @@ static int via_helper(denials_ctx *c, bool follow_on, cordon_error **err)
 			}
 		memmove(pending.p, pending.p + start, pending.len - start);
 		pending.len -= start;
-		if (follow_on && c->list.n > 1)
-			flush(c, c->list.n - 1);
+		if (follow_on && c->list.n - c->printed > 64)
+			flush(c, c->list.n - 16);
 	}
 	flush(c, c->list.n);
 	close(fds[0]);

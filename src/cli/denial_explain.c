@@ -3,6 +3,7 @@
 #include "rules.h"
 #include "seccomp_compile.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -220,6 +221,67 @@ static bool net_allows(const cordon_grant *g, uint64_t net)
 	return (have & net) == net;
 }
 
+/* What a failed open or exec recorded by --follow's audit rules asked, as
+ * Landlock rights, and in words. */
+static uint64_t object_access(const denial *d, const char **words)
+{
+	_cleanup_free_ char *name = syscall_name(d);
+	uint64_t flags;
+	if (name && (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0)) {
+		*words = "execute";
+		return LANDLOCK_ACCESS_FS_EXECUTE;
+	} else if (name && strcmp(name, "creat") == 0) {
+		*words = "create";
+		return LANDLOCK_ACCESS_FS_MAKE_REG;
+	} else if (name && strcmp(name, "open") == 0 && d->have_args) {
+		flags = d->args[1];
+	} else if (name && strcmp(name, "openat") == 0 && d->have_args) {
+		flags = d->args[2];
+	} else {
+		*words = "open"; /* openat2's flags are in memory the record lacks */
+		return LANDLOCK_ACCESS_FS_READ_FILE;
+	}
+	if (flags & O_CREAT) {
+		*words = "create";
+		return LANDLOCK_ACCESS_FS_MAKE_REG;
+	}
+	switch (flags & O_ACCMODE) {
+	case O_WRONLY:
+		*words = "write";
+		return LANDLOCK_ACCESS_FS_WRITE_FILE;
+	case O_RDWR:
+		*words = "read and write";
+		return LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE;
+	}
+	if (flags & O_DIRECTORY) {
+		*words = "list";
+		return LANDLOCK_ACCESS_FS_READ_DIR;
+	}
+	*words = "read";
+	return LANDLOCK_ACCESS_FS_READ_FILE;
+}
+
+static bool devices_allow(const cordon_grant *g, const denial *d)
+{
+	char type = (d->obj_mode & 0170000) == 0060000 ? 'b' : 'c';
+	for (size_t i = 0; i < g->devices.n; i++) {
+		cordon_dev_rule rule = {0};
+		cordon_error *err = NULL;
+		if (cordon_rule_parse_device(g->devices.v[i], &rule, &err) < 0) {
+			cordon_error_free(&err);
+			continue;
+		}
+		bool hit = rule.path ? fnmatch(rule.path, d->obj, FNM_PATHNAME) == 0
+				     : rule.type == type &&
+					   (rule.major < 0 || rule.major == d->obj_major) &&
+					   (rule.minor < 0 || rule.minor == d->obj_minor);
+		free(rule.path);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
 /* Would a connected plug of def allow d? Its words go to *what (seccomp). */
 static bool def_allows(const cordon_def *def, const denial *d, const denial_snap *s, char **what)
 {
@@ -229,6 +291,12 @@ static bool def_allows(const cordon_def *def, const denial *d, const denial_snap
 			return false;
 		*what = seccomp_allows(def, d, name);
 		return *what != NULL;
+	}
+	if (d->mech == DENIAL_DEVICE)
+		return devices_allow(&def->plug, d);
+	if (d->mech == DENIAL_VIEW) {
+		const char *words;
+		return files_allow(&def->plug, d->obj, object_access(d, &words), s);
 	}
 	uint64_t fs, net;
 	if (!asked(d, &fs, &net))
@@ -240,7 +308,16 @@ static bool def_allows(const cordon_def *def, const denial *d, const denial_snap
 
 const char *denial_mechanism(const denial *d)
 {
-	return d->mech == DENIAL_SECCOMP ? "seccomp" : "Landlock";
+	switch (d->mech) {
+	case DENIAL_SECCOMP:
+		return "seccomp";
+	case DENIAL_DEVICE:
+		return "device cgroup";
+	case DENIAL_VIEW:
+		return "file system view";
+	default:
+		return "Landlock";
+	}
 }
 
 char *denial_operation(const denial *d, const cordon_catalog *cat)
@@ -262,6 +339,15 @@ char *denial_operation(const denial *d, const cordon_catalog *cat)
 			return xasprintf("syscall %s (a0=0x%llx)", name,
 					 (unsigned long long)d->args[0]);
 		return xasprintf("syscall %s", name);
+	}
+	if (d->mech == DENIAL_DEVICE)
+		return xasprintf("open device %s (%c %d:%d)", d->obj,
+				 (d->obj_mode & 0170000) == 0060000 ? 'b' : 'c', d->obj_major,
+				 d->obj_minor);
+	if (d->mech == DENIAL_VIEW) {
+		const char *words;
+		(void)object_access(d, &words);
+		return xasprintf("%s %s", words, d->obj);
 	}
 	_cleanup_buf_ buf b = {0};
 	for (const char *p = d->blockers ? d->blockers : "?"; *p;) {

@@ -93,9 +93,25 @@ static void set_str(char **dst, char *v)
 	*dst = v;
 }
 
+/* A refusal that no mechanism recorded itself: the device cgroup's EPERM
+ * on a device node, or EACCES from a placeholder of the view. */
+static void classify(denial *d)
+{
+	if (d->mech == DENIAL_SECCOMP || d->mech == DENIAL_LANDLOCK)
+		return;
+	d->mech = DENIAL_NONE;
+	if (!d->have_exit || d->obj == NULL)
+		return;
+	unsigned fmt = d->obj_mode & 0170000;
+	if (d->exit == -1 && (fmt == 0020000 || fmt == 0060000))
+		d->mech = DENIAL_DEVICE;
+	else if (d->exit == -13)
+		d->mech = DENIAL_VIEW;
+}
+
 void denial_list_add(denial_list *l, int type, const char *text)
 {
-	if (type != AUDIT_REC_SYSCALL && type != AUDIT_REC_SECCOMP &&
+	if (type != AUDIT_REC_SYSCALL && type != AUDIT_REC_SECCOMP && type != AUDIT_REC_PATH &&
 	    type != AUDIT_REC_LANDLOCK_ACCESS && type != AUDIT_REC_LANDLOCK_DOMAIN)
 		return;
 	long long sec;
@@ -119,7 +135,9 @@ void denial_list_add(denial_list *l, int type, const char *text)
 			      .serial = serial,
 			      .uid = -1,
 			      .syscall = -1,
-			      .domain_uid = -1};
+			      .domain_uid = -1,
+			      .obj_major = -1,
+			      .obj_minor = -1};
 	}
 	strv_push_own(&d->raw, xasprintf("%d %s", type, text));
 	switch (type) {
@@ -138,8 +156,27 @@ void denial_list_add(denial_list *l, int type, const char *text)
 			for (int i = 0; i < 4; i++)
 				d->args[i] = field_hex(body, a[i]);
 			d->have_args = true;
+			_cleanup_free_ char *exit = denial_field(body, "exit");
+			if (exit) {
+				d->exit = strtoll(exit, NULL, 10);
+				d->have_exit = true;
+			}
 		}
 		break;
+	case AUDIT_REC_PATH: {
+		_cleanup_free_ char *item = denial_field(body, "item");
+		if (item == NULL || strcmp(item, "0") != 0 || d->obj)
+			break;
+		d->obj = denial_field(body, "name");
+		d->obj_mode = (unsigned)field_num(body, "mode", 8, 0);
+		_cleanup_free_ char *rdev = denial_field(body, "rdev");
+		unsigned maj, min;
+		if (rdev && sscanf(rdev, "%x:%x", &maj, &min) == 2) {
+			d->obj_major = (int)maj;
+			d->obj_minor = (int)min;
+		}
+		break;
+	}
 	case AUDIT_REC_LANDLOCK_ACCESS:
 		d->mech = DENIAL_LANDLOCK;
 		set_str(&d->domain, denial_field(body, "domain"));
@@ -165,6 +202,7 @@ void denial_list_add(denial_list *l, int type, const char *text)
 		break;
 	}
 	}
+	classify(d);
 }
 
 bool denial_is_denial(const denial *d)
@@ -216,6 +254,7 @@ static void denial_free(denial *d)
 	free(d->blockers);
 	free(d->path);
 	free(d->daddr);
+	free(d->obj);
 	strv_free(&d->raw);
 }
 

@@ -23,6 +23,10 @@ enum denial_mech {
 	DENIAL_NONE,
 	DENIAL_SECCOMP,
 	DENIAL_LANDLOCK,
+	/* a failed open or exec recorded by --follow's audit rules
+	 * (denial_source.h) with no seccomp or Landlock record: */
+	DENIAL_DEVICE, /* EPERM on a device node: the device cgroup */
+	DENIAL_VIEW,   /* EACCES: a placeholder of the file system view */
 };
 
 /* One event (one serial): what its records said. */
@@ -45,6 +49,11 @@ typedef struct denial {
 	int domain_creator; /* 1424 status=allocated: the pid that made it */
 	int64_t domain_uid; /* and its uid, -1 unknown */
 	strv raw;	    /* the records, "TYPE TEXT" (what cordon-denials hands on) */
+	bool have_exit;	    /* the SYSCALL record's exit= */
+	int64_t exit;
+	char *obj;		  /* the PATH record of item 0: the name asked for */
+	unsigned obj_mode;	  /* its mode (S_IFCHR...), 0 unknown */
+	int obj_major, obj_minor; /* its rdev, -1 unknown */
 } denial;
 
 typedef struct denial_list {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #ifndef AUDIT_NLGRP_READLOG
@@ -102,6 +103,64 @@ bool denial_audit_enabled(void)
 	return fd >= 0 && audit_request(fd, AUDIT_GET, NULL, 0, &st) == 0 && st.enabled;
 }
 
+/* The calls whose refusals by the device cgroup (EPERM) and by the file
+ * system view's placeholders (EACCES) are recorded while --follow runs:
+ * x86_64 numbers (the rule names its architecture). */
+static const int watched_calls[] = {2 /* open */,      85 /* creat */,	257 /* openat */,
+				    437 /* openat2 */, 59 /* execve */, 322 /* execveat */};
+static const int watched_errors[] = {EPERM, EACCES};
+
+static int audit_rule(int fd, int type, int error)
+{
+	struct audit_rule_data *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return -ENOMEM;
+	r->flags = AUDIT_FILTER_EXIT;
+	r->action = AUDIT_ALWAYS;
+	for (size_t i = 0; i < sizeof watched_calls / sizeof *watched_calls; i++)
+		r->mask[watched_calls[i] / 32] |= 1u << (watched_calls[i] % 32);
+	r->fields[0] = AUDIT_ARCH;
+	r->values[0] = AUDIT_ARCH_X86_64;
+	r->fieldflags[0] = AUDIT_EQUAL;
+	r->fields[1] = AUDIT_EXIT;
+	r->values[1] = (uint32_t)-error;
+	r->fieldflags[1] = AUDIT_EQUAL;
+	r->field_count = 2;
+	struct {
+		struct nlmsghdr h;
+		struct audit_rule_data r;
+	} __attribute__((packed)) *req = NULL;
+	size_t len = NLMSG_LENGTH(sizeof *r);
+	req = calloc(1, NLMSG_SPACE(sizeof *r));
+	if (req == NULL) {
+		free(r);
+		return -ENOMEM;
+	}
+	req->h.nlmsg_len = (uint32_t)len;
+	req->h.nlmsg_type = (uint16_t)type;
+	req->h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req->h.nlmsg_seq = (uint32_t)type;
+	memcpy(NLMSG_DATA(&req->h), r, sizeof *r);
+	free(r);
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	ssize_t n = sendto(fd, req, len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+	free(req);
+	if (n < 0)
+		return -errno;
+	char reply[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
+	for (int tries = 0; tries < 8; tries++) {
+		ssize_t got = recv(fd, reply, sizeof reply, 0);
+		if (got < 0)
+			return -errno;
+		int left = (int)got;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)reply; NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left))
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+	}
+	return -EIO;
+}
+
 int denial_audit_open(denial_audit_session *a, bool turn_on, cordon_error **err)
 {
 	*a = (denial_audit_session){.fd = -1, .ctl = -1, .was_enabled = true};
@@ -142,6 +201,10 @@ int denial_audit_open(denial_audit_session *a, bool turn_on, cordon_error **err)
 		}
 		a->was_enabled = false;
 	}
+	/* a rule the admin has already (EEXIST) stays theirs */
+	for (size_t i = 0; turn_on && i < sizeof watched_errors / sizeof *watched_errors; i++)
+		if (audit_rule(a->ctl, AUDIT_ADD_RULE, watched_errors[i]) == 0)
+			a->rules |= 1u << i;
 	return 0;
 }
 
@@ -169,11 +232,24 @@ int denial_audit_read(denial_audit_session *a, denial_record_fn fn, void *ctx, c
 int denial_audit_close(denial_audit_session *a, cordon_error **err)
 {
 	int r = 0;
+	for (size_t i = 0; a->ctl >= 0 && i < sizeof watched_errors / sizeof *watched_errors; i++)
+		if (a->rules & (1u << i)) {
+			int rr = audit_rule(a->ctl, AUDIT_DEL_RULE, watched_errors[i]);
+			if (rr < 0 && r == 0) {
+				r = rr;
+				if (err)
+					cordon_err(err, -rr, "delete the audit rule of --follow");
+			}
+		}
+	a->rules = 0;
 	if (!a->was_enabled && a->ctl >= 0) {
 		struct audit_status set = {.mask = AUDIT_STATUS_ENABLED, .enabled = 0};
-		r = audit_request(a->ctl, AUDIT_SET, &set, sizeof set, NULL);
-		if (r < 0 && err)
-			cordon_err(err, -r, "turn audit back off");
+		int rr = audit_request(a->ctl, AUDIT_SET, &set, sizeof set, NULL);
+		if (rr < 0 && r == 0) {
+			r = rr;
+			if (err)
+				cordon_err(err, -rr, "turn audit back off");
+		}
 		a->was_enabled = true;
 	}
 	if (a->fd >= 0)

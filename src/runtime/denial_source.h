@@ -21,10 +21,13 @@ typedef struct denial_audit_session {
 	int fd;		  /* bound to AUDIT_NLGRP_READLOG */
 	int ctl;	  /* AUDIT_GET/AUDIT_SET */
 	bool was_enabled; /* audit was on before: nothing to restore */
+	unsigned rules;	  /* the audit rules added (denial_source.c), to delete */
 } denial_audit_session;
 
-/* Subscribe to the records; turn_on: and turn audit on if it is off (until
- * close). */
+/* Subscribe to the records; turn_on: and turn audit on if it is off, and add
+ * the rules that record a failed open or exec with its path (until close):
+ * what the device cgroup and the file system view refuse leaves no record
+ * otherwise. */
 int denial_audit_open(denial_audit_session *a, bool turn_on, cordon_error **err);
 /* The records waiting on the socket, to fn. */
 int denial_audit_read(denial_audit_session *a, denial_record_fn fn, void *ctx, cordon_error **err);

@@ -40,6 +40,24 @@ def set_audit(enabled):
                                             0, 0), 2))
 
 
+def audit_rules():
+    """The kernel's audit rules, as AUDIT_LIST_RULES gives them (raw)."""
+    AUDIT_LIST_RULES = 1013
+    out = []
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_AUDIT) as s:
+        s.bind((0, 0))
+        s.settimeout(5)
+        s.send(nlmsg(AUDIT_LIST_RULES, b"", 3))
+        while True:
+            for type_, payload in messages(s.recv(1 << 16)):
+                if type_ == AUDIT_LIST_RULES:
+                    out.append(payload)
+                elif type_ in (2, 3):  # NLMSG_ERROR (the ack), NLMSG_DONE
+                    if type_ == 3:
+                        return sorted(out)
+                    continue
+
+
 class DenialsTest(CordonTestCase):
     def setUp(self):
         super().setUp()
@@ -148,6 +166,7 @@ class DenialsTest(CordonTestCase):
         self.install("ll", probe_yaml("ll", extra="plugs:\n  network-bind: {}\n"))
         self.install("hm", probe_yaml("hm", extra="plugs:\n  home: {}\n"))
         self.cordon("disconnect", "hm:home")
+        rules_before = audit_rules()
         p = self.follow()
         notes = os.path.join(home, "notes.txt")
         self.assertEqual(self.probe("ll", "read", notes), "EACCES")
@@ -158,7 +177,11 @@ class DenialsTest(CordonTestCase):
         self.assertEqual(self.probe("ll", "exec", "/tmp/prog"), "EACCES")
         self.assertEqual(self.probe("ll", "tcp-connect", "127.0.0.1", "9"), "EACCES")
         self.assertEqual(self.probe("ll", "syscall", "settimeofday"), "EPERM")
-        lines, err = self.collect(p, 6)
+        # what the device cgroup and the view refuse, recorded by --follow's
+        # audit rules
+        self.assertEqual(self.probe("ll", "open-dev", "/dev/kmsg"), "EPERM")
+        self.assertEqual(self.probe("ll", "ls", "/media"), "EACCES")
+        lines, err = self.collect(p, 8)
         self.assertIn("kernel audit turned on", err)
         self.assertEqual(audit_status()[0], 0, "audit not restored")
         # controls
@@ -177,6 +200,16 @@ class DenialsTest(CordonTestCase):
                                    "add `plugs: [network]` to snap.yaml"), l)
         l = self.line(lines, "snap.ll.ll", "settimeofday")
         self.assertIn("seccomp: syscall settimeofday; add `plugs: [time-control]`", l)
+        self.assertEqual(self.probe_host("open-dev", "/dev/kmsg"), "OK")
+        self.assertEqual(self.probe_host("ls", "/media").splitlines()[0], "OK")
+        l = self.line(lines, "snap.ll.ll", "/dev/kmsg")
+        self.assertTrue(l.endswith("device cgroup: open device /dev/kmsg (c 1:11); "
+                                   "add `plugs: [log-observe]` to snap.yaml"), l)
+        l = self.line(lines, "snap.ll.ll", "/media")
+        self.assertTrue(l.endswith("file system view: list /media; "
+                                   "add `plugs: [removable-media]` to snap.yaml"), l)
+        self.assertEqual(len([l for l in lines if " snap." in l]), 8, lines)
+        self.assertEqual(audit_rules(), rules_before, "audit rules not restored")
 
 
 class UserDenialsTest(StrictCase):

@@ -196,6 +196,9 @@ void denial_list_add(denial_list *l, int type, const char *text)
 		l->creators = xrealloc(l->creators, (l->n_creators + 1) * sizeof *l->creators);
 		l->creator_uids =
 		    xrealloc(l->creator_uids, (l->n_creators + 1) * sizeof *l->creator_uids);
+		l->creator_ms =
+		    xrealloc(l->creator_ms, (l->n_creators + 1) * sizeof *l->creator_ms);
+		l->creator_ms[l->n_creators] = d->ms;
 		l->creators[l->n_creators] = d->domain_creator;
 		l->creator_uids[l->n_creators++] = d->domain_uid;
 		strv_push(&l->domains, dom);
@@ -226,11 +229,14 @@ int denial_domain_creator(const denial_list *l, const denial *d, int64_t *uid)
 const cordon_launch_rec *denial_find_launch(const denial_list *l, const denial *d,
 					    const cordon_launchlog *log)
 {
-	int64_t uid;
-	int creator = denial_domain_creator(l, d, &uid);
 	const cordon_launch_rec *rec = NULL;
-	if (creator)
-		rec = cordon_launchlog_find(log, creator, d->ms);
+	for (size_t i = l->domains.n; d->domain && i-- > 0;)
+		if (strcmp(l->domains.v[i], d->domain) == 0) {
+			/* the launch before the domain's first record: a
+			 * later launch may have reused its pid */
+			rec = cordon_launchlog_find(log, l->creators[i], l->creator_ms[i]);
+			break;
+		}
 	if (rec == NULL && d->pid)
 		rec = cordon_launchlog_find(log, d->pid, d->ms);
 	return rec;
@@ -266,5 +272,6 @@ void denial_list_free(denial_list *l)
 	strv_free(&l->domains);
 	free(l->creators);
 	free(l->creator_uids);
+	free(l->creator_ms);
 	*l = (denial_list){0};
 }

@@ -65,6 +65,8 @@ typedef struct denial_list {
 	size_t n_creators;
 	int *creators;
 	int64_t *creator_uids;
+	int64_t *creator_ms; /* when the allocation was recorded: the launch
+				 that made the domain came before */
 } denial_list;
 
 /* Split a /dev/kmsg record ("PRI,SEQ,USEC,FLAGS;audit: type=N audit(...): ...")

@@ -15,6 +15,8 @@ int cmd_validate(int argc, char **argv, cordon_error **err);
 int cmd_pack(int argc, char **argv, cordon_error **err);
 int cmd_run(int argc, char **argv, cordon_error **err);
 int cmd_debug(int argc, char **argv, cordon_error **err);
+/* cmd_denials.c: `debug denials` */
+int cmd_debug_denials(int argc, char **argv, cordon_error **err);
 int cmd_connections(int argc, char **argv, cordon_error **err);
 int cmd_connect(int argc, char **argv, cordon_error **err);
 int cmd_disconnect(int argc, char **argv, cordon_error **err);

@@ -139,7 +139,8 @@ int cmd_run(int argc, char **argv, cordon_error **err)
 }
 
 #define DEBUG_USAGE                                                                                \
-	"usage: cordon debug confinement | cordon debug sandbox-features [--required "             \
+	"usage: cordon debug confinement | cordon debug denials [--follow] [--since TIME] "        \
+	"[SNAP[.APP]] | cordon debug sandbox-features [--required "                                \
 	"BACKEND:FEATURE]..."
 
 /* snap debug sandbox-features: every line, or with --required only the
@@ -171,6 +172,8 @@ static int sandbox_features(const cordon_hostinfo *h, int argc, char **argv, cor
 
 int cmd_debug(int argc, char **argv, cordon_error **err)
 {
+	if (argc >= 2 && strcmp(argv[1], "denials") == 0)
+		return cmd_debug_denials(argc - 1, argv + 1, err);
 	bool features = argc >= 2 && strcmp(argv[1], "sandbox-features") == 0;
 	if (!features && (argc != 2 || strcmp(argv[1], "confinement") != 0))
 		return cordon_err_msg(err, EINVAL, DEBUG_USAGE);

@@ -36,7 +36,7 @@ static const struct {
     {"stop", cmd_stop, "stop [--disable] SNAP[.APP]..."},
     {"restart", cmd_restart, "restart [--reload] SNAP[.APP]..."},
     {"logs", cmd_logs, "logs [-n N|all] [-f] [--abs-time] SNAP[.APP]..."},
-    {"debug", cmd_debug, "debug confinement | sandbox-features"},
+    {"debug", cmd_debug, "debug confinement | sandbox-features | denials"},
     {"alias", cmd_alias, "alias SNAP.APP ALIAS"},
     {"unalias", cmd_unalias, "unalias ALIAS|SNAP"},
     {"aliases", cmd_aliases, "aliases [SNAP]"},

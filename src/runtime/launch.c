@@ -1,6 +1,7 @@
 #include "launch.h"
 #include "caps.h"
 #include "cgroup.h"
+#include "launchlog.h"
 #include "cookie.h"
 #include "fsutil.h"
 #include "hostinfo.h"
@@ -582,6 +583,10 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 		if (r < 0)
 			goto out;
 		in_host = false;
+		/* the pid that the kernel's denial records will name, with
+		 * its label (launchlog.h): the snap's namespace still sees
+		 * the host's run directory here, the view does not */
+		cordon_launchlog_record(&paths, p.label, getpid(), a->uid);
 		/* ~/snap/<snap>/<rev>: made holding the snap's lock, once the
 		 * policy is known to be installed still, so a remove (which
 		 * deletes it under that lock) leaves none behind */

@@ -1,6 +1,7 @@
 /* install, remove, revert, list, info, validate, pack */
 #include "cli.h"
 #include "manifest.h"
+#include "manifest_names.h"
 #include "pack.h"
 #include "package.h"
 #include "service_ctl.h"
@@ -126,6 +127,14 @@ static int remove_one(const char *name, cordon_error **err)
 	return 0;
 }
 
+/* snap.ValidateInstanceName: a snap name, then _<key> */
+static bool valid_instance_name(const char *name)
+{
+	const char *us = strchr(name, '_');
+	_cleanup_free_ char *snap = xstrndup(name, us ? (size_t)(us - name) : strlen(name));
+	return cordon_valid_snap_name(snap) && (us == NULL || cordon_valid_instance_key(us + 1));
+}
+
 int cmd_remove(int argc, char **argv, cordon_error **err)
 {
 	_cleanup_strv_ strv names = {0};
@@ -151,6 +160,18 @@ int cmd_remove(int argc, char **argv, cordon_error **err)
 		}
 		return r;
 	}
+	/* snapd (snapstate.RemoveMany) refuses the whole list first if a
+	 * name is no valid instance name */
+	_cleanup_buf_ buf quoted = {0}, invalid = {0};
+	for (size_t i = 0; i < names.n; i++) {
+		buf_printf(&quoted, "%s\"%s\"", i ? ", " : "", names.v[i]);
+		if (!valid_instance_name(names.v[i]))
+			buf_printf(&invalid, "%s%s", invalid.len ? ", " : "", names.v[i]);
+	}
+	if (invalid.len > 0)
+		return cordon_err_msg(err, EINVAL,
+				      "cannot remove %s: cannot remove invalid snap names: %s",
+				      quoted.p, invalid.p);
 	multi_failures f = {0};
 	_cleanup_strv_ strv missing = {0};
 	for (size_t i = 0; i < names.n; i++) {

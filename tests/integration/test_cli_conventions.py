@@ -210,6 +210,11 @@ class ManySnapsTest(CordonTestCase):
         # one not installed: said so on stderr, no failure (snap)
         p = self.cordon("remove", "nope")
         self.assertEqual((p.stdout, p.stderr), ("", 'snap "nope" is not installed\n'))
+        # an invalid name refuses the whole list first (snapstate.RemoveMany)
+        self.assertEqual(self.cordon_fails("remove", "one", "Bad_", "two", "x_"),
+                         'error: cannot remove "one", "Bad_", "two", "x_": '
+                         "cannot remove invalid snap names: Bad_, x_")
+        self.assertEqual(self.s.installed(), ["one", "two"])
         # several: each removed, the missing ones listed after (snapd's
         # removeMany), a name given twice removed once
         p = self.cordon("remove", "--purge", "one", "nope", "two", "one")

@@ -18,11 +18,12 @@ static const struct {
 	cli_cmd_fn fn;
 	const char *help;
 } commands[] = {
-    {"install", cmd_install, "install [--dangerous] [--devmode|--classic] [--name INSTANCE] PATH"},
-    {"remove", cmd_remove, "remove NAME"},
-    {"revert", cmd_revert, "revert NAME"},
+    {"install", cmd_install,
+     "install [--dangerous] [--devmode|--classic] [--name INSTANCE] PATH..."},
+    {"remove", cmd_remove, "remove [--purge] NAME..."},
+    {"revert", cmd_revert, "revert [--revision=REV] NAME"},
     {"list", cmd_list, "list [--all]"},
-    {"info", cmd_info, "info NAME"},
+    {"info", cmd_info, "info [--verbose] NAME"},
     {"run", cmd_run, "run [--pty] [--shell | --command=NAME] [--strace[=OPTS]] SNAP.APP [ARGS...]"},
     {"validate", cmd_validate, "validate PATH"},
     {"pack", cmd_pack, "pack DIR [TARGET-DIR]"},
@@ -30,7 +31,7 @@ static const struct {
     {"connect", cmd_connect, "connect SNAP:PLUG [SNAP[:SLOT]]"},
     {"disconnect", cmd_disconnect, "disconnect SNAP:PLUG [SNAP:SLOT] [--forget]"},
     {"interfaces", cmd_interfaces, "interfaces [SNAP]"},
-    {"interface", cmd_interface, "interface [NAME]"},
+    {"interface", cmd_interface, "interface [--all] [NAME]"},
     {"services", cmd_services, "services [SNAP[.APP]...]"},
     {"start", cmd_start, "start [--enable] SNAP[.APP]..."},
     {"stop", cmd_stop, "stop [--disable] SNAP[.APP]..."},

@@ -125,6 +125,21 @@ static const cli_usage usages[] = {
      "--required it prints nothing and fails if a feature is missing.\n",
      "  --required=<backend>:<feature>    Ensure that the given feature is\n"
      "                                    available\n"},
+    /* alias, unalias, aliases: the commands of the aliases change (issue 13) */
+    {"alias", "alias <snap>.<app> <alias>", "Set up a manual alias",
+     "The alias command aliases the given snap application to the given alias: an\n"
+     "entry /snap/bin/<alias> runs it. An alias that conflicts with another snap's\n"
+     "alias or command is refused.\n",
+     NULL},
+    {"unalias", "unalias <alias-or-snap>",
+     "Remove a manual alias, or the aliases for an entire snap",
+     "The unalias command removes a single alias if the provided argument is a\n"
+     "manual alias, or all aliases of a snap if the argument is a snap name.\n",
+     NULL},
+    {"aliases", "aliases [<snap>]", "List aliases in the system",
+     "The aliases command lists all aliases available in the system, or those of\n"
+     "the given snap: the command, the alias and notes.\n",
+     NULL},
     {"get", "get [-d|-l|-t] <snap> [<key>...]", "Print configuration options",
      "The get command prints configuration options for the provided snap.\n",
      "  -d    Always return document, even with single key\n"

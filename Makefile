@@ -20,13 +20,14 @@ BUILD_DEPS := gcc libc6-dev pkg-config meson ninja-build libyaml-dev libsqlite3-
 # (README, "D-Bus")
 RUN_DEPS := squashfs-tools xdg-dbus-proxy
 # python3-gi: the D-Bus client the tests' snaps own names and call with
-# mandoc: the man pages' lint (check-man)
-TEST_DEPS := python3 apparmor passwd util-linux clang-format strace systemd-container python3-gi \
-	mandoc
+TEST_DEPS := python3 apparmor passwd util-linux clang-format strace systemd-container python3-gi
 BENCH_DEPS := hyperfine bubblewrap firejail
 # libclang-rt-dev holds libFuzzer's runtime (libclang_rt.fuzzer-x86_64.a);
 # llvm, llvm-symbolizer (stacks by name, and tests/fuzz/lsan.supp matches names)
 FUZZ_DEPS := clang libclang-rt-dev llvm
+
+# mandoc: the man pages' lint (check-man)
+TEST_DEPS += mandoc
 
 .PHONY: all deps install uninstall check check-static check-format check-layers check-unit \
 	check-asan check-integration check-fuzz check-full check-man \

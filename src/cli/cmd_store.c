@@ -102,6 +102,8 @@ int cmd_install(int argc, char **argv, cordon_error **err)
 				      "cannot use instance name when installing multiple snaps");
 	if (paths.n == 1)
 		return install_one(paths.v[0], &o, err);
+	if (geteuid() != 0) /* once, not for each (cli_open's words) */
+		return cordon_err_msg(err, EPERM, "cordon install requires root (try with sudo)");
 	multi_failures f = {0};
 	for (size_t i = 0; i < paths.n; i++)
 		if (install_one(paths.v[i], &o, err) < 0)
@@ -114,8 +116,9 @@ static int remove_one(const char *name, cordon_error **err)
 {
 	cordon_ctx ctx;
 	int r = cli_open(&ctx, true, "remove", err);
-	if (r == 0)
-		r = cordon_store_remove(&ctx, name, err);
+	if (r < 0)
+		return r;
+	r = cordon_store_remove(&ctx, name, err);
 	cli_close(&ctx);
 	_cleanup_free_ char *missing = xasprintf("snap \"%s\" is not installed", name);
 	if (r == -ENOENT && *err && strcmp((*err)->msg, missing) == 0)
@@ -160,6 +163,8 @@ int cmd_remove(int argc, char **argv, cordon_error **err)
 		}
 		return r;
 	}
+	if (geteuid() != 0) /* once, not for each (cli_open's words) */
+		return cordon_err_msg(err, EPERM, "cordon remove requires root (try with sudo)");
 	/* snapd (snapstate.RemoveMany) refuses the whole list first if a
 	 * name is no valid instance name */
 	_cleanup_buf_ buf quoted = {0}, invalid = {0};

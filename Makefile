@@ -27,8 +27,11 @@ BENCH_DEPS := hyperfine bubblewrap firejail strace time
 # llvm, llvm-symbolizer (stacks by name, and tests/fuzz/lsan.supp matches names)
 FUZZ_DEPS := clang libclang-rt-dev llvm
 
+# mandoc: the man pages' lint (check-man)
+TEST_DEPS += mandoc
+
 .PHONY: all deps install uninstall check check-static check-format check-layers check-unit \
-	check-asan check-integration check-fuzz check-full \
+	check-asan check-integration check-fuzz check-full check-man \
 	fuzz fuzz-build demo bench bench-scale bench-services clean
 
 all: $(BUILD)/build.ninja
@@ -47,6 +50,8 @@ install: all
 uninstall:
 	rm -f $(PREFIX)/bin/cordon $(PREFIX)/bin/snapctl
 	rm -rf $(PREFIX)/libexec/cordon $(PREFIX)/share/cordon
+	rm -f $(PREFIX)/share/man/man1/cordon.1 $(PREFIX)/share/man/man8/cordon-confine.8
+	rm -f $(PREFIX)/share/bash-completion/completions/cordon
 	rm -f /etc/dbus-1/system.d/cordon.system-services.conf
 
 $(TEST_BUILD)/build.ninja:
@@ -64,13 +69,19 @@ check: deps
 # the include graph of src/ without a cycle or an include to a higher layer
 # (tools/layers.py; `python3 tools/layers.py --dot` draws it). SQL outside
 # src/state/ is a unit test (tools/check-sql.py).
-check-static: check-format check-layers
+check-static: check-format check-layers check-man
 
 check-format:
 	tools/check-format.sh
 
 check-layers:
 	python3 tools/layers.py
+
+# cordon(1) and cordon-confine(8) (data/man/): mandoc's lint, failing on any
+# warning or error (its style notes, such as a page it cannot find
+# installed, are not counted)
+check-man:
+	mandoc -T lint -W warning data/man/cordon.1 data/man/cordon-confine.8
 
 check-unit: $(TEST_BUILD)/build.ninja
 	ninja -C $(TEST_BUILD)

@@ -36,6 +36,8 @@ int cmd_alias(int argc, char **argv, cordon_error **err);
 int cmd_unalias(int argc, char **argv, cordon_error **err);
 int cmd_aliases(int argc, char **argv, cordon_error **err);
 int cmd_snapctl_daemon(int argc, char **argv, cordon_error **err);
+/* cmd_complete.c: the names the bash completion offers */
+int cmd_complete(int argc, char **argv, cordon_error **err);
 
 /* Open the context: root prefix from CORDON_ROOT, data from CORDON_DATADIR.
  * writable contexts require root. `what` names the command for messages. */

@@ -1,6 +1,7 @@
 /* install, remove, revert, list, info, validate, pack */
 #include "cli.h"
 #include "manifest.h"
+#include "manifest_names.h"
 #include "pack.h"
 #include "package.h"
 #include "service_ctl.h"
@@ -23,10 +24,55 @@ static int want_args(int argc, int min, int max, const char *usage, cordon_error
 	return 0;
 }
 
+/* Several snaps in one install or remove, as snap accepts them: each a
+ * change of its own, one after the other (snapd's default per-snap
+ * transactions), so one that fails leaves the others done; the command then
+ * fails as snap's does on a change with failed tasks, naming each. */
+typedef struct multi_failures {
+	buf msg;
+	size_t n;
+} multi_failures;
+
+static void multi_failed(multi_failures *f, const char *what, const char *name, cordon_error **err)
+{
+	if (f->n++ == 0)
+		buf_adds(&f->msg, "cannot perform the following tasks:");
+	buf_printf(&f->msg, "\n- %s snap \"%s\" (%s)", what, name, *err ? (*err)->msg : "failed");
+	cordon_error_free(err);
+}
+
+static int multi_result(multi_failures *f, cordon_error **err)
+{
+	if (f->n == 0)
+		return 0;
+	int r = cordon_err_msg(err, EIO, "%s", f->msg.p);
+	buf_free(&f->msg);
+	return r;
+}
+
+static int install_one(const char *path, const cordon_install_opts *o, cordon_error **err)
+{
+	cordon_ctx ctx;
+	int r = cli_open(&ctx, true, "install", err);
+	if (r < 0)
+		return r;
+	cordon_install_result res = {0};
+	r = cordon_store_install(&ctx, path, o, &res, err);
+	cli_close(&ctx);
+	if (r < 0)
+		return cordon_err_prefix(err, "cannot install \"%s\"", path);
+	if (res.warning)
+		fprintf(stderr, "Warning: %s\n", res.warning);
+	printf("%s %s %s\n", res.name, res.version, res.refreshed ? "refreshed" : "installed");
+	fflush(stdout);
+	cordon_install_result_free(&res);
+	return 0;
+}
+
 int cmd_install(int argc, char **argv, cordon_error **err)
 {
 	cordon_install_opts o = {0};
-	const char *path = NULL;
+	_cleanup_strv_ strv paths = {0};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dangerous") == 0)
 			o.dangerous = true;
@@ -40,70 +86,155 @@ int cmd_install(int argc, char **argv, cordon_error **err)
 			o.instance = argv[i] + 7;
 		else if (argv[i][0] == '-')
 			return cordon_err_msg(err, EINVAL, "unknown option %s", argv[i]);
-		else if (path == NULL)
-			path = argv[i];
+		else if (argv[i][0] == '\0')
+			return cordon_err_msg(err, EINVAL, "cannot install snap with empty name");
 		else
-			return cordon_err_msg(err, EINVAL, "install takes one package");
+			strv_push(&paths, argv[i]);
 	}
-	if (path == NULL)
+	if (paths.n == 0)
 		return cordon_err_msg(err, EINVAL,
 				      "usage: cordon install [--dangerous] [--devmode|--classic] "
-				      "[--name INSTANCE] PATH");
+				      "[--name INSTANCE] PATH...");
 	if (o.devmode && o.classic)
 		return cordon_err_msg(err, EINVAL, "cannot use --devmode and --classic together");
+	if (paths.n > 1 && o.instance)
+		return cordon_err_msg(err, EINVAL,
+				      "cannot use instance name when installing multiple snaps");
+	if (paths.n == 1)
+		return install_one(paths.v[0], &o, err);
+	if (geteuid() != 0) /* once, not for each (cli_open's words) */
+		return cordon_err_msg(err, EPERM, "cordon install requires root (try with sudo)");
+	multi_failures f = {0};
+	for (size_t i = 0; i < paths.n; i++)
+		if (install_one(paths.v[i], &o, err) < 0)
+			multi_failed(&f, "Install", paths.v[i], err);
+	return multi_result(&f, err);
+}
+
+/* 1: not installed (*err set) */
+static int remove_one(const char *name, cordon_error **err)
+{
 	cordon_ctx ctx;
-	int r = cli_open(&ctx, true, "install", err);
+	int r = cli_open(&ctx, true, "remove", err);
 	if (r < 0)
 		return r;
-	cordon_install_result res = {0};
-	r = cordon_store_install(&ctx, path, &o, &res, err);
+	r = cordon_store_remove(&ctx, name, err);
 	cli_close(&ctx);
+	_cleanup_free_ char *missing = xasprintf("snap \"%s\" is not installed", name);
+	if (r == -ENOENT && *err && strcmp((*err)->msg, missing) == 0)
+		return 1;
 	if (r < 0)
-		return cordon_err_prefix(err, "cannot install \"%s\"", path);
-	if (res.warning)
-		fprintf(stderr, "Warning: %s\n", res.warning);
-	printf("%s %s %s\n", res.name, res.version, res.refreshed ? "refreshed" : "installed");
-	cordon_install_result_free(&res);
+		return cordon_err_prefix(err, "cannot remove \"%s\"", name);
+	printf("%s removed\n", name);
+	fflush(stdout);
 	return 0;
+}
+
+/* snap.ValidateInstanceName: a snap name, then _<key> */
+static bool valid_instance_name(const char *name)
+{
+	const char *us = strchr(name, '_');
+	_cleanup_free_ char *snap = xstrndup(name, us ? (size_t)(us - name) : strlen(name));
+	return cordon_valid_snap_name(snap) && (us == NULL || cordon_valid_instance_key(us + 1));
 }
 
 int cmd_remove(int argc, char **argv, cordon_error **err)
 {
-	int r = want_args(argc, 2, 2, "remove NAME", err);
-	if (r < 0)
+	_cleanup_strv_ strv names = {0};
+	for (int i = 1; i < argc; i++) {
+		/* cordon keeps no snapshot of a removed snap's data: every
+		 * remove is snapd's `remove --purge` (README) */
+		if (strcmp(argv[i], "--purge") == 0)
+			continue;
+		if (argv[i][0] == '-')
+			return cordon_err_msg(err, EINVAL, "unknown option %s", argv[i]);
+		if (!strv_contains(&names, argv[i])) /* snapd deduplicates */
+			strv_push(&names, argv[i]);
+	}
+	if (names.n == 0)
+		return cordon_err_msg(err, EINVAL, "usage: cordon remove [--purge] NAME...");
+	if (names.n == 1) {
+		/* snap: a snap not installed is said so, and is no failure */
+		int r = remove_one(names.v[0], err);
+		if (r == 1) {
+			fprintf(stderr, "%s\n", (*err)->msg);
+			cordon_error_free(err);
+			return 0;
+		}
 		return r;
-	cordon_ctx ctx;
-	r = cli_open(&ctx, true, "remove", err);
-	if (r < 0)
-		return r;
-	if (r == 0)
-		r = cordon_store_remove(&ctx, argv[1], err);
-	cli_close(&ctx);
-	if (r < 0)
-		return cordon_err_prefix(err, "cannot remove \"%s\"", argv[1]);
-	printf("%s removed\n", argv[1]);
-	return 0;
+	}
+	if (geteuid() != 0) /* once, not for each (cli_open's words) */
+		return cordon_err_msg(err, EPERM, "cordon remove requires root (try with sudo)");
+	/* snapd (snapstate.RemoveMany) refuses the whole list first if a
+	 * name is no valid instance name */
+	_cleanup_buf_ buf quoted = {0}, invalid = {0};
+	for (size_t i = 0; i < names.n; i++) {
+		buf_printf(&quoted, "%s\"%s\"", i ? ", " : "", names.v[i]);
+		if (!valid_instance_name(names.v[i]))
+			buf_printf(&invalid, "%s%s", invalid.len ? ", " : "", names.v[i]);
+	}
+	if (invalid.len > 0)
+		return cordon_err_msg(err, EINVAL,
+				      "cannot remove %s: cannot remove invalid snap names: %s",
+				      quoted.p, invalid.p);
+	multi_failures f = {0};
+	_cleanup_strv_ strv missing = {0};
+	for (size_t i = 0; i < names.n; i++) {
+		int r = remove_one(names.v[i], err);
+		if (r == 1) {
+			cordon_error_free(err);
+			strv_push(&missing, names.v[i]);
+		} else if (r < 0) {
+			multi_failed(&f, "Remove", names.v[i], err);
+		}
+	}
+	for (size_t i = 0; i < missing.n; i++)
+		printf("%s not installed\n", missing.v[i]);
+	return multi_result(&f, err);
+}
+
+/* snap.ParseRevision: x<N> (a local revision) or <N>, N > 0 */
+static bool revision_valid(const char *s)
+{
+	const char *d = s[0] == 'x' ? s + 1 : s;
+	if (d[0] < '1' || d[0] > '9')
+		return false;
+	return strspn(d, "0123456789") == strlen(d) && strlen(d) < 10;
 }
 
 int cmd_revert(int argc, char **argv, cordon_error **err)
 {
-	int r = want_args(argc, 2, 2, "revert NAME", err);
-	if (r < 0)
-		return r;
+	const char *name = NULL, *want = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--revision") == 0 && i + 1 < argc)
+			want = argv[++i];
+		else if (str_has_prefix(argv[i], "--revision="))
+			want = argv[i] + strlen("--revision=");
+		else if (argv[i][0] == '-')
+			return cordon_err_msg(err, EINVAL, "unknown option %s", argv[i]);
+		else if (name == NULL)
+			name = argv[i];
+		else
+			return cordon_err_msg(err, EINVAL, "too many arguments for command");
+	}
+	if (name == NULL)
+		return cordon_err_msg(err, EINVAL, "usage: cordon revert [--revision=REV] NAME");
+	if (want && !revision_valid(want))
+		return cordon_err_msg(err, EINVAL, "invalid snap revision: \"%s\"", want);
 	cordon_ctx ctx;
 	_cleanup_free_ char *rev = NULL;
-	r = cli_open(&ctx, true, "revert", err);
+	int r = cli_open(&ctx, true, "revert", err);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		r = cordon_store_revert(&ctx, argv[1], &rev, err);
+		r = cordon_store_revert_to(&ctx, name, want, &rev, err);
 	cordon_rev_row row = {0};
 	if (r == 0)
-		r = cordon_state_get_revision(ctx.state, argv[1], rev, &row, err);
+		r = cordon_state_get_revision(ctx.state, name, rev, &row, err);
 	cli_close(&ctx);
 	if (r < 0)
-		return cordon_err_prefix(err, "cannot revert \"%s\"", argv[1]);
-	printf("%s reverted to %s\n", argv[1], row.version);
+		return cordon_err_prefix(err, "cannot revert \"%s\"", name);
+	printf("%s reverted to %s\n", name, row.version);
 	cordon_rev_row_free(&row);
 	return 0;
 }
@@ -221,22 +352,52 @@ static int print_services(cordon_ctx *ctx, const cordon_snap_row *s, buf *out, c
 	return r;
 }
 
+/* snap info --verbose's notes (cmd_info.go maybePrintNotes), as far as
+ * cordon has them: no store (private), no try mode, no disabling, no
+ * validation sets */
+static void print_notes(buf *out, const cordon_snap_row *s, const cordon_manifest *m)
+{
+	const char *declared = m->confinement ? m->confinement : "strict";
+	bool devmode = strcmp(s->confinement, "devmode") == 0;
+	buf_adds(out, "notes:\n");
+	buf_printf(out, "  private:           %s\n", "false");
+	buf_printf(out, "  confinement:       %s\n", declared);
+	buf_printf(out, "  devmode:           %s\n", devmode ? "true" : "false");
+	buf_printf(out, "  jailmode:          %s\n",
+		   strcmp(declared, "devmode") == 0 && !devmode ? "true" : "false");
+	buf_adds(out, "  trymode:           false\n");
+	buf_adds(out, "  enabled:           true\n");
+	buf_adds(out, "  broken:            false\n");
+	buf_adds(out, "  ignore-validation: false\n");
+}
+
 int cmd_info(int argc, char **argv, cordon_error **err)
 {
-	int r = want_args(argc, 2, 2, "info NAME", err);
-	if (r < 0)
-		return r;
+	bool verbose = false;
+	const char *name = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--verbose") == 0)
+			verbose = true;
+		else if (argv[i][0] == '-')
+			return cordon_err_msg(err, EINVAL, "unknown option %s", argv[i]);
+		else if (name == NULL)
+			name = argv[i];
+		else
+			return cordon_err_msg(err, EINVAL, "usage: cordon info [--verbose] NAME");
+	}
+	if (name == NULL)
+		return cordon_err_msg(err, EINVAL, "usage: cordon info [--verbose] NAME");
 	cordon_ctx ctx;
-	r = cli_open(&ctx, false, "info", err);
+	int r = cli_open(&ctx, false, "info", err);
 	cordon_snap_row s = {0};
 	cordon_rev_row rev = {0};
 	cordon_manifest *m = NULL;
 	if (r == 0 && ctx.state == NULL)
 		r = -ENOENT;
 	if (r == 0)
-		r = cordon_state_get_snap(ctx.state, argv[1], &s, err);
+		r = cordon_state_get_snap(ctx.state, name, &s, err);
 	if (r == -ENOENT)
-		r = cordon_err_msg(err, ENOENT, "no snap found for \"%s\"", argv[1]);
+		r = cordon_err_msg(err, ENOENT, "no snap found for \"%s\"", name);
 	if (r == 0)
 		r = cordon_state_get_revision(ctx.state, s.name, s.current, &rev, err);
 	if (r == 0)
@@ -266,7 +427,19 @@ int cmd_info(int argc, char **argv, cordon_error **err)
 		}
 		if (any_svc)
 			r = print_services(&ctx, &s, &out, err);
-		buf_adds(&out, "tracking:  -\n");
+		/* the block after the notes is aligned on its longest key, as
+		 * snap's tabwriter does: refresh-date's in verbose mode */
+		int w = verbose ? 14 : 11;
+		if (verbose)
+			print_notes(&out, &s, m);
+		if (m->type && strcmp(m->type, "app") != 0)
+			buf_printf(&out, "%-*s%s\n", w,
+				   "type:", strcmp(m->type, "os") == 0 ? "core" : m->type);
+		if (verbose && m->base && m->base[0])
+			buf_printf(&out, "%-*s%s\n", w, "base:", m->base);
+		buf_printf(&out, "%-*s-\n", w, "tracking:");
+		if (verbose && rev.installed_at && rev.installed_at[0])
+			buf_printf(&out, "%-*s%s\n", w, "refresh-date:", rev.installed_at);
 		_cleanup_free_ char *size = NULL;
 		struct stat st;
 		if (rev.source_kind == 1 && stat(rev.source_path, &st) == 0)
@@ -274,8 +447,8 @@ int cmd_info(int argc, char **argv, cordon_error **err)
 		else
 			size = xstrdup("-");
 		const char *notes = notes_for(&s, false);
-		buf_printf(&out, "installed: %s (%s) %s %s\n", rev.version, rev.revision, size,
-			   notes);
+		buf_printf(&out, "%-*s%s (%s) %s %s\n", w, "installed:", rev.version, rev.revision,
+			   size, notes);
 	}
 	if (r == 0)
 		cli_out(out.p);

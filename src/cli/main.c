@@ -4,6 +4,7 @@
 #include "recovery.h"
 #include "store.h"
 #include "table.h"
+#include "usage.h"
 #include "util.h"
 
 #include <errno.h>
@@ -17,11 +18,12 @@ static const struct {
 	cli_cmd_fn fn;
 	const char *help;
 } commands[] = {
-    {"install", cmd_install, "install [--dangerous] [--devmode|--classic] [--name INSTANCE] PATH"},
-    {"remove", cmd_remove, "remove NAME"},
-    {"revert", cmd_revert, "revert NAME"},
+    {"install", cmd_install,
+     "install [--dangerous] [--devmode|--classic] [--name INSTANCE] PATH..."},
+    {"remove", cmd_remove, "remove [--purge] NAME..."},
+    {"revert", cmd_revert, "revert [--revision=REV] NAME"},
     {"list", cmd_list, "list [--all]"},
-    {"info", cmd_info, "info NAME"},
+    {"info", cmd_info, "info [--verbose] NAME"},
     {"run", cmd_run,
      "run [--pty] [--shell | --command=NAME] [--strace[=OPTS] | --learn] SNAP.APP [ARGS...]"},
     {"validate", cmd_validate, "validate PATH"},
@@ -30,7 +32,7 @@ static const struct {
     {"connect", cmd_connect, "connect SNAP:PLUG [SNAP[:SLOT]]"},
     {"disconnect", cmd_disconnect, "disconnect SNAP:PLUG [SNAP:SLOT] [--forget]"},
     {"interfaces", cmd_interfaces, "interfaces [SNAP]"},
-    {"interface", cmd_interface, "interface [NAME]"},
+    {"interface", cmd_interface, "interface [--all] [NAME]"},
     {"services", cmd_services, "services [SNAP[.APP]...]"},
     {"start", cmd_start, "start [--enable] SNAP[.APP]..."},
     {"stop", cmd_stop, "stop [--disable] SNAP[.APP]..."},
@@ -45,6 +47,8 @@ static const struct {
     {"unset", cmd_unset, "unset SNAP KEY..."},
     /* hidden (no help): the snapctl broker, which the launcher starts */
     {"snapctl-daemon", cmd_snapctl_daemon, NULL},
+    /* hidden: what the bash completion (data/completion/cordon) offers */
+    {"complete", cmd_complete, NULL},
 };
 
 void cli_out(const char *s)
@@ -112,9 +116,39 @@ int cli_open(cordon_ctx *ctx, bool writable, const char *what, cordon_error **er
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: cordon COMMAND [ARGS...]\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (commands[i].help == NULL)
+			continue;
+		const cli_usage *u = cli_usage_find(commands[i].name);
+		fprintf(f, "  %-12s %s\n", commands[i].name, u ? u->summary : commands[i].help);
+	}
+	const char *own[] = {"help", "version"};
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		fprintf(f, "  %-12s %s\n", own[i], cli_usage_find(own[i])->summary);
+	fprintf(f, "\nFor more information about a command, run 'cordon help COMMAND'.\n");
+}
+
+/* `cordon help [CMD]`, `cordon CMD --help`: snap's help goes to stdout */
+static int help(const char *name)
+{
+	if (name == NULL) {
+		usage(stdout);
+		return 0;
+	}
+	const char *synopsis = NULL;
+	bool known = strcmp(name, "help") == 0 || strcmp(name, "version") == 0;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (commands[i].help)
-			fprintf(f, "  cordon %s\n", commands[i].help);
+		if (commands[i].help && strcmp(name, commands[i].name) == 0) {
+			known = true;
+			synopsis = commands[i].help;
+		}
+	if (!known) {
+		fprintf(stderr, "error: unknown command \"%s\", see 'cordon help'.\n", name);
+		return 1;
+	}
+	_cleanup_free_ char *text = cli_usage_format(name, synopsis);
+	fputs(text, stdout);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -123,10 +157,19 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return 0;
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return help(NULL);
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc > 3) {
+			fprintf(stderr, "error: too many arguments for command\n");
+			return 1;
+		}
+		if (argc == 3 && cli_usage_asked(argc - 1, argv + 1))
+			return help("help");
+		return help(argc == 3 ? argv[2] : NULL);
 	}
+	if (cli_usage_asked(argc - 1, argv + 1))
+		return help(argv[1]);
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("cordon %s\n", CORDON_VERSION);
 		return 0;

@@ -7,6 +7,9 @@
 int cordon_snapconf_document(cordon_ctx *ctx, const char *snap, char **doc, cordon_error **err)
 {
 	*doc = NULL;
+	/* a root where nothing was ever installed has no state to read */
+	if (ctx->state == NULL)
+		return cordon_err_msg(err, ENOENT, "snap \"%s\" is not installed", snap);
 	int r = cordon_state_get_config(ctx->state, snap, doc, err);
 	return r == -ENOENT ? 0 : r;
 }

@@ -470,6 +470,12 @@ int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err)
 
 int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordon_error **err)
 {
+	return cordon_store_revert_to(ctx, name, NULL, new_rev, err);
+}
+
+int cordon_store_revert_to(cordon_ctx *ctx, const char *name, const char *want, char **new_rev,
+			   cordon_error **err)
+{
 	cordon_snap_row snap = {0};
 	int r = cordon_state_get_snap(ctx->state, name, &snap, err);
 	if (r == -ENOENT)
@@ -484,12 +490,19 @@ int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordo
 	for (size_t i = 0; r == 0 && i < n; i++)
 		if (strcmp(revs[i].revision, snap.current) == 0)
 			cur_seq = revs[i].seq;
-	/* the newest revision older than the current one, as snap revert */
+	/* the newest revision older than the current one, as snap revert;
+	 * or the one asked for, older or newer, with snapd's errors
+	 * (snapstate.RevertToRevision) */
 	for (size_t i = 0; r == 0 && i < n; i++)
-		if (revs[i].seq < cur_seq)
+		if (want ? strcmp(revs[i].revision, want) == 0 : revs[i].seq < cur_seq)
 			target = &revs[i];
-	if (r == 0 && target == NULL)
-		r = cordon_err_msg(err, ENOENT, "no revision to revert to for \"%s\"", name);
+	if (r == 0 && want && strcmp(want, snap.current) == 0)
+		r = cordon_err_msg(err, EEXIST, "already on requested revision");
+	else if (r == 0 && want && target == NULL)
+		r = cordon_err_msg(err, ENOENT, "cannot find revision %s for snap \"%s\"", want,
+				   name);
+	else if (r == 0 && target == NULL)
+		r = cordon_err_msg(err, ENOENT, "no revision to revert to");
 	/* A revert is a refresh to an older revision: the snaps connected to
 	 * either revision's slots or plugs may be recompiled (content plugs
 	 * follow the slot snap to the revision it now runs), journaled first

@@ -32,6 +32,10 @@ int cordon_store_install(cordon_ctx *ctx, const char *path, const cordon_install
 			 cordon_install_result *res, cordon_error **err);
 int cordon_store_remove(cordon_ctx *ctx, const char *name, cordon_error **err);
 int cordon_store_revert(cordon_ctx *ctx, const char *name, char **new_rev, cordon_error **err);
+/* To the kept revision `want` (older or newer than the current one); NULL:
+ * the previous one, as cordon_store_revert. */
+int cordon_store_revert_to(cordon_ctx *ctx, const char *name, const char *want, char **new_rev,
+			   cordon_error **err);
 
 /* How many revisions are kept (snapd's refresh.retain default on classic). */
 #define CORDON_RETAIN 2

@@ -51,7 +51,8 @@ static const cli_usage usages[] = {
      "The info command shows detailed information about an installed snap.\n",
      "  --verbose    Include more details on the snap (expanded notes, base, etc.)\n"},
     {"run",
-     "run [--pty] [--shell|--command=<name>] [--strace[=<options>]] <snap>.<app> [<args>...]",
+     "run [--pty] [--shell|--command=<name>] [--strace[=<options>]|--learn] <snap>.<app> "
+     "[<args>...]",
      "Run the given snap command",
      "The run command executes the given snap command with its sandbox: the\n"
      "launcher (cordon-confine) builds it and execs the app. Options come before\n"
@@ -61,8 +62,10 @@ static const cli_usage usages[] = {
      "  --shell               Run a shell instead of the command\n"
      "  --command=<name>      Run a named command of the app (stop, reload,\n"
      "                        post-stop, shell)\n"
-     "  --strace[=<options>]  Run the command under strace (root only; options\n"
-     "                        are passed to strace)\n"},
+     "  --strace[=<options>]  Run the command under strace, from outside the\n"
+     "                        sandbox (options are passed to strace)\n"
+     "  --learn               Run with the sandbox's structure, recording instead of\n"
+     "                        denying; print the plugs that would allow what it did\n"},
     {"validate", "validate <path>", "Validate a snap file or directory",
      "The validate command checks a snap's metadata as install would, without\n"
      "installing it.\n",
@@ -118,13 +121,19 @@ static const cli_usage usages[] = {
      "                  10)\n"
      "  -f, --follow    Wait for new lines and print them as they come in\n"
      "  --abs-time      Display absolute times (in RFC 3339 format)\n"},
-    {"debug", "debug confinement | debug sandbox-features [--required=<backend>:<feature>]...",
-     "Show the host's confinement",
+    {"debug",
+     "debug confinement | debug sandbox-features [--required=<backend>:<feature>]... | "
+     "debug denials [--follow] [--since=<time>] [<snap>[.<app>]]",
+     "Show the host's confinement, and what the sandbox denied",
      "debug confinement prints strict or partial, with the missing pieces named.\n"
      "debug sandbox-features prints the sandbox features in snapd's format; with\n"
-     "--required it prints nothing and fails if a feature is missing.\n",
+     "--required it prints nothing and fails if a feature is missing.\n"
+     "debug denials prints the denials of confined commands, newest last, each with\n"
+     "the interface that would allow it (a user sees their own commands only).\n",
      "  --required=<backend>:<feature>    Ensure that the given feature is\n"
-     "                                    available\n"},
+     "                                    available\n"
+     "  --follow                          Keep printing denials as they happen\n"
+     "  --since=<time>                    Only denials since that time\n"},
     /* alias, unalias, aliases: the commands of the aliases change (issue 13) */
     {"alias", "alias <snap>.<app> <alias>", "Set up a manual alias",
      "The alias command aliases the given snap application to the given alias: an\n"

@@ -73,10 +73,17 @@ void cordon_launchlog_parse(const char *text, size_t len, cordon_launchlog *out)
 	}
 }
 
+/* An audit record's time is the kernel's coarse clock (one tick behind at
+ * worst: up to 10 ms at HZ=100), the launch log's the precise one: a denial
+ * in the command's first milliseconds can carry a time before its launch's.
+ * The slack is far too short for a pid to be used again in between (that
+ * takes the whole pid space going round). */
+#define LAUNCH_CLOCK_SLACK_MS 100
+
 const cordon_launch_rec *cordon_launchlog_find(const cordon_launchlog *log, pid_t pid, int64_t ms)
 {
 	for (size_t i = log->n; i-- > 0;)
-		if (log->v[i].pid == pid && log->v[i].ms <= ms)
+		if (log->v[i].pid == pid && log->v[i].ms <= ms + LAUNCH_CLOCK_SLACK_MS)
 			return &log->v[i];
 	return NULL;
 }

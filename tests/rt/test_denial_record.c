@@ -108,6 +108,16 @@ static void test_events(void)
 	CHECK_STR(rec ? rec->label : "", "snap.foo.bar");
 	CHECK(denial_find_launch(&l, &l.v[3], &log) == NULL); /* not a confined command's */
 	cordon_launchlog_free(&log);
+
+	/* audit's clock is coarse: a record a few ms "before" its launch in
+	 * the log is that launch's; a launch long after it is not */
+	const char log2[] = "1000.004000000 77 0 snap.fast.app\n"
+			    "1002.000000000 78 0 snap.late.app\n";
+	cordon_launchlog_parse(log2, strlen(log2), &log);
+	rec = cordon_launchlog_find(&log, 77, 1000000);
+	CHECK_STR(rec ? rec->label : "", "snap.fast.app");
+	CHECK(cordon_launchlog_find(&log, 78, 1000000) == NULL);
+	cordon_launchlog_free(&log);
 	denial_list_free(&l);
 }
 

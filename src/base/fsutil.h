@@ -32,6 +32,14 @@ int fs_list_dir_at(int dirfd, strv *out, cordon_error **err);
  * state, so a user can never substitute what the launcher reads. */
 int fs_open_dir_root_owned(const char *abs_path, cordon_error **err);
 
+/* The walk of fs_open_dir_root_owned continued one step: the directory name
+ * (one component, no symlink) in dirfd, which the caller opened with
+ * fs_open_dir_root_owned (or this), held to the same rule. Several
+ * directories under one trusted parent then cost one walk from /, not one
+ * each: the fd pins the parent, and every directory above it was checked
+ * root's and writable by root alone, so nobody else could have moved it. */
+int fs_open_dir_root_owned_at(int dirfd, const char *name, cordon_error **err);
+
 /* mkdir -p, fd-based. Missing components are created with `mode`, owned by
  * uid:gid, under a temporary name that gets the final one only once they have
  * that owner and mode (a maker killed half-way leaves no half-made directory

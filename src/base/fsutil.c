@@ -470,6 +470,16 @@ int fs_mkdir_p(const char *abs_path, mode_t mode, uid_t uid, gid_t gid, cordon_e
 	return walk(abs_path, &o, err);
 }
 
+int fs_mkdir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid, cordon_error **err)
+{
+	if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return cordon_err_msg(err, EINVAL, "%s is not one path component", name);
+	struct stat st;
+	bool made;
+	return open_or_make_dir(dirfd, name, O_RDONLY, mode, uid, gid, &st, &made, err);
+}
+
 int fs_read_at(int dirfd, const char *name, size_t max, char **data, size_t *len,
 	       cordon_error **err)
 {

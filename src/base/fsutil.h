@@ -49,6 +49,11 @@ int fs_open_dir_root_owned_at(int dirfd, const char *name, cordon_error **err);
  * writable by group or others) is finished. Returns an O_RDONLY|O_DIRECTORY
  * fd of the last one. */
 int fs_mkdir_p(const char *abs_path, mode_t mode, uid_t uid, gid_t gid, cordon_error **err);
+/* The last step of fs_mkdir_p on its own: name (one component) in dirfd,
+ * made as fs_mkdir_p makes each component, or opened (O_NOFOLLOW) as it
+ * opens one. fs_mkdir_p(parent) and then this is fs_mkdir_p(parent/name),
+ * with the parent's fd kept. */
+int fs_mkdir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid, cordon_error **err);
 
 /* Ensure `name` in dirfd is a directory with exactly this owner and mode
  * (made as fs_mkdir_p makes one when missing, a half-made one of ours

@@ -42,7 +42,7 @@ L = 'src/runtime/launch.c'
 patch(L, [
  ('#include "util.h"\n', '#include "util.h"\n#include "tstamp.h"\n'),
  ([('int r = cordon_policy_load(paths.policy_dir, a->label, &p, err);', 'int r = cordon_policy_load(paths.policy_dir, a->label, &p, err);\n\tTS("2_policy_load");'),
-   ('\t\t\t\t\t      paths.policy_dir, a->label, &p, err);\n', '\t\t\t\t\t      paths.policy_dir, a->label, &p, err);\n\tTS("2_policy_load");\n')], None),
+   ('a->label, &p, err);\n\tif (r < 0)\n\t\tgoto out;\n', 'a->label, &p, err);\n\tTS("2_policy_load");\n\tif (r < 0)\n\t\tgoto out;\n')], None),
  ('\tcordon_error_free(&broker_err);\n', '\tcordon_error_free(&broker_err);\n\tTS("3_cookie_broker");\n'),
  ('\tcordon_launch_rule_vars(&p, a, &vars);\n', '\tcordon_launch_rule_vars(&p, a, &vars);\n\tTS("4_env_xdg");\n'),
  ('\t\tr = cordon_cgroup_enter(&cg, &p, getpid(), err);\n', '\t\tTS("5_snap_mounted");\n\t\tr = cordon_cgroup_enter(&cg, &p, getpid(), err);\n\t\tTS("6_cgroup");\n'),

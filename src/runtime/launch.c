@@ -92,8 +92,9 @@ static int policy_load_at(int opened, const char *policy_dir, const char *label,
 int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy *p,
 		       cordon_error **err)
 {
-	if (label_check(label, err) < 0)
-		return -EINVAL;
+	int r = label_check(label, err);
+	if (r < 0)
+		return r;
 	return policy_load_at(fs_open_dir_root_owned(policy_dir, err), policy_dir, label, p, err);
 }
 
@@ -473,12 +474,13 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	/* The policy and cookie directories are both in the state directory:
 	 * one root-owned walk from / to it, then a checked step each
 	 * (fs_open_dir_root_owned_at), instead of a whole walk each. */
-	if (label_check(a->label, err) < 0)
-		return -EINVAL;
-	_cleanup_close_ int state_fd = fs_open_dir_root_owned(paths.state_dir, err);
-	int r = state_fd < 0 ? cordon_err_prefix(err, "cannot trust compiled policy")
-			     : policy_load_at(fs_open_dir_root_owned_at(state_fd, "policy", err),
-					      paths.policy_dir, a->label, &p, err);
+	int r = label_check(a->label, err);
+	_cleanup_close_ int state_fd = r < 0 ? -1 : fs_open_dir_root_owned(paths.state_dir, err);
+	if (r == 0)
+		r = state_fd < 0
+			? cordon_err_prefix(err, "cannot trust compiled policy")
+			: policy_load_at(fs_open_dir_root_owned_at(state_fd, "policy", err),
+					 paths.policy_dir, a->label, &p, err);
 	if (r < 0)
 		goto out;
 	const cordon_caller caller = {.uid = a->uid, .gid = a->gid};

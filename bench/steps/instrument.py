@@ -26,8 +26,12 @@ static inline void TS(const char *what)
 def patch(p, pairs):
     p = os.path.join(root, p); s = open(p).read()
     for a, b in pairs:
-        assert a in s, (p, a)
-        s = s.replace(a, b, 1)
+        # (a, b) or several (a, b) of which the first found is applied
+        # (a marker line that changed between revisions)
+        alts = a if isinstance(a, list) else [(a, b)]
+        hit = [(x, y) for x, y in alts if x in s]
+        assert hit, (p, alts[0][0])
+        s = s.replace(hit[0][0], hit[0][1], 1)
     open(p, 'w').write(s)
 patch('src/confine/main.c', [
  ('#include "util.h"\n', '#include "util.h"\n#include "tstamp.h"\nlong long cordon_t0;\n'),
@@ -37,7 +41,8 @@ patch('src/confine/main.c', [
 L = 'src/runtime/launch.c'
 patch(L, [
  ('#include "util.h"\n', '#include "util.h"\n#include "tstamp.h"\n'),
- ('int r = cordon_policy_load(paths.policy_dir, a->label, &p, err);', 'int r = cordon_policy_load(paths.policy_dir, a->label, &p, err);\n\tTS("2_policy_load");'),
+ ([('int r = cordon_policy_load(paths.policy_dir, a->label, &p, err);', 'int r = cordon_policy_load(paths.policy_dir, a->label, &p, err);\n\tTS("2_policy_load");'),
+   ('a->label, &p, err);\n\tif (r < 0)\n\t\tgoto out;\n', 'a->label, &p, err);\n\tTS("2_policy_load");\n\tif (r < 0)\n\t\tgoto out;\n')], None),
  ('\tcordon_error_free(&broker_err);\n', '\tcordon_error_free(&broker_err);\n\tTS("3_cookie_broker");\n'),
  ('\tcordon_launch_rule_vars(&p, a, &vars);\n', '\tcordon_launch_rule_vars(&p, a, &vars);\n\tTS("4_env_xdg");\n'),
  ('\t\tr = cordon_cgroup_enter(&cg, &p, getpid(), err);\n', '\t\tTS("5_snap_mounted");\n\t\tr = cordon_cgroup_enter(&cg, &p, getpid(), err);\n\t\tTS("6_cgroup");\n'),

@@ -430,6 +430,22 @@ int fs_open_dir_root_owned(const char *abs_path, cordon_error **err)
 	return walk(abs_path, &(walk_opts){.flags = O_RDONLY, .root_owned = true}, err);
 }
 
+int fs_open_dir_root_owned_at(int dirfd, const char *name, cordon_error **err)
+{
+	if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return cordon_err_msg(err, EINVAL, "%s is not one path component", name);
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return cordon_err(err, errno, "open %s", name);
+	int r = check_root_owned(fd, name, err);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 int fs_ensure_dir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
 		     cordon_error **err)
 {
@@ -452,6 +468,16 @@ int fs_mkdir_p(const char *abs_path, mode_t mode, uid_t uid, gid_t gid, cordon_e
 {
 	walk_opts o = {.flags = O_RDONLY, .create = true, .mode = mode, .uid = uid, .gid = gid};
 	return walk(abs_path, &o, err);
+}
+
+int fs_mkdir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid, cordon_error **err)
+{
+	if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return cordon_err_msg(err, EINVAL, "%s is not one path component", name);
+	struct stat st;
+	bool made;
+	return open_or_make_dir(dirfd, name, O_RDONLY, mode, uid, gid, &st, &made, err);
 }
 
 int fs_read_at(int dirfd, const char *name, size_t max, char **data, size_t *len,

@@ -32,6 +32,14 @@ int fs_list_dir_at(int dirfd, strv *out, cordon_error **err);
  * state, so a user can never substitute what the launcher reads. */
 int fs_open_dir_root_owned(const char *abs_path, cordon_error **err);
 
+/* The walk of fs_open_dir_root_owned continued one step: the directory name
+ * (one component, no symlink) in dirfd, which the caller opened with
+ * fs_open_dir_root_owned (or this), held to the same rule. Several
+ * directories under one trusted parent then cost one walk from /, not one
+ * each: the fd pins the parent, and every directory above it was checked
+ * root's and writable by root alone, so nobody else could have moved it. */
+int fs_open_dir_root_owned_at(int dirfd, const char *name, cordon_error **err);
+
 /* mkdir -p, fd-based. Missing components are created with `mode`, owned by
  * uid:gid, under a temporary name that gets the final one only once they have
  * that owner and mode (a maker killed half-way leaves no half-made directory
@@ -41,6 +49,11 @@ int fs_open_dir_root_owned(const char *abs_path, cordon_error **err);
  * writable by group or others) is finished. Returns an O_RDONLY|O_DIRECTORY
  * fd of the last one. */
 int fs_mkdir_p(const char *abs_path, mode_t mode, uid_t uid, gid_t gid, cordon_error **err);
+/* The last step of fs_mkdir_p on its own: name (one component) in dirfd,
+ * made as fs_mkdir_p makes each component, or opened (O_NOFOLLOW) as it
+ * opens one. fs_mkdir_p(parent) and then this is fs_mkdir_p(parent/name),
+ * with the parent's fd kept. */
+int fs_mkdir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid, cordon_error **err);
 
 /* Ensure `name` in dirfd is a directory with exactly this owner and mode
  * (made as fs_mkdir_p makes one when missing, a half-made one of ours

@@ -8,10 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int cordon_cookie_dir_open(const char *cookie_dir, cordon_error **err)
+static int dir_checked(int opened, const char *cookie_dir, cordon_error *e, cordon_error **err)
 {
-	cordon_error *e = NULL;
-	_cleanup_close_ int fd = fs_open_dir_root_owned(cookie_dir, &e);
+	_cleanup_close_ int fd = opened;
 	if (fd < 0) {
 		if (fd == -ENOENT) {
 			cordon_error_free(&e);
@@ -28,6 +27,20 @@ int cordon_cookie_dir_open(const char *cookie_dir, cordon_error **err)
 		return cordon_err_msg(err, EPERM, "%s has mode %04o, not 0700; refusing it",
 				      cookie_dir, st.st_mode & 07777);
 	return steal_fd(fd);
+}
+
+int cordon_cookie_dir_open(const char *cookie_dir, cordon_error **err)
+{
+	cordon_error *e = NULL;
+	int fd = fs_open_dir_root_owned(cookie_dir, &e);
+	return dir_checked(fd, cookie_dir, e, err);
+}
+
+int cordon_cookie_dir_open_at(int state_fd, const char *cookie_dir, cordon_error **err)
+{
+	cordon_error *e = NULL;
+	int fd = fs_open_dir_root_owned_at(state_fd, "cookie", &e);
+	return dir_checked(fd, cookie_dir, e, err);
 }
 
 char *cordon_cookie_file_name(const char *instance)

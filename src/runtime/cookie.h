@@ -13,6 +13,9 @@
  * group or others, the directory itself mode 0700. -ENOENT (err untouched):
  * it does not exist (no snap got a cookie yet). */
 int cordon_cookie_dir_open(const char *cookie_dir, cordon_error **err);
+/* The same, from the state directory already opened root-owned
+ * (fs_open_dir_root_owned_at): the launcher walks to it once. */
+int cordon_cookie_dir_open_at(int state_fd, const char *cookie_dir, cordon_error **err);
 
 /* The name of a snap's cookie file: snap.<instance> (malloc'd). */
 char *cordon_cookie_file_name(const char *instance);

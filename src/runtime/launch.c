@@ -34,13 +34,20 @@
 #define SNAP_PATH                                                                                  \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games:/usr/local/games"
 
-int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy *p,
-		       cordon_error **err)
+/* A label is a file name; never a path. */
+static int label_check(const char *label, cordon_error **err)
 {
-	/* A label is a file name; never a path. */
 	if (label[0] == '\0' || label[0] == '.' || strchr(label, '/') != NULL)
 		return cordon_err_msg(err, EINVAL, "invalid label \"%s\"", label);
-	_cleanup_close_ int dirfd = fs_open_dir_root_owned(policy_dir, err);
+	return 0;
+}
+
+/* opened: the policy directory, opened root-owned (closed here), or the
+ * error of opening it. */
+static int policy_load_at(int opened, const char *policy_dir, const char *label, cordon_policy *p,
+			  cordon_error **err)
+{
+	_cleanup_close_ int dirfd = opened;
 	if (dirfd < 0)
 		return cordon_err_prefix(err, "cannot trust compiled policy");
 	_cleanup_close_ int fd = openat(dirfd, label, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -83,6 +90,15 @@ int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy 
 	p->file_dev = st.st_dev;
 	p->file_ino = st.st_ino;
 	return 0;
+}
+
+int cordon_policy_load(const char *policy_dir, const char *label, cordon_policy *p,
+		       cordon_error **err)
+{
+	int r = label_check(label, err);
+	if (r < 0)
+		return r;
+	return policy_load_at(fs_open_dir_root_owned(policy_dir, err), policy_dir, label, p, err);
 }
 
 /* What the caller's environment may bring into the sandbox: terminal and
@@ -445,11 +461,12 @@ static int enter_view(const cordon_ns_session *ns, const cordon_policy *p, const
 
 /* The snap's cookie (cookie.h) into out, or "" when it has none or the file
  * is not what the store writes (only root could have changed it). */
-static void read_cookie(const cordon_paths *paths, const char *instance, char *out)
+static void read_cookie(int state_fd, const cordon_paths *paths, const char *instance, char *out)
 {
 	out[0] = '\0';
 	cordon_error *e = NULL;
-	_cleanup_close_ int dir = cordon_cookie_dir_open(paths->cookie_dir, &e);
+	_cleanup_close_ int dir =
+	    state_fd < 0 ? -ENOENT : cordon_cookie_dir_open_at(state_fd, paths->cookie_dir, &e);
 	_cleanup_free_ char *name = cordon_cookie_file_name(instance);
 	if (dir < 0 || cordon_cookie_read_at(dir, name, out, &e) < 0)
 		out[0] = '\0';
@@ -477,7 +494,16 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	cordon_paths paths;
 	if (cordon_paths_init(&paths, a->root) < 0)
 		return cordon_err_msg(err, EINVAL, "invalid root prefix");
-	int r = cordon_policy_load(paths.policy_dir, a->label, &p, err);
+	/* The policy and cookie directories are both in the state directory:
+	 * one root-owned walk from / to it, then a checked step each
+	 * (fs_open_dir_root_owned_at), instead of a whole walk each. */
+	int r = label_check(a->label, err);
+	_cleanup_close_ int state_fd = r < 0 ? -1 : fs_open_dir_root_owned(paths.state_dir, err);
+	if (r == 0)
+		r = state_fd < 0
+			? cordon_err_prefix(err, "cannot trust compiled policy")
+			: policy_load_at(fs_open_dir_root_owned_at(state_fd, "policy", err),
+					 paths.policy_dir, a->label, &p, err);
 	if (r < 0)
 		goto out;
 	if (a->learn && p.confinement != CORDON_STRICT) {
@@ -519,7 +545,9 @@ static int launch_once(const cordon_launch_args *a, bool *restart, cordon_error 
 	 * if none runs, from the host's namespaces and cgroups). Neither
 	 * fails a launch: without them snapctl says what is missing. */
 	char cookie[CORDON_COOKIE_LEN + 1] = "";
-	read_cookie(&paths, p.instance_name, cookie);
+	read_cookie(state_fd, &paths, p.instance_name, cookie);
+	close(state_fd); /* not needed further */
+	state_fd = -1;
 	cordon_error *broker_err = NULL;
 	(void)cordon_snapctl_ensure_broker(&paths, a->root, &a->cgroup, &broker_err);
 	cordon_error_free(&broker_err);

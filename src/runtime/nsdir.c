@@ -39,9 +39,17 @@ static char *proc_fd(int fd)
  * device. */
 int cordon_nsdir_open(const cordon_paths *paths, int *dirfd, cordon_error **err)
 {
-	_cleanup_close_ int fd = fs_mkdir_p(paths->ns_dir, 0700, 0, 0, err);
+	/* One walk to the run directory, kept open for the mount point check
+	 * below, and the last step from it: the same opens, checks and
+	 * making as fs_mkdir_p(ns_dir) (fs_mkdir_at), without a second walk
+	 * from / to the run directory. The check then asks about the very
+	 * directory the ns directory was opened in. */
+	_cleanup_close_ int parent = fs_mkdir_p(paths->run_dir, 0700, 0, 0, err);
+	if (parent < 0)
+		return parent;
+	_cleanup_close_ int fd = fs_mkdir_at(parent, "ns", 0700, 0, 0, err);
 	if (fd < 0)
-		return fd;
+		return cordon_err_prefix(err, "%s", paths->ns_dir);
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return cordon_err(err, errno, "stat %s", paths->ns_dir);
@@ -52,9 +60,6 @@ int cordon_nsdir_open(const cordon_paths *paths, int *dirfd, cordon_error **err)
 	if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
 		return cordon_err(err, errno, "chmod %s", paths->ns_dir);
 	bool mounted = false;
-	_cleanup_close_ int parent = fs_open_dir(paths->run_dir, O_RDONLY, err);
-	if (parent < 0)
-		return parent;
 	int r = fs_is_mountpoint_at(parent, "ns", &mounted, err);
 	if (r < 0)
 		return r;

@@ -169,7 +169,16 @@ int view_list_holders(vnode *n, int fd, const char *path, size_t max, cordon_err
 		    vnode_kid(n, de->d_name))
 			continue;
 		vnode *h = vnode_new(de->d_name, V_HOLDER);
-		if (fstatat(fd, de->d_name, &h->st, AT_SYMLINK_NOFOLLOW) < 0) {
+		/* A placeholder keeps only the entry's type (make_holder), which
+		 * the listing already gives on the filesystems that fill d_type:
+		 * one stat per entry less (the stand-in for a working directory
+		 * outside the view lists it at every launch). The type is of
+		 * the same moment as a stat's would be, and a placeholder of a
+		 * type gone stale is as empty as any other; DT_UNKNOWN is
+		 * stat'd as before. */
+		if (de->d_type != DT_UNKNOWN)
+			h->st.st_mode = DTTOIF(de->d_type);
+		else if (fstatat(fd, de->d_name, &h->st, AT_SYMLINK_NOFOLLOW) < 0) {
 			vnode_free(h);
 			continue; /* gone meanwhile */
 		}

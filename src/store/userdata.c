@@ -15,8 +15,11 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-/* A tree deeper than this is refused: each level holds three fds and a
- * stack frame, and a user can make a tree as deep as they like. */
+/* A tree deeper than this is not copied below that depth: each level holds
+ * three fds and a stack frame, and a user can make a tree as deep as they
+ * like. What is deeper is left in the old revision (still there for a
+ * revert), not an error: one user's tree must not refuse every user the
+ * refresh. */
 #define MAX_DEPTH 128
 #define CHUNK (128u * 1024u)
 
@@ -201,8 +204,7 @@ static int copy_dir(walk *w, int sfd, const struct stat *st, int ddir, const cha
 		    cordon_error **err)
 {
 	if (depth > MAX_DEPTH)
-		return cordon_err_msg(err, ELOOP, "%s: deeper than %d directories; not copied",
-				      w->path, MAX_DEPTH);
+		return 0; /* left in the old revision (MAX_DEPTH) */
 	if (mkdirat(ddir, name, 0700) < 0)
 		return cordon_err(err, errno, "create %s", name);
 	_cleanup_close_ int dfd =

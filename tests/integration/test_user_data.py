@@ -196,3 +196,42 @@ class UserDataTest(CordonTestCase):
         self.s.cordon("install", "--dangerous", d)  # x2
         self.assertFalse(os.path.lexists(self.home(u1, "snap/hello/x2")))
         self.assertEqual(sorted(os.listdir(root_dir)), ["secret"])
+
+    def test_a_deep_tree_does_not_refuse_the_refresh(self):
+        """One user's tree deeper than the copy goes (128 directories) must
+        not refuse every user the refresh: the copy stops at that depth,
+        the rest stays in the old revision, the other user's data is
+        copied whole."""
+        d = self.s.make_snap("hello", probe_yaml("hello"))
+        self.s.cordon("install", "--dangerous", d)
+        u1, u2 = USERS
+        for u in USERS:
+            self.as_user(u, "env", "SNAP_USER_DATA")
+        pw = self.pw[u1]
+        top = self.home(u1, "snap/hello/x1")
+        fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+        try:  # relative steps: the whole path is past PATH_MAX
+            for _ in range(140):
+                os.mkdir("d", dir_fd=fd)
+                os.chown("d", pw.pw_uid, pw.pw_gid, dir_fd=fd)
+                nfd = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+                os.close(fd)
+                fd = nfd
+            with open(os.open("bottom", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd), "w") as f:
+                f.write("deep")
+        finally:
+            os.close(fd)
+        self.populate(u2, self.home(u2, "snap/hello/x1"))
+        before = snapshot(self.home(u2, "snap/hello/x1"))
+        self.s.cordon("install", "--dangerous", d)  # x2: succeeds
+        self.assertEqual(snapshot(self.home(u2, "snap/hello/x2")), before)
+        depth, fd = 0, os.open(self.home(u1, "snap/hello/x2"), os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            while "d" in os.listdir(fd):
+                nfd = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+                os.close(fd)
+                fd, depth = nfd, depth + 1
+        finally:
+            os.close(fd)
+        self.assertEqual(depth, 128)
+        self.assertTrue(os.path.isdir(self.home(u1, "snap/hello/x1/d")))

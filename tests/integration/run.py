@@ -10,6 +10,7 @@ no loop devices, no cgroups, no users, no scratch directories.
 import argparse
 import fcntl
 import os
+import signal
 import sys
 import unittest
 
@@ -20,6 +21,13 @@ import cordonlib  # noqa: E402
 
 
 def main():
+    # A runner started in the background or under nohup inherits SIGINT,
+    # SIGQUIT or SIGHUP ignored, and exec keeps an ignored signal ignored
+    # down to the confined apps: the tests that send them (test_run_pty)
+    # would test the caller's shell, not cordon. Their defaults, here.
+    for sig in (signal.SIGQUIT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--prefix", required=True)

@@ -12,6 +12,14 @@
 #include <stdint.h>
 #include <unistd.h>
 
+/* NLMSG_OK without its comparison of the header's unsigned length with an
+ * int (clang's -Wsign-compare in the fuzz build): the same three checks. */
+static bool nl_ok(const struct nlmsghdr *h, int left)
+{
+	return left >= (int)sizeof *h && h->nlmsg_len >= sizeof *h &&
+	       h->nlmsg_len <= (unsigned)left;
+}
+
 #ifndef AUDIT_NLGRP_READLOG
 #define AUDIT_NLGRP_READLOG 1
 #endif
@@ -68,7 +76,7 @@ static int audit_request(int fd, int type, const void *payload, size_t len,
 		/* a signed length: NLMSG_NEXT takes the aligned length off,
 		 * which may pass the end of an unpadded last message */
 		int left = (int)n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)reply; NLMSG_OK(h, left);
+		for (struct nlmsghdr *h = (struct nlmsghdr *)reply; nl_ok(h, left);
 		     h = NLMSG_NEXT(h, left)) {
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
@@ -153,7 +161,7 @@ static int audit_rule(int fd, int type, int error)
 		if (got < 0)
 			return -errno;
 		int left = (int)got;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)reply; NLMSG_OK(h, left);
+		for (struct nlmsghdr *h = (struct nlmsghdr *)reply; nl_ok(h, left);
 		     h = NLMSG_NEXT(h, left))
 			if (h->nlmsg_type == NLMSG_ERROR)
 				return ((const struct nlmsgerr *)NLMSG_DATA(h))->error;
@@ -220,8 +228,7 @@ int denial_audit_read(denial_audit_session *a, denial_record_fn fn, void *ctx, c
 	/* audit's records are not padded to NLMSG_ALIGNTO: a signed length,
 	 * which NLMSG_NEXT may take below zero at the last one */
 	int left = (int)n;
-	for (struct nlmsghdr *h = (struct nlmsghdr *)msg; NLMSG_OK(h, left);
-	     h = NLMSG_NEXT(h, left)) {
+	for (struct nlmsghdr *h = (struct nlmsghdr *)msg; nl_ok(h, left); h = NLMSG_NEXT(h, left)) {
 		size_t l = h->nlmsg_len - NLMSG_HDRLEN;
 		_cleanup_free_ char *text = xstrndup(NLMSG_DATA(h), l);
 		fn(ctx, h->nlmsg_type, text);

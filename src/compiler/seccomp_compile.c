@@ -182,38 +182,42 @@ static int export_bpf(scmp_filter_ctx ctx, buf *out, cordon_error **err)
 	return 0;
 }
 
-/* One program from two: the denial filter runs first and every "allow" it
- * returns becomes a jump to the first instruction of the allowlist. Classic
- * BPF jumps only forward, so the denial filter's own jumps stay valid, and
- * each program loads what it compares (the allowlist starts by loading the
- * architecture), so nothing carries over from one to the other. */
-static int link_programs(const buf *deny, const buf *allow, uint8_t **bpf, size_t *bpf_len,
-			 cordon_error **err)
+/* One program from several (the denial layers, then the allowlist layers):
+ * every return of a program that means "not decided here" becomes a jump to
+ * the first instruction of the next one: "allow" in a denial layer, anything
+ * but "allow" in an allowlist layer but the last. Classic BPF jumps only
+ * forward, so each program's own jumps stay valid, and each loads what it
+ * compares (they all start by loading the architecture), so nothing carries
+ * over from one to the next. */
+static int link_programs(const buf *progs, const bool *deny, size_t n, uint8_t **bpf,
+			 size_t *bpf_len, cordon_error **err)
 {
-	size_t n_deny = deny->len / sizeof(struct sock_filter);
-	size_t n_allow = allow->len / sizeof(struct sock_filter);
-	size_t total = n_deny + n_allow;
+	size_t total = 0;
+	for (size_t p = 0; p < n; p++)
+		total += progs[p].len / sizeof(struct sock_filter);
 	if (total > BPF_MAXINSNS)
 		return cordon_err_msg(err, E2BIG,
 				      "seccomp filter too large: %zu instructions (at most %d)",
 				      total, BPF_MAXINSNS);
-	struct sock_filter *prog = xreallocarray(NULL, total, sizeof *prog);
-	if (n_deny)
-		memcpy(prog, deny->p, deny->len);
-	memcpy(prog + n_deny, allow->p, allow->len);
-	for (size_t i = 0; i < n_deny; i++) {
-		struct sock_filter *f = &prog[i];
-		if (BPF_CLASS(f->code) != BPF_RET)
-			continue;
-		if (BPF_RVAL(f->code) != BPF_K) {
-			free(prog);
-			return cordon_err_msg(err, EINVAL, "unexpected BPF return at %zu", i);
+	_cleanup_free_ struct sock_filter *prog = xreallocarray(NULL, total, sizeof *prog);
+	size_t at = 0;
+	for (size_t p = 0; p < n; p++) {
+		size_t len = progs[p].len / sizeof *prog;
+		memcpy(prog + at, progs[p].p, progs[p].len);
+		for (size_t i = 0; p + 1 < n && i < len; i++) {
+			struct sock_filter *f = &prog[at + i];
+			if (BPF_CLASS(f->code) != BPF_RET)
+				continue;
+			if (BPF_RVAL(f->code) != BPF_K)
+				return cordon_err_msg(err, EINVAL, "unexpected BPF return at %zu",
+						      at + i);
+			if ((f->k == SECCOMP_RET_ALLOW) == deny[p])
+				*f = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA,
+								  (uint32_t)(len - 1 - i), 0, 0);
 		}
-		if (f->k == SECCOMP_RET_ALLOW)
-			*f = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA,
-							  (uint32_t)(n_deny - 1 - i), 0, 0);
+		at += len;
 	}
-	*bpf = (uint8_t *)prog;
+	*bpf = (uint8_t *)steal_ptr(prog);
 	*bpf_len = total * sizeof *prog;
 	return 0;
 }
@@ -275,51 +279,94 @@ static int check_errnos(const cordon_seccomp_rules *rules, const bool *skip, cor
 	return 0;
 }
 
-static bool ordered(const cordon_seccomp_cond *c)
+/* libseccomp merges the rules of one syscall into one decision tree, one
+ * level per argument, and that tree is right only when the comparisons of
+ * one argument exclude each other or are the same: once a call takes the
+ * branch of one comparison it never comes back to try a sibling's. Found by
+ * tests/fuzz/fuzz_seccomp in libseccomp 2.5.4 (main as of 2026 alike):
+ *  - "chown - 0" and "chown - !1 0": chown(p, 0, 5) refused, as "!1" is
+ *    taken and its "0" fails, though the first rule allows it;
+ *  - "~kcmp >5" and "~kcmp >0 0": kcmp(5, 0) allowed, a denial lost, as
+ *    both start with the node "high half > 0".
+ * Equalities (plain, or masked with one mask) of one argument are disjoint
+ * or equal, and merge right. A syscall whose rules compare an argument in any
+ * other way (!, orders, different masks, or equality beside a masked one) has
+ * each rule in a filter of its own: its n-th rule in the n-th layer. */
+static bool scmp_cmp_same_kind(const struct scmp_arg_cmp *a, const struct scmp_arg_cmp *b)
 {
-	return c->op == CORDON_SC_LT || c->op == CORDON_SC_LE || c->op == CORDON_SC_GT ||
-	       c->op == CORDON_SC_GE;
+	if (a->op != b->op)
+		return false;
+	return a->op == SCMP_CMP_EQ || (a->op == SCMP_CMP_MASKED_EQ && a->datum_a == b->datum_a);
 }
 
-/* The argument both rules compare by order with values of the same high 32
- * bits, or -1. */
-static int ordered_clash(const cordon_seccomp_rule *a, const cordon_seccomp_rule *b)
+static bool equalities(const struct scmp_arg_cmp *c, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		if (c[i].op != SCMP_CMP_EQ && c[i].op != SCMP_CMP_MASKED_EQ)
+			return false;
+	return true;
+}
+
+/* Every comparison in rules a and b an equality, of one kind per argument. */
+static bool merge_safe(const cordon_seccomp_rule *a, const cordon_seccomp_rule *b)
+{
+	struct scmp_arg_cmp x[CORDON_SECCOMP_MAX_ARGS], y[CORDON_SECCOMP_MAX_ARGS];
+	to_scmp(a, x);
+	to_scmp(b, y);
+	if (!equalities(x, a->n_conds) || !equalities(y, b->n_conds))
+		return false;
 	for (size_t k = 0; k < a->n_conds; k++)
-		for (size_t l = 0; l < b->n_conds; l++) {
-			const cordon_seccomp_cond *x = &a->conds[k], *y = &b->conds[l];
-			if (x->arg == y->arg && ordered(x) && ordered(y) &&
-			    x->value >> 32 == y->value >> 32)
-				return (int)x->arg;
-		}
-	return -1;
+		for (size_t l = 0; l < b->n_conds; l++)
+			if (x[k].arg == y[l].arg && !scmp_cmp_same_kind(&x[k], &y[l]))
+				return false;
+	return true;
 }
 
-/* libseccomp (2.5.4, main as of 2026) loses part of a rule when two rules of
- * one syscall in one filter compare an argument with <, <=, > or >= and
- * values with the same high 32 bits: both start with the node "high half >
- * H", and _db_tree_add() stops at the first rule's action there without
- * merging the second's "high half == H" branch. "~kcmp >5" then
- * "~kcmp >0 0" leave kcmp(5, 0) allowed: a denial lost. Refused until
- * libseccomp is fixed (found by tests/fuzz/fuzz_seccomp). */
-static int check_ordered(const cordon_seccomp_rules *rules, const bool *skip, cordon_error **err)
+/* The layer of each rule that is not skipped: 0, or its rank among the
+ * rules of its syscall and kind when they do not merge. Returns the number
+ * of layers of each kind. */
+static void assign_layers(const cordon_seccomp_rules *rules, const int *nrs, const bool *skip,
+			  size_t *layer, size_t n_layers[2])
 {
+	n_layers[0] = n_layers[1] = 0;
 	for (size_t i = 0; i < rules->n; i++) {
+		if (skip[i])
+			continue;
 		const cordon_seccomp_rule *a = &rules->v[i];
-		for (size_t j = 0; !skip[i] && j < i; j++) {
+		bool alone = false;
+		size_t rank = 0;
+		for (size_t j = 0; j < rules->n; j++) {
 			const cordon_seccomp_rule *b = &rules->v[j];
-			int arg = skip[j] || a->deny != b->deny || strcmp(a->syscall, b->syscall)
-				      ? -1
-				      : ordered_clash(a, b);
-			if (arg >= 0)
-				return cordon_err_msg(
-				    err, EINVAL,
-				    "%s:%u: \"%s\" compares argument %d by order as "
-				    "%s:%u does: libseccomp would lose one of them",
-				    a->source, a->line, a->syscall, arg, b->source, b->line);
+			if (j == i || skip[j] || b->deny != a->deny || nrs[j] != nrs[i])
+				continue;
+			alone |= !merge_safe(a, b);
+			rank += j < i;
 		}
+		layer[i] = alone ? rank : 0;
+		if (layer[i] + 1 > n_layers[a->deny])
+			n_layers[a->deny] = layer[i] + 1;
 	}
-	return 0;
+}
+
+/* One libseccomp filter: layer `l` of the denials (default allow) or of the
+ * allowlist (default EPERM, or log in devmode). */
+static int build_layer(const cordon_seccomp_rules *rules, const int *nrs, const bool *skip,
+		       const size_t *layer, bool deny, size_t l, bool dev, buf *out,
+		       cordon_error **err)
+{
+	uint32_t def = deny ? SCMP_ACT_ALLOW : dev ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(EPERM);
+	_cleanup_scmp_ scmp_filter_ctx ctx = NULL;
+	int r = new_filter(def, &ctx, err);
+	for (size_t i = 0; r == 0 && i < rules->n; i++) {
+		const cordon_seccomp_rule *rule = &rules->v[i];
+		if (skip[i] || rule->deny != deny || layer[i] != l)
+			continue;
+		uint32_t act = !deny ? SCMP_ACT_ALLOW
+			       : dev ? SCMP_ACT_LOG
+				     : SCMP_ACT_ERRNO((uint32_t)rule->errnum);
+		r = add_rule(ctx, act, rule, nrs[i], err);
+	}
+	return r < 0 ? r : export_bpf(ctx, out, err);
 }
 
 int cordon_seccomp_compile(const cordon_seccomp_source *sources, size_t n,
@@ -338,60 +385,40 @@ int cordon_seccomp_compile(const cordon_seccomp_source *sources, size_t n,
 
 	_cleanup_free_ int *nrs = xcalloc(rules.n ? rules.n : 1, sizeof *nrs);
 	_cleanup_free_ bool *skip = xcalloc(rules.n ? rules.n : 1, sizeof *skip);
-	size_t n_deny = 0;
 	bool any_self = false;
 	for (size_t i = 0; i < rules.n; i++) {
 		int r = resolve(&rules.v[i], &nrs[i], err);
 		if (r < 0)
 			return r;
 		skip[i] = r > 0 || (rules.v[i].deny && lifted(&rules, &rules.v[i]));
-		if (!skip[i] && rules.v[i].deny)
-			n_deny++;
 		any_self |= !skip[i] && has_self(&rules.v[i]);
 	}
 	int r = check_errnos(&rules, skip, err);
-	if (r == 0)
-		r = check_ordered(&rules, skip, err);
 	if (r < 0)
 		return r;
+	_cleanup_free_ size_t *layer = xcalloc(rules.n ? rules.n : 1, sizeof *layer);
+	size_t n_layers[2];
+	assign_layers(&rules, nrs, skip, layer, n_layers);
+	if (n_layers[false] == 0)
+		n_layers[false] = 1; /* the allowlist, if only of its default */
 
 	/* devmode: the same filter, but whatever would be refused is logged. */
 	bool dev = mode == CORDON_DEVMODE;
-	_cleanup_scmp_ scmp_filter_ctx allow = NULL, deny = NULL;
-	r = new_filter(dev ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(EPERM), &allow, err);
-	if (r < 0)
-		return r;
-	if (n_deny) {
-		r = new_filter(SCMP_ACT_ALLOW, &deny, err);
-		if (r < 0)
-			return r;
-	}
-	for (size_t i = 0; i < rules.n; i++) {
-		const cordon_seccomp_rule *rule = &rules.v[i];
-		if (skip[i])
-			continue;
-		if (rule->deny)
-			r = add_rule(deny,
-				     dev ? SCMP_ACT_LOG : SCMP_ACT_ERRNO((uint32_t)rule->errnum),
-				     rule, nrs[i], err);
-		else
-			r = add_rule(allow, SCMP_ACT_ALLOW, rule, nrs[i], err);
-		if (r < 0)
-			return r;
-	}
-
-	_cleanup_buf_ buf deny_prog = {0}, allow_prog = {0};
-	r = export_bpf(allow, &allow_prog, err);
-	if (r < 0)
-		return r;
-	if (deny) {
-		r = export_bpf(deny, &deny_prog, err);
-		if (r < 0)
-			return r;
+	size_t n_progs = n_layers[true] + n_layers[false];
+	buf *progs = xcalloc(n_progs, sizeof *progs);
+	_cleanup_free_ bool *is_deny = xcalloc(n_progs, sizeof *is_deny);
+	for (size_t p = 0; r == 0 && p < n_progs; p++) {
+		is_deny[p] = p < n_layers[true];
+		size_t l = is_deny[p] ? p : p - n_layers[true];
+		r = build_layer(&rules, nrs, skip, layer, is_deny[p], l, dev, &progs[p], err);
 	}
 	_cleanup_free_ uint8_t *prog = NULL;
 	size_t prog_len = 0;
-	r = link_programs(&deny_prog, &allow_prog, &prog, &prog_len, err);
+	if (r == 0)
+		r = link_programs(progs, is_deny, n_progs, &prog, &prog_len, err);
+	for (size_t p = 0; p < n_progs; p++)
+		buf_free(&progs[p]);
+	free(progs);
 	if (r < 0)
 		return r;
 	r = check_self(prog, prog_len, any_self, err);

@@ -43,10 +43,14 @@
  * Devmode: the same rules, but every outcome that would deny is SCMP_ACT_LOG:
  * nothing is refused, every violation is logged.
  *
- * The program is two libseccomp filters linked into one: the denials (default
+ * The program is libseccomp filters linked into one: the denials (default
  * allow) run first, and each of their "allow" returns jumps into the allowlist
  * (default EPERM). libseccomp cannot express "allow ioctl except TIOCSTI" in one
- * filter: an unconditional allow absorbs the conditional denial. */
+ * filter: an unconditional allow absorbs the conditional denial. Each kind is
+ * one filter, plus a layer per extra rule of a syscall whose rules libseccomp
+ * would merge wrongly (comparisons other than equalities on one argument:
+ * `chown - 0` beside `chown - !1 0`); a call a layer does not decide goes on
+ * to the next. */
 #pragma once
 #include "error.h"
 #include "policy.h"

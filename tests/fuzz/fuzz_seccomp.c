@@ -14,7 +14,7 @@
  * gets wrong (libseccomp included) or one the kernel would refuse all end
  * the run. Compiling and checking cost more than parsing, so only sources of
  * up to MAX_COMPILE rules are compiled: enough for every rule form, lifted
- * denials and the two linked filters. Nothing is printed but a mismatch. */
+ * denials and the linked filters and layers. Nothing is printed but a mismatch. */
 #include "bpf_run.h"
 #include "seccomp_compile.h"
 #include "seccomp_load.h"
@@ -186,8 +186,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cordon_seccomp_parse(&src, &rules, &err) < 0 || rules.n > MAX_COMPILE)
 		return 0;
 	/* Whatever compiles must do what its rules say: the parser refuses a
-	 * mask its value has bits outside of, the compiler rule sets libseccomp
-	 * would merge wrongly (both found by this harness). */
+	 * mask its value has bits outside of, and the compiler gives the rules
+	 * of a syscall libseccomp would merge wrongly a layer each (both found
+	 * by this harness). */
 	_cleanup_free_ uint8_t *bpf = NULL;
 	size_t len = 0;
 	if (cordon_seccomp_compile(&src, 1, CORDON_STRICT, &bpf, &len, &err) == 0)

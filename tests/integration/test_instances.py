@@ -154,3 +154,35 @@ class InstancesTest(CordonTestCase):
         # SNAP_DATA carried over into the instance's new revision
         self.assertEqual(self.probe("hello_a.hello", "read",
                                     self.path("var/snap/hello/x2/kept")), "OK")
+
+    def test_content_between_instances(self):
+        """Content with instances on both sides: the consumer instance finds
+        the content at its plug's target as it names it ($SNAP_DATA/target,
+        remapped), and the provider instance's files are what it gets, read
+        only, by the provider's real directory (a consumer's namespace does
+        not remap the provider)."""
+        from test_connections import CONS, PROV
+        for inst, text in (("prov", "plain"), ("prov_p", "instance")):
+            d = self.s.make_snap("prov", PROV, dirname=f"src-{inst}",
+                                 files={"shared/f.txt": (text + "\n", 0o644)})
+            self.cordon("install", "--dangerous", "--name", inst, self.s.pack(d))
+        d = self.s.make_snap("cons", CONS)
+        self.cordon("install", "--dangerous", "--name", "cons_k", self.s.pack(d))
+        self.cordon("connect", "cons_k:data", "prov_p:data")
+        target = self.path("var/snap/cons/x1/target")
+        self.assertEqual(self.probe_lines("cons_k.cons", "cat", f"{target}/f.txt"),
+                         ["OK", "instance"])
+        self.assertEqual(self.probe("cons_k.cons", "create", f"{target}/new"), "EROFS")
+        # on the host, the instance's own directory holds the mount point,
+        # and /var/snap/cons is only the empty point of the remapping
+        self.assertTrue(os.path.isdir(self.path("var/snap/cons_k/x1/target")))
+        self.assertEqual(os.listdir(self.path("var/snap/cons")), [])
+        # the other provider's files are not granted by that connection
+        other = self.path("snap/prov/x1/shared/f.txt")
+        self.assertEqual(self.probe_host("read", other), "OK")
+        self.assertEqual(self.probe("cons_k.cons", "read", other), "EACCES")
+        # reconnected to the plain provider: its content, at the same place
+        self.cordon("disconnect", "cons_k:data")
+        self.cordon("connect", "cons_k:data", "prov:data")
+        self.assertEqual(self.probe_lines("cons_k.cons", "cat", f"{target}/f.txt"),
+                         ["OK", "plain"])

@@ -2,6 +2,7 @@
 #include "rules.h"
 #include "yaml_doc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <regex.h>
 #include <string.h>
@@ -154,6 +155,53 @@ static const struct {
     {"snap-paths", CORDON_ATTR_SNAP_PATHS},
 };
 
+/* glibc's regcomp() copies an atom once per count of an interval: nested
+ * intervals multiply, and "((a{1,200}){1,200}){1,200}" takes gigabytes
+ * (found by tests/fuzz/fuzz_definitions). The product of every interval's
+ * bound in the pattern, nested or not, is kept small; `*` and `+` loop
+ * without copies. Brackets and escapes hold no intervals. */
+#define PATTERN_MAX_LEN 1024
+#define PATTERN_MAX_REPEAT 1000
+
+static bool pattern_bounded(const char *p)
+{
+	if (strlen(p) > PATTERN_MAX_LEN)
+		return false;
+	unsigned long product = 1;
+	for (const char *c = p; *c; c++) {
+		if (*c == '\\') {
+			if (c[1])
+				c++;
+		} else if (*c == '[') {
+			c++;
+			if (*c == '^')
+				c++;
+			if (*c == ']')
+				c++; /* a leading ] is a member */
+			while (*c && *c != ']')
+				c++;
+			if (!*c)
+				return true; /* unterminated: regcomp refuses it */
+		} else if (*c == '{') {
+			/* {m}, {m,} (counted as m + 1) or {m,n} */
+			char *end;
+			unsigned long m = strtoul(c + 1, &end, 10), n = m;
+			if (*end == ',' && isdigit((unsigned char)end[1]))
+				n = strtoul(end + 1, &end, 10);
+			else if (*end == ',')
+				n = m + 1;
+			if (n < m)
+				n = m;
+			if (n == 0)
+				n = 1;
+			if (n > PATTERN_MAX_REPEAT || product > PATTERN_MAX_REPEAT / n)
+				return false;
+			product *= n;
+		}
+	}
+	return true;
+}
+
 /* "TYPE[!] [~REGEX]": required with !, every string matching REGEX. */
 static int load_attrs(loader *l, const ydoc_node *n, cordon_attr_spec **out, size_t *count)
 {
@@ -182,6 +230,11 @@ static int load_attrs(loader *l, const ydoc_node *n, cordon_attr_spec **out, siz
 				  t);
 		char *pattern = NULL;
 		if (*rest == '~') {
+			if (!pattern_bounded(rest + 1))
+				return at(l, v,
+					  "attribute %s: regular expression over %d characters or "
+					  "repeating more than %d times (its {m,n} multiplied)",
+					  k->text, PATTERN_MAX_LEN, PATTERN_MAX_REPEAT);
 			regex_t re;
 			if (regcomp(&re, rest + 1, REG_EXTENDED | REG_NOSUB) != 0)
 				return at(l, v, "attribute %s: invalid regular expression",

@@ -116,7 +116,7 @@ $(FUZZ_BUILD)/build.ninja:
 fuzz-build: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz_manifest tests/fuzz/fuzz_definitions \
 		tests/fuzz/fuzz_seccomp tests/fuzz/fuzz_policy tests/fuzz/fuzz_config \
-		tests/fuzz/fuzz_snapctl tests/fuzz/fuzz_seed
+		tests/fuzz/fuzz_snapctl tests/fuzz/fuzz_denials tests/fuzz/fuzz_seed
 
 # A crash, leak, timeout or sanitizer report fails the target; the input is
 # left in $(FUZZ_BUILD)/fuzz/crashes/ and its path printed.

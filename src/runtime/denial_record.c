@@ -117,7 +117,10 @@ void denial_list_add(denial_list *l, int type, const char *text)
 	long long sec;
 	unsigned ms;
 	unsigned long long serial;
-	if (sscanf(text, "audit(%lld.%u:%llu):", &sec, &ms, &serial) != 3)
+	/* audit writes milliseconds, three digits; a time no clock has is no
+	 * record's (and would overflow the product below) */
+	if (sscanf(text, "audit(%lld.%u:%llu):", &sec, &ms, &serial) != 3 || sec < 0 ||
+	    sec > 1000000000000LL || ms > 999)
 		return;
 	const char *body = strstr(text, "): ");
 	body = body ? body + 3 : text;

@@ -58,8 +58,11 @@ void cordon_launchlog_parse(const char *text, size_t len, cordon_launchlog *out)
 			int pid;
 			unsigned uid;
 			int off = 0;
+			/* a time the launcher cannot have written is no record
+			 * (and would overflow the milliseconds) */
 			if (sscanf(line, "%lld.%ld %d %u %n", &sec, &nsec, &pid, &uid, &off) == 4 &&
-			    off > 0 && line[off] != '\0') {
+			    off > 0 && line[off] != '\0' && sec >= 0 && sec <= 1000000000000LL &&
+			    nsec >= 0 && nsec < 1000000000L) {
 				out->v = xrealloc(out->v, (out->n + 1) * sizeof *out->v);
 				out->v[out->n++] = (cordon_launch_rec){
 				    .ms = sec * 1000 + nsec / 1000000,

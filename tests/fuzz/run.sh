@@ -2,7 +2,8 @@
 # Run the libFuzzer harnesses of tests/fuzz for a bounded time each.
 #
 #   tests/fuzz/run.sh BUILD SECONDS [HARNESS...]     (HARNESS: manifest definitions
-#                                                     seccomp policy config snapctl;
+#                                                     seccomp policy config snapctl
+#                                                     denials;
 #                                                     default: all)
 #
 # BUILD is a build directory configured with CC=clang and -Dfuzz=true, the
@@ -24,7 +25,7 @@ build=$(realpath "$1")
 seconds=$2
 shift 2
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(manifest definitions seccomp policy config snapctl)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(manifest definitions seccomp policy config snapctl denials)
 src=$(realpath "$(dirname "$0")/../..")
 out=$build/fuzz
 bin=$build/tests/fuzz
@@ -33,8 +34,8 @@ jobs=${FUZZ_JOBS:-$(nproc)}
 
 # ---- seeds, from the tree ----
 rm -rf "$out/seeds"
-mkdir -p "$out/crashes" "$out/seeds"/{manifest,definitions,seccomp,policy,config,snapctl}
-for h in manifest definitions seccomp policy config snapctl; do
+mkdir -p "$out/crashes" "$out/seeds"/{manifest,definitions,seccomp,policy,config,snapctl,denials}
+for h in manifest definitions seccomp policy config snapctl denials; do
 	mkdir -p "$out/corpus/$h"
 done
 cp "$src"/tests/corpus/snapd-test-snaps/*.yaml "$out/seeds/manifest/"
@@ -56,6 +57,20 @@ printf '%s\n' '' 'a.b.c=1' 'a.b=2' 'x={"Bad":1}' 'k=<&>\u2028' >"$out/seeds/conf
 printf '%s' '[{"k":-1.0E+2,"u":"\ud83d\ude00"},18446744073709551615,true]' \
 	>"$out/seeds/config/json"
 "$bin/fuzz_seed" snapctl "$out/seeds/snapctl"
+# a launch log, then a Landlock denial (kmsg and audit socket forms), a
+# seccomp one, and a device refusal seen through --follow's audit rule
+cat >"$out/seeds/denials/events" <<'SEED'
+1000.100000000 42 1001 snap.foo.bar
+1001.5 50
+--
+5,16,4426,-;audit: type=1423 audit(1000.250:7): domain=1a blockers=fs.read_file path="/etc/hostname" dev="tmpfs" ino=5
+1424 audit(1000.250:7): domain=1a status=allocated mode=enforcing pid=42 uid=1001 exe="/usr/libexec/cordon/cordon-confine"
+1300 audit(1000.250:7): arch=c000003e syscall=257 success=no exit=-13 a0=ffffff9c a1=7ff a2=80000 a3=0 items=1 ppid=1 pid=42 auid=4294967295 uid=1001 gid=1001 comm=70726F6265
+1423 audit(1001.000:9): domain=1a blockers=net.connect_tcp daddr=127.0.0.1 dest=9
+1326 audit(1002.000:10): auid=4294967295 uid=0 gid=0 pid=50 comm="probe" sig=0 arch=c000003e syscall=164 code=0x50000
+1300 audit(1003.000:11): arch=c000003e syscall=257 success=no exit=-1 a0=ffffff9c a1=1 a2=80102 a3=0 pid=51 uid=0
+1302 audit(1003.000:11): item=0 name="/dev/kmsg" inode=8 mode=020644 rdev=01:0b nametype=NORMAL
+SEED
 
 # ---- the runs ----
 # Leaks are bugs here (every harness frees what it gets); UBSan reports abort

@@ -31,6 +31,17 @@ static void test_kmsg(void)
 	CHECK_INT(type, 1326);
 	CHECK_STR(text, "audit(17.5:9): pid=3");
 	CHECK(!denial_kmsg_audit("6,1,2,-;loop0: detected capacity change", &type, &text));
+	/* a time no clock has is no record's (its milliseconds overflowed:
+	 * found by tests/fuzz/fuzz_denials) */
+	denial_list l = {0};
+	denial_list_add(&l, 1326, "audit(9223372036854775807.5:1): pid=3");
+	denial_list_add(&l, 1326, "audit(-5.5:1): pid=3");
+	denial_list_add(&l, 1326, "audit(5.4294967295:1): pid=3");
+	CHECK_INT(l.n, 0);
+	denial_list_add(&l, 1326, "audit(5.999:1): pid=3");
+	CHECK_INT(l.n, 1);
+	CHECK_INT(l.n ? l.v[0].ms : 0, 5999);
+	denial_list_free(&l);
 }
 
 static void test_events(void)
@@ -117,6 +128,17 @@ static void test_events(void)
 	rec = cordon_launchlog_find(&log, 77, 1000000);
 	CHECK_STR(rec ? rec->label : "", "snap.fast.app");
 	CHECK(cordon_launchlog_find(&log, 78, 1000000) == NULL);
+	cordon_launchlog_free(&log);
+
+	/* times the launcher cannot have written are skipped (they overflowed
+	 * the milliseconds: found by tests/fuzz/fuzz_denials) */
+	const char log3[] = "9223372036854775807.0 1 0 snap.a.b\n"
+			    "5.-1 1 0 snap.a.b\n"
+			    "5.1000000000 1 0 snap.a.b\n"
+			    "5.000000000 1 0 snap.ok.app\n";
+	cordon_launchlog_parse(log3, strlen(log3), &log);
+	CHECK_INT(log.n, 1);
+	CHECK_STR(log.n ? log.v[0].label : "", "snap.ok.app");
 	cordon_launchlog_free(&log);
 	denial_list_free(&l);
 }

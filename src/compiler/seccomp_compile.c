@@ -122,11 +122,15 @@ static int new_filter(uint32_t def_action, scmp_filter_ctx *out, cordon_error **
 				      def_action);
 	/* Only the native ABI is in the filter: a foreign one (i386 through int
 	 * 0x80 from a 64-bit process, x32) gets the default action, never a
-	 * kill, so a denied call looks the same whichever way it is made. The
-	 * binary tree keeps a ~360-syscall allowlist to a few comparisons. */
+	 * kill, so a denied call looks the same whichever way it is made.
+	 * libseccomp's default layout (one comparison per syscall, in order),
+	 * not its binary tree (SCMP_FLTATR_CTL_OPTIMIZE 2): in 2.5.4 the tree
+	 * let one syscall's argument checks fall through to another's allow.
+	 * "sched_setaffinity 0", "sched_setaffinity 5 - 4", "sched_setparam 0",
+	 * "sched_setparam 5" allowed sched_setaffinity(5, 0, 0) (found by
+	 * tests/fuzz/fuzz_seccomp). The kernel's action cache (5.11) lets every
+	 * syscall allowed whatever its arguments skip the filter anyway. */
 	int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, def_action);
-	if (r == 0)
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r < 0) {
 		seccomp_release(ctx);
 		return cordon_err(err, -r, "cannot set seccomp filter attributes");

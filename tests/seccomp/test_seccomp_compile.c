@@ -606,6 +606,19 @@ static void test_layers(void)
 		free(p.bpf);
 	}
 
+	/* libseccomp's binary tree let sched_setaffinity's check of argument
+	 * 2 fall through to sched_setparam's allow of the same argument 0 */
+	p = (prog){0};
+	CHECK_INT(compile2("sched_setaffinity 0\nsched_setaffinity 5 - 4\n",
+			   "sched_setparam 0\nsched_setparam 5\n", CORDON_STRICT, &p, &err),
+		  0);
+	CHECK_INT(call(&p, SYS_sched_setaffinity, 5, 0, 0, 0), ERR(EPERM));
+	CHECK_INT(call(&p, SYS_sched_setaffinity, 5, 0, 4, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_sched_setaffinity, 0, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_sched_setparam, 5, 0, 0, 0), ALLOW);
+	CHECK_INT(call(&p, SYS_sched_setparam, 6, 0, 0, 0), ERR(EPERM));
+	free(p.bpf);
+
 	/* equalities merge: no layer, no growth beyond one rule's cost */
 	p = (prog){0};
 	CHECK_INT(compile2("socket 1\n", NULL, CORDON_STRICT, &p, &err), 0);

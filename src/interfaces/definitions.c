@@ -155,23 +155,51 @@ static const struct {
     {"snap-paths", CORDON_ATTR_SNAP_PATHS},
 };
 
-/* glibc's regcomp() copies an atom once per count of an interval: nested
- * intervals multiply, and "((a{1,200}){1,200}){1,200}" takes gigabytes
- * (found by tests/fuzz/fuzz_definitions). The product of every interval's
- * bound in the pattern, nested or not, is kept small; `*` and `+` loop
- * without copies. Brackets and escapes hold no intervals. */
+/* glibc's regcomp() builds one copy of an atom per count of its repetition:
+ * `x{m,n}` n copies, `x{m,}` m + 1, `x+` two (x x*), and nested repetitions
+ * multiply: "((a{1,200}){1,200}){1,200}" or "a" and twenty-five "+" take
+ * gigabytes (found by tests/fuzz/fuzz_definitions). This estimates the size
+ * regcomp() would build: an atom counts one, a group what it holds (every
+ * branch of an alternation added), a repetition multiplies the atom before
+ * it; `*` and `?` loop without copies. Brackets and escapes are atoms. */
 #define PATTERN_MAX_LEN 1024
-#define PATTERN_MAX_REPEAT 1000
+#define PATTERN_MAX_SIZE 10000
+
+typedef struct pattern_group {
+	unsigned long done; /* the atoms of this group before the last one */
+	unsigned long last; /* the last atom's size: what a repetition repeats */
+} pattern_group;
+
+/* Repeat the last atom of g n times; false past the bound. */
+static bool pattern_repeat(pattern_group *g, unsigned long n)
+{
+	if (n > PATTERN_MAX_SIZE || (g->last && n > PATTERN_MAX_SIZE / g->last))
+		return false;
+	g->last *= n ? n : 1;
+	return true;
+}
+
+static bool pattern_atom(pattern_group *g, unsigned long size)
+{
+	g->done += g->last;
+	g->last = size;
+	return g->done <= PATTERN_MAX_SIZE;
+}
 
 static bool pattern_bounded(const char *p)
 {
 	if (strlen(p) > PATTERN_MAX_LEN)
 		return false;
-	unsigned long product = 1;
+	/* one group per open parenthesis, so never deeper than the text */
+	_cleanup_free_ pattern_group *stack = xcalloc(strlen(p) + 1, sizeof *stack);
+	size_t depth = 0;
 	for (const char *c = p; *c; c++) {
+		pattern_group *g = &stack[depth];
+		bool ok = true;
 		if (*c == '\\') {
 			if (c[1])
 				c++;
+			ok = pattern_atom(g, 1);
 		} else if (*c == '[') {
 			c++;
 			if (*c == '^')
@@ -182,24 +210,37 @@ static bool pattern_bounded(const char *p)
 				c++;
 			if (!*c)
 				return true; /* unterminated: regcomp refuses it */
+			ok = pattern_atom(g, 1);
+		} else if (*c == '(') {
+			ok = pattern_atom(g, 0);
+			stack[++depth] = (pattern_group){0};
+		} else if (*c == ')') {
+			if (depth == 0)
+				return true; /* unbalanced: regcomp refuses it */
+			unsigned long size = g->done + g->last;
+			depth--;
+			ok = size <= PATTERN_MAX_SIZE && pattern_atom(&stack[depth], size);
+		} else if (*c == '|') {
+			ok = pattern_atom(g, 0);
+		} else if (*c == '+') {
+			ok = pattern_repeat(g, 2);
 		} else if (*c == '{') {
-			/* {m}, {m,} (counted as m + 1) or {m,n} */
+			/* {m}, {m,} (m + 1 copies) or {m,n} (n copies) */
 			char *end;
 			unsigned long m = strtoul(c + 1, &end, 10), n = m;
 			if (*end == ',' && isdigit((unsigned char)end[1]))
 				n = strtoul(end + 1, &end, 10);
 			else if (*end == ',')
 				n = m + 1;
-			if (n < m)
-				n = m;
-			if (n == 0)
-				n = 1;
-			if (n > PATTERN_MAX_REPEAT || product > PATTERN_MAX_REPEAT / n)
-				return false;
-			product *= n;
+			ok = pattern_repeat(g, n > m ? n : m);
+			c = *end == '}' ? end : end - 1;
+		} else if (*c != '*' && *c != '?') {
+			ok = pattern_atom(g, 1);
 		}
+		if (!ok)
+			return false;
 	}
-	return true;
+	return stack[depth].done + stack[depth].last <= PATTERN_MAX_SIZE;
 }
 
 /* "TYPE[!] [~REGEX]": required with !, every string matching REGEX. */
@@ -233,8 +274,8 @@ static int load_attrs(loader *l, const ydoc_node *n, cordon_attr_spec **out, siz
 			if (!pattern_bounded(rest + 1))
 				return at(l, v,
 					  "attribute %s: regular expression over %d characters or "
-					  "repeating more than %d times (its {m,n} multiplied)",
-					  k->text, PATTERN_MAX_LEN, PATTERN_MAX_REPEAT);
+					  "too large to compile (its repetitions multiply past %d)",
+					  k->text, PATTERN_MAX_LEN, PATTERN_MAX_SIZE);
 			regex_t re;
 			if (regcomp(&re, rest + 1, REG_EXTENDED | REG_NOSUB) != 0)
 				return at(l, v, "attribute %s: invalid regular expression",

@@ -32,8 +32,8 @@ static void check_loads(const char *type)
 static void check_refused(const char *type)
 {
 	_cleanup_free_ char *got = load_with(type);
-	CHECK(strstr(got, "attribute a: regular expression over 1024 characters or repeating "
-			  "more than 1000 times") != NULL);
+	CHECK(strstr(got, "attribute a: regular expression over 1024 characters or too large "
+			  "to compile (its repetitions multiply past 10000)") != NULL);
 	if (strstr(got, "regular expression over") == NULL)
 		fprintf(stderr, "  %s: %s\n", type, got);
 }
@@ -50,14 +50,21 @@ static void test_patterns(void)
 	check_loads("string ~^[{]{2}[]{]\\{5000}$");
 	check_loads("string ~^a*(b+c?)*$");
 
-	/* nested intervals multiply: gigabytes in regcomp() */
+	/* sequential repetitions add up */
+	check_loads("string ~a{1000}b{1000}c+d+e+f+g+h+i+j+k+l+m+");
+	check_loads("string ~(a{10}){100}");
+
+	/* nested ones multiply: gigabytes in regcomp() */
 	check_refused("string ~((((a{1,200}){1,200}){1,200}){1,200})");
-	check_refused("string ~(a{10}){101}");
-	check_refused("string ~a{1001}");
-	check_refused("string ~a{2000,}");
+	check_refused("string ~(a{10}){1001}");
+	check_refused("string ~a{10001}");
+	check_refused("string ~a{20000,}");
 	check_refused("string ~a{1,99999999999999999999999}");
-	/* sequential ones are counted alike (a bound, not an exact cost) */
-	check_refused("string ~a{100}b{100}");
+	check_refused("string ~a+++++++++++++++++++++++++");
+	check_refused("string ~((((((((((((((a)+)+)+)+)+)+)+)+)+)+)+)+)+)+");
+	check_refused("string ~(a|b{5000}|c{5001})");
+	check_loads("string ~(x{100}(a{1,200})+)+|y{9000}");
+	check_refused("string ~(x{100}(a{1,200})+)+|y{9001}");
 	_cleanup_free_ char *long_re = xmalloc(1100);
 	memset(long_re, 'a', 1099);
 	long_re[1099] = '\0';

@@ -84,5 +84,5 @@ static int op_setids(char **a)
 
 const struct probe_op probe_ops_ids[] = {
     {"setids", 1, -1, op_setids},
-    {NULL},
+    {NULL, 0, 0, NULL},
 };

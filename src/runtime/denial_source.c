@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -169,9 +171,78 @@ static int audit_rule(int fd, int type, int error)
 	return -EIO;
 }
 
+/* Delete the rules added and turn audit back off if it was off. */
+static int restore(denial_audit_session *a, cordon_error **err)
+{
+	int r = 0;
+	for (size_t i = 0; a->ctl >= 0 && i < sizeof watched_errors / sizeof *watched_errors; i++)
+		if (a->rules & (1u << i)) {
+			int rr = audit_rule(a->ctl, AUDIT_DEL_RULE, watched_errors[i]);
+			if (rr < 0 && r == 0) {
+				r = rr;
+				if (err)
+					cordon_err(err, -rr, "delete the audit rule of --follow");
+			}
+		}
+	a->rules = 0;
+	if (!a->was_enabled && a->ctl >= 0) {
+		struct audit_status set = {.mask = AUDIT_STATUS_ENABLED, .enabled = 0};
+		int rr = audit_request(a->ctl, AUDIT_SET, &set, sizeof set, NULL);
+		if (rr < 0 && r == 0) {
+			r = rr;
+			if (err)
+				cordon_err(err, -rr, "turn audit back off");
+		}
+		a->was_enabled = true;
+	}
+	return r;
+}
+
+/* What --follow changed must not outlive it, even killed (SIGKILL runs no
+ * handler): a child in a session of its own (out of reach of the
+ * terminal's signals and of a kill of the process group) waits on a pipe
+ * whose other end only the command holds. A byte: the command restored
+ * audit itself. End of file without one: it died, and the child restores. */
+static int start_guard(denial_audit_session *a, cordon_error **err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cordon_err(err, errno, "pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return cordon_err(err, e, "fork the audit guard");
+	}
+	if (pid == 0) {
+		close(p[1]);
+		(void)setsid();
+		static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGPIPE};
+		for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+			(void)signal(sigs[i], SIG_IGN);
+		/* no terminal, no pipe of the caller's kept open by the guard */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int fd = 0; null >= 0 && fd < 3; fd++)
+			(void)dup2(null, fd);
+		char c;
+		ssize_t n;
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			(void)restore(a, NULL);
+		_exit(0);
+	}
+	close(p[0]);
+	a->guard = p[1];
+	a->guard_pid = pid;
+	return 0;
+}
+
 int denial_audit_open(denial_audit_session *a, bool turn_on, cordon_error **err)
 {
-	*a = (denial_audit_session){.fd = -1, .ctl = -1, .was_enabled = true};
+	*a = (denial_audit_session){.fd = -1, .ctl = -1, .was_enabled = true, .guard = -1};
 	a->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
 	if (a->fd < 0)
 		return cordon_err(err, errno, "audit netlink socket");
@@ -213,6 +284,13 @@ int denial_audit_open(denial_audit_session *a, bool turn_on, cordon_error **err)
 	for (size_t i = 0; turn_on && i < sizeof watched_errors / sizeof *watched_errors; i++)
 		if (audit_rule(a->ctl, AUDIT_ADD_RULE, watched_errors[i]) == 0)
 			a->rules |= 1u << i;
+	if (!a->was_enabled || a->rules) {
+		r = start_guard(a, err);
+		if (r < 0) {
+			denial_audit_close(a, NULL);
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -238,26 +316,17 @@ int denial_audit_read(denial_audit_session *a, denial_record_fn fn, void *ctx, c
 
 int denial_audit_close(denial_audit_session *a, cordon_error **err)
 {
-	int r = 0;
-	for (size_t i = 0; a->ctl >= 0 && i < sizeof watched_errors / sizeof *watched_errors; i++)
-		if (a->rules & (1u << i)) {
-			int rr = audit_rule(a->ctl, AUDIT_DEL_RULE, watched_errors[i]);
-			if (rr < 0 && r == 0) {
-				r = rr;
-				if (err)
-					cordon_err(err, -rr, "delete the audit rule of --follow");
-			}
-		}
-	a->rules = 0;
-	if (!a->was_enabled && a->ctl >= 0) {
-		struct audit_status set = {.mask = AUDIT_STATUS_ENABLED, .enabled = 0};
-		int rr = audit_request(a->ctl, AUDIT_SET, &set, sizeof set, NULL);
-		if (rr < 0 && r == 0) {
-			r = rr;
-			if (err)
-				cordon_err(err, -rr, "turn audit back off");
-		}
-		a->was_enabled = true;
+	int r = restore(a, err);
+	if (a->guard >= 0) {
+		/* restored (or tried): the guard has nothing to do */
+		ssize_t n;
+		do
+			n = write(a->guard, "1", 1);
+		while (n < 0 && errno == EINTR);
+		close(a->guard);
+		while (waitpid(a->guard_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		a->guard = -1;
 	}
 	if (a->fd >= 0)
 		close(a->fd);

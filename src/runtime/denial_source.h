@@ -22,6 +22,9 @@ typedef struct denial_audit_session {
 	int ctl;	  /* AUDIT_GET/AUDIT_SET */
 	bool was_enabled; /* audit was on before: nothing to restore */
 	unsigned rules;	  /* the audit rules added (denial_source.c), to delete */
+	int guard;	  /* the pipe to the child that restores audit if the
+			     command dies before it does; -1 none */
+	int guard_pid;
 } denial_audit_session;
 
 /* Subscribe to the records; turn_on: and turn audit on if it is off, and add
@@ -31,5 +34,6 @@ typedef struct denial_audit_session {
 int denial_audit_open(denial_audit_session *a, bool turn_on, cordon_error **err);
 /* The records waiting on the socket, to fn. */
 int denial_audit_read(denial_audit_session *a, denial_record_fn fn, void *ctx, cordon_error **err);
-/* Put audit back as it was, and close. */
+/* Put audit back as it was, and close. A command killed before it closes
+ * leaves that to a guard process that open started. */
 int denial_audit_close(denial_audit_session *a, cordon_error **err);

@@ -58,6 +58,18 @@ def audit_rules():
                     continue
 
 
+def delete_rules_but(keep):
+    """Delete every audit rule not in keep (what a failed test left)."""
+    AUDIT_DEL_RULE = 1012
+    extra = [r for r in audit_rules() if r not in keep]
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_AUDIT) as s:
+        s.bind((0, 0))
+        s.settimeout(5)
+        for r in extra:
+            s.send(nlmsg(AUDIT_DEL_RULE, r, 5))
+            s.recv(1 << 16)
+
+
 class DenialsTest(CordonTestCase):
     def setUp(self):
         super().setUp()
@@ -167,6 +179,7 @@ class DenialsTest(CordonTestCase):
         self.install("hm", probe_yaml("hm", extra="plugs:\n  home: {}\n"))
         self.cordon("disconnect", "hm:home")
         rules_before = audit_rules()
+        self.addCleanup(delete_rules_but, rules_before)
         p = self.follow()
         notes = os.path.join(home, "notes.txt")
         self.assertEqual(self.probe("ll", "read", notes), "EACCES")
@@ -210,6 +223,25 @@ class DenialsTest(CordonTestCase):
                                    "add `plugs: [removable-media]` to snap.yaml"), l)
         self.assertEqual(len([l for l in lines if " snap." in l]), 8, lines)
         self.assertEqual(audit_rules(), rules_before, "audit rules not restored")
+
+    def test_follow_killed_still_restores_audit(self):
+        """SIGKILL runs no handler: the guard --follow started puts audit
+        back, even when the command's whole process group is killed."""
+        rules_before = audit_rules()
+        self.addCleanup(delete_rules_but, rules_before)
+        p = subprocess.Popen([cordonlib.build_path("cordon"), "debug", "denials", "--follow"],
+                             env=self.s.env(None), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        wait_until(lambda: audit_status()[0] == 1 or p.poll() is not None,
+                   what="--follow to turn audit on")
+        self.assertIsNone(p.poll())
+        self.assertNotEqual(audit_rules(), rules_before, "--follow added no rule")
+        os.killpg(p.pid, signal.SIGKILL)
+        _, err = p.communicate(timeout=30)  # the guard holds none of its pipes
+        self.assertEqual(p.returncode, -signal.SIGKILL, err)
+        wait_until(lambda: audit_status()[0] == 0 and audit_rules() == rules_before,
+                   what="the guard to restore audit")
 
 
 class UserDenialsTest(StrictCase):

@@ -5,6 +5,7 @@
 #include "launch.h"
 #include "learn_match.h"
 #include "learn_report.h"
+#include "launcher_spawn.h"
 #include "paths.h"
 #include "util.h"
 
@@ -27,8 +28,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define LEARN_FD 3 /* runtime/learn_filter.h */
 
 /* The learn filter is x86-64's (learn_filter.h); elsewhere the calls of
  * the older ABI do not exist and these never match. */
@@ -349,15 +348,6 @@ static int recv_fd(int sock)
 	return fd;
 }
 
-static int shell_status(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 1;
-}
-
 static int report(const char *label, const learned *l, cordon_error **err);
 
 int learn_run(const char *confine, const char *label, char *const app_argv[], char *const envp[],
@@ -372,18 +362,11 @@ int learn_run(const char *confine, const char *label, char *const app_argv[], ch
 	strv_push(&args, label);
 	for (size_t i = 0; app_argv[i]; i++)
 		strv_push(&args, app_argv[i]);
-	pid_t app = fork();
+	pid_t app = cli_spawn_with_fd3(confine, args.v, envp, sv[1], err);
 	if (app < 0) {
-		int e = errno;
 		close(sv[0]);
 		close(sv[1]);
-		return cordon_err(err, e, "fork");
-	}
-	if (app == 0) {
-		if (sv[1] == LEARN_FD ? fcntl(LEARN_FD, F_SETFD, 0) < 0 : dup2(sv[1], LEARN_FD) < 0)
-			_exit(127);
-		execve(confine, args.v, envp);
-		_exit(127);
+		return app;
 	}
 	close(sv[1]);
 	int listener = recv_fd(sv[0]);
@@ -391,9 +374,8 @@ int learn_run(const char *confine, const char *label, char *const app_argv[], ch
 	int status = 0;
 	if (listener < 0) { /* the launcher failed before (it said why) */
 		kill(app, SIGKILL);
-		while (waitpid(app, &status, 0) < 0 && errno == EINTR)
-			;
-		return shell_status(status);
+		cli_wait(app, &status);
+		return cli_shell_status(status);
 	}
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
 	sigaction(SIGINT, &ign, &old_int);
@@ -423,7 +405,7 @@ int learn_run(const char *confine, const char *label, char *const app_argv[], ch
 	learned_free(&l);
 	if (r < 0)
 		return r;
-	return shell_status(status);
+	return cli_shell_status(status);
 }
 
 /* The caller's home as the launcher takes it (confine/main.c) */

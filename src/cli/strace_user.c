@@ -1,4 +1,5 @@
 #include "strace_user.h"
+#include "launcher_spawn.h"
 #include "util.h"
 
 #include <errno.h>
@@ -9,27 +10,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* The handoff fd the launcher reads its pipe on (trace_handoff.h: fd 3) */
-#define HANDOFF_FD 3
-
-static int shell_status(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 1;
-}
-
-static pid_t wait_for(pid_t pid, int *status)
-{
-	pid_t r;
-	do
-		r = waitpid(pid, status, 0);
-	while (r < 0 && errno == EINTR);
-	return r;
-}
 
 int strace_run_user(const char *confine, char *const largv[], char *const strace_argv[],
 		    char *const envp[], cordon_error **err)
@@ -42,23 +22,11 @@ int strace_run_user(const char *confine, char *const largv[], char *const strace
 	strv_push(&args, "--traced");
 	for (size_t i = 0; largv[i]; i++)
 		strv_push(&args, largv[i]);
-	pid_t app = fork();
+	pid_t app = cli_spawn_with_fd3(confine, args.v, envp, p[1], err);
 	if (app < 0) {
-		int e = errno;
 		close(p[0]);
 		close(p[1]);
-		return cordon_err(err, e, "fork");
-	}
-	if (app == 0) {
-		/* the write end as fd 3, open across the exec (dup2 onto
-		 * itself would keep close-on-exec) */
-		if (p[1] == HANDOFF_FD) {
-			if (fcntl(HANDOFF_FD, F_SETFD, 0) < 0)
-				_exit(127);
-		} else if (dup2(p[1], HANDOFF_FD) < 0)
-			_exit(127);
-		execve(confine, args.v, envp);
-		_exit(127);
+		return app;
 	}
 	close(p[1]);
 	/* the launcher's pid once it is confined and traceable; EOF if it
@@ -83,10 +51,10 @@ int strace_run_user(const char *confine, char *const largv[], char *const strace
 	if (got == 0 || pid != (long)app || *end != '\n') {
 		if (got > 0)
 			kill(app, SIGKILL); /* not the handoff it should be */
-		if (wait_for(app, &status) < 0)
+		if (cli_wait(app, &status) < 0)
 			return cordon_err(err, errno, "wait for the launcher");
 		if (got == 0)
-			return shell_status(status); /* the launcher's own error */
+			return cli_shell_status(status); /* the launcher's own error */
 		return cordon_err_msg(err, EPROTO, "the launcher's handoff was not its pid");
 	}
 	_cleanup_strv_ strv targv = {0};
@@ -98,7 +66,7 @@ int strace_run_user(const char *confine, char *const largv[], char *const strace
 	if (tracer < 0) {
 		int e = errno;
 		kill(app, SIGKILL);
-		wait_for(app, &status);
+		cli_wait(app, &status);
 		return cordon_err(err, e, "fork");
 	}
 	if (tracer == 0) {
@@ -143,5 +111,5 @@ int strace_run_user(const char *confine, char *const largv[], char *const strace
 	    WIFEXITED(tstatus) && WEXITSTATUS(tstatus) != 0)
 		return cordon_err_msg(err, ECHILD, "strace failed (exit status %d)",
 				      WEXITSTATUS(tstatus));
-	return shell_status(status);
+	return cli_shell_status(status);
 }

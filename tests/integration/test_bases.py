@@ -6,7 +6,9 @@ so it needs no libraries) and marker files; every claim about the inside has
 its control on the host."""
 import os
 import shutil
+import socket
 import subprocess
+import uuid
 
 import cordonlib
 
@@ -188,6 +190,29 @@ class BaseRootTest(BaseTestCase):
                 self.assertIn(self.probe_lines("onbase", "create", path)[0], ("EACCES", "EROFS"))
         # no exec outside the policy
         self.assertEqual(self.probe_lines("onbase", "exec", secret)[0], "EACCES")
+        # every other mechanism of the runner tests, once each, with its
+        # control: seccomp (a denial, a namespace), the device cgroup, the
+        # view, Landlock's network and scopes (abstract sockets, signals)
+        name = f"cordon-test-{uuid.uuid4().hex}"
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind("\0" + name)
+        srv.listen(8)
+        self.addCleanup(srv.close)
+        victim = subprocess.Popen(["sleep", "60"])
+        self.addCleanup(victim.wait)
+        self.addCleanup(victim.kill)
+        for args, inside, outside in (
+                (("socket", "inet", "stream"), "EACCES", "OK"),
+                (("clone", "newuser"), "EPERM", "OK"),
+                (("open-dev", "/dev/kmsg"), "EPERM", "OK"),
+                (("ls", "/media"), "EACCES", "OK"),
+                (("abstract-connect", name), "EPERM", "OK"),
+                (("kill", str(victim.pid), "0"), "EPERM", "OK")):
+            with self.subTest(args=args):
+                self.assertEqual(self.probe_lines("onbase", *args)[0], inside)
+                self.assertEqual(self.probe_host(*args).splitlines()[0], outside)
+        self.assertEqual(self.probe_lines("onbase", "tiocsti")[0], "EACCES")
+        self.assertIsNone(victim.poll())
 
     def test_base_refresh_rebuilds_the_namespace(self):
         self.assertEqual(self.cat("onbase", "/usr/share/testbase/marker"), ("OK", "one"))

@@ -40,7 +40,22 @@ static char *round_trip(const char *text, size_t len)
 		die("written JSON refused", compact);
 	_cleanup_free_ char *again = cordon_json_text(w, NULL);
 	json_object_put(w);
-	if (strcmp(again, compact) != 0)
+	/* Go sorts an object's keys by their bytes, then writes invalid UTF-8
+	 * as U+FFFD: keys so replaced may sort otherwise the next time, as
+	 * they do in Go ({"\x81a":1,"\xf3":2}). The text is stable from the
+	 * second round on. */
+	if (strcmp(again, compact) != 0 && strstr(compact, "\xEF\xBF\xBD")) {
+		json_object *x = NULL;
+		if (cordon_json_parse(again, strlen(again), &x, NULL) < 0)
+			die("written JSON refused", again);
+		_cleanup_free_ char *third = cordon_json_text(x, NULL);
+		json_object_put(x);
+		if (strcmp(third, again) != 0)
+			die("JSON changed on a third round", again);
+		free(compact);
+		compact = steal_ptr(again);
+	}
+	if (again && strcmp(again, compact) != 0)
 		die("JSON changed on a second round", compact);
 	if (cordon_json_parse(indented, strlen(indented), &w, NULL) < 0)
 		die("indented JSON refused", indented);

@@ -27,29 +27,33 @@ __attribute__((noreturn)) static void die(const char *what, const char *text)
 	abort();
 }
 
+/* The compact text of written JSON read back: it must read. */
+static char *again_of(const char *written, const char *what)
+{
+	json_object *w = NULL;
+	if (cordon_json_parse(written, strlen(written), &w, NULL) < 0)
+		die(what, written);
+	char *again = cordon_json_text(w, NULL);
+	json_object_put(w);
+	return again;
+}
+
 /* The compact text of TEXT when it parses; NULL when not. */
 static char *round_trip(const char *text, size_t len)
 {
-	json_object *v = NULL, *w = NULL;
+	json_object *v = NULL;
 	if (cordon_json_parse(text, len, &v, NULL) < 0)
 		return NULL;
 	char *compact = cordon_json_text(v, NULL);
 	_cleanup_free_ char *indented = cordon_json_text(v, "\t");
 	json_object_put(v);
-	if (cordon_json_parse(compact, strlen(compact), &w, NULL) < 0)
-		die("written JSON refused", compact);
-	_cleanup_free_ char *again = cordon_json_text(w, NULL);
-	json_object_put(w);
+	_cleanup_free_ char *again = again_of(compact, "written JSON refused");
 	/* Go sorts an object's keys by their bytes, then writes invalid UTF-8
 	 * as U+FFFD: keys so replaced may sort otherwise the next time, as
 	 * they do in Go ({"\x81a":1,"\xf3":2}). The text is stable from the
 	 * second round on. */
 	if (strcmp(again, compact) != 0 && strstr(compact, "\xEF\xBF\xBD")) {
-		json_object *x = NULL;
-		if (cordon_json_parse(again, strlen(again), &x, NULL) < 0)
-			die("written JSON refused", again);
-		_cleanup_free_ char *third = cordon_json_text(x, NULL);
-		json_object_put(x);
+		_cleanup_free_ char *third = again_of(again, "written JSON refused");
 		if (strcmp(third, again) != 0)
 			die("JSON changed on a third round", again);
 		free(compact);
@@ -57,10 +61,7 @@ static char *round_trip(const char *text, size_t len)
 	}
 	if (again && strcmp(again, compact) != 0)
 		die("JSON changed on a second round", compact);
-	if (cordon_json_parse(indented, strlen(indented), &w, NULL) < 0)
-		die("indented JSON refused", indented);
-	_cleanup_free_ char *flat = cordon_json_text(w, NULL);
-	json_object_put(w);
+	_cleanup_free_ char *flat = again_of(indented, "indented JSON refused");
 	if (strcmp(flat, compact) != 0)
 		die("indented JSON reads differently", indented);
 	return compact;

@@ -217,6 +217,8 @@ static int start_guard(denial_audit_session *a, cordon_error **err)
 	}
 	if (pid == 0) {
 		close(p[1]);
+		close(a->fd); /* the records are the command's to read */
+		a->fd = -1;
 		(void)setsid();
 		static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGPIPE};
 		for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)

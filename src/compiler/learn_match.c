@@ -1,4 +1,5 @@
 #include "learn_match.h"
+#include "bpf_run.h"
 #include "landlock_defs.h"
 #include "rules.h"
 
@@ -56,146 +57,13 @@ int cordon_learn_family_parse(const char *name)
 	return -1;
 }
 
-/* ---- a classic-BPF interpreter for seccomp programs ---- */
-
-static bool load_word(const uint8_t *data, size_t size, uint32_t k, uint32_t *out)
-{
-	if (k > size - 4 || k % 4 != 0)
-		return false;
-	memcpy(out, data + k, 4); /* seccomp_data is in the host's byte order */
-	return true;
-}
-
 bool cordon_learn_seccomp_allows(const uint8_t *bpf, size_t len, int nr, const uint64_t args[6])
 {
-	struct seccomp_data d = {.nr = nr, .arch = AUDIT_ARCH_X86_64};
-	for (int i = 0; i < 6; i++)
-		d.args[i] = args[i];
-	const uint8_t *data = (const uint8_t *)&d;
-	size_t n = len / sizeof(struct sock_filter);
-	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0};
-	for (size_t pc = 0; pc < n; pc++) {
-		struct sock_filter f;
-		memcpy(&f, bpf + pc * sizeof f, sizeof f);
-		uint32_t src = BPF_SRC(f.code) == BPF_X ? X : f.k;
-		switch (BPF_CLASS(f.code)) {
-		case BPF_LD:
-			if (f.code == (BPF_LD | BPF_W | BPF_ABS)) {
-				if (!load_word(data, sizeof d, f.k, &A))
-					return false;
-			} else if (f.code == (BPF_LD | BPF_IMM))
-				A = f.k;
-			else if (f.code == (BPF_LD | BPF_MEM) && f.k < BPF_MEMWORDS)
-				A = M[f.k];
-			else if (f.code == (BPF_LD | BPF_W | BPF_LEN))
-				A = sizeof d;
-			else
-				return false;
-			break;
-		case BPF_LDX:
-			if (f.code == (BPF_LDX | BPF_IMM))
-				X = f.k;
-			else if (f.code == (BPF_LDX | BPF_MEM) && f.k < BPF_MEMWORDS)
-				X = M[f.k];
-			else if (f.code == (BPF_LDX | BPF_W | BPF_LEN))
-				X = sizeof d;
-			else
-				return false;
-			break;
-		case BPF_ST:
-			if (f.k >= BPF_MEMWORDS)
-				return false;
-			M[f.k] = A;
-			break;
-		case BPF_STX:
-			if (f.k >= BPF_MEMWORDS)
-				return false;
-			M[f.k] = X;
-			break;
-		case BPF_ALU:
-			switch (BPF_OP(f.code)) {
-			case BPF_ADD:
-				A += src;
-				break;
-			case BPF_SUB:
-				A -= src;
-				break;
-			case BPF_MUL:
-				A *= src;
-				break;
-			case BPF_DIV:
-				if (src == 0)
-					return false;
-				A /= src;
-				break;
-			case BPF_MOD:
-				if (src == 0)
-					return false;
-				A %= src;
-				break;
-			case BPF_OR:
-				A |= src;
-				break;
-			case BPF_AND:
-				A &= src;
-				break;
-			case BPF_XOR:
-				A ^= src;
-				break;
-			case BPF_LSH:
-				A = src < 32 ? A << src : 0;
-				break;
-			case BPF_RSH:
-				A = src < 32 ? A >> src : 0;
-				break;
-			case BPF_NEG:
-				A = -A;
-				break;
-			default:
-				return false;
-			}
-			break;
-		case BPF_JMP: {
-			bool take;
-			if (BPF_OP(f.code) == BPF_JA) {
-				pc += f.k;
-				continue;
-			}
-			switch (BPF_OP(f.code)) {
-			case BPF_JEQ:
-				take = A == src;
-				break;
-			case BPF_JGT:
-				take = A > src;
-				break;
-			case BPF_JGE:
-				take = A >= src;
-				break;
-			case BPF_JSET:
-				take = (A & src) != 0;
-				break;
-			default:
-				return false;
-			}
-			pc += take ? f.jt : f.jf;
-			break;
-		}
-		case BPF_RET: {
-			uint32_t ret = BPF_RVAL(f.code) == BPF_A ? A : f.k;
-			uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
-			return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;
-		}
-		case BPF_MISC:
-			if (BPF_MISCOP(f.code) == BPF_TAX)
-				X = A;
-			else
-				A = X;
-			break;
-		default:
-			return false;
-		}
-	}
-	return false; /* fell off the end: the kernel refuses such a program */
+	uint32_t ret = cordon_bpf_run(bpf, len, AUDIT_ARCH_X86_64, nr, args);
+	if (ret == CORDON_BPF_INVALID)
+		return false;
+	uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
+	return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;
 }
 
 /* ---- file rules ---- */

@@ -98,7 +98,7 @@ static uint32_t expected(const oracle *o, int nr, const uint64_t args[6])
 
 static void check(const oracle *o, uint32_t arch, int nr, const uint64_t args[6], uint32_t want)
 {
-	uint32_t got = bpf_run(o->bpf, o->len, arch, nr, args);
+	uint32_t got = cordon_bpf_run(o->bpf, o->len, arch, nr, args);
 	if (got == want)
 		return;
 	fprintf(stderr,

@@ -3,7 +3,7 @@
  * before the allowlist, lifted denials, low-32-bit comparisons, foreign ABIs,
  * devmode) are checked without loading anything into the kernel. */
 #include "check.h"
-#include "../fuzz/bpf_run.h"
+#include "bpf_run.h"
 #include "seccomp_compile.h"
 #include "seccomp_load.h"
 #include "util.h"
@@ -28,12 +28,12 @@
 #define SYS_fchmodat2 452
 #endif
 
-/* ---- the compiled BPF, run by the fuzzers' interpreter ---- */
+/* ---- the compiled BPF, run by the compiler's interpreter (bpf_run.h) ---- */
 
 static uint32_t run(const uint8_t *bpf, size_t len, uint32_t arch, int nr, const uint64_t *args)
 {
 	static const uint64_t none[6];
-	return bpf_run(bpf, len, arch, nr, args ? args : none);
+	return cordon_bpf_run(bpf, len, arch, nr, args ? args : none);
 }
 
 #define ALLOW SECCOMP_RET_ALLOW

@@ -5,7 +5,7 @@
  * between the process's own ids). The compiled BPF is run by the fuzzers'
  * interpreter. Also the supported names and the text work of privdrop.h. */
 #include "check.h"
-#include "../fuzz/bpf_run.h"
+#include "bpf_run.h"
 #include "compile.h"
 #include "definitions.h"
 #include "manifest.h"
@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -100,7 +101,7 @@ static uint32_t call(const cordon_policy *p, int nr, uint64_t a0, uint64_t a1, u
 		     uint64_t a3)
 {
 	uint64_t args[6] = {a0, a1, a2, a3, 0, 0};
-	return bpf_run(p->seccomp, p->seccomp_len, AUDIT_ARCH_X86_64, nr, args);
+	return cordon_bpf_run(p->seccomp, p->seccomp_len, AUDIT_ARCH_X86_64, nr, args);
 }
 
 #define U UNCHANGED

@@ -1,5 +1,6 @@
 /* A snap's desktop files (desktop.h). */
 #include "desktop.h"
+#include "syncdir.h"
 #include "desktop_entry.h"
 #include "fsutil.h"
 
@@ -91,15 +92,9 @@ static int sync_files(cordon_ctx *ctx, const char *instance, const strv *names, 
 {
 	_cleanup_free_ char *dir = cordon_desktop_dir(ctx);
 	_cleanup_close_ int dfd = -1;
-	if (names->n > 0) {
-		dfd = fs_mkdir_p(dir, 0755, 0, 0, err);
-		if (dfd < 0)
-			return dfd;
-	} else {
-		dfd = fs_open_dir(dir, O_RDONLY, NULL);
-		if (dfd < 0)
-			return 0; /* no desktop file of anyone's */
-	}
+	int r = cordon_syncdir_open(dir, names->n > 0, &dfd, err);
+	if (r < 0 || dfd < 0)
+		return r; /* or no desktop file of anyone's */
 	for (size_t i = 0; i < names->n; i++) {
 		_cleanup_free_ char *cur = NULL;
 		size_t len = 0;
@@ -113,7 +108,7 @@ static int sync_files(cordon_ctx *ctx, const char *instance, const strv *names, 
 			return cordon_err_prefix(err, "%s/%s", dir, names->v[i]);
 	}
 	_cleanup_strv_ strv have = {0};
-	int r = fs_list_dir_at(dfd, &have, err);
+	r = fs_list_dir_at(dfd, &have, err);
 	for (size_t i = 0; r == 0 && i < have.n; i++) {
 		const char *name = have.v[i];
 		if (!is_ours(name, instance) || strv_contains(names, name))

@@ -1,5 +1,6 @@
 /* A snap's daemons on the host (services.h). */
 #include "services.h"
+#include "syncdir.h"
 #include "busproxy.h"
 #include "config.h"
 #include "fsutil.h"
@@ -255,22 +256,15 @@ static int put_scope(cordon_ctx *ctx, const char *instance, bool user, enum wher
 	for (size_t i = 0; i < n; i++)
 		mine += where_of(u[i].kind) == w;
 	_cleanup_close_ int dfd = -1;
-	if (mine > 0) {
-		dfd = fs_mkdir_p(dir, 0755, 0, 0, err);
-		if (dfd < 0)
-			return dfd;
-	} else {
-		dfd = fs_open_dir(dir, O_RDONLY, NULL);
-		if (dfd < 0)
-			return 0; /* nothing of anyone's there */
-	}
+	int r = cordon_syncdir_open(dir, mine > 0, &dfd, err);
+	if (r < 0 || dfd < 0)
+		return r; /* or nothing of anyone's there */
 	/* only this kind of file here */
 	cordon_unit *sel = xcalloc(mine + 1, sizeof *sel);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (where_of(u[i].kind) == w)
 			sel[k++] = u[i];
-	int r = 0;
 	for (size_t i = 0; r == 0 && i < k; i++)
 		r = put_file(dfd, dir, sel[i].name, sel[i].text, err);
 	if (r == 0 && w == W_UNITS)

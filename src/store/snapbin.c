@@ -1,5 +1,6 @@
 /* A snap's /snap/bin entries (snapbin.h). */
 #include "snapbin.h"
+#include "syncdir.h"
 #include "aliases.h"
 #include "config.h"
 #include "fsutil.h"
@@ -67,15 +68,9 @@ static int sync_entries(cordon_ctx *ctx, const char *instance, const strv *want,
 {
 	_cleanup_free_ char *dir = bin_dir(ctx);
 	_cleanup_close_ int dfd = -1;
-	if (want->n > 0) {
-		dfd = fs_mkdir_p(dir, 0755, 0, 0, err);
-		if (dfd < 0)
-			return dfd;
-	} else {
-		dfd = fs_open_dir(dir, O_RDONLY, NULL);
-		if (dfd < 0)
-			return 0; /* no entries of anyone's */
-	}
+	int r = cordon_syncdir_open(dir, want->n > 0, &dfd, err);
+	if (r < 0 || dfd < 0)
+		return r; /* or no entries of anyone's */
 	for (size_t i = 0; i < want->n; i++) {
 		_cleanup_free_ char *cur = fs_readlink_at(dfd, want->v[i]);
 		if (cur && strcmp(cur, targets->v[i]) == 0)
@@ -84,7 +79,7 @@ static int sync_entries(cordon_ctx *ctx, const char *instance, const strv *want,
 			return cordon_err_prefix(err, "%s/%s", dir, want->v[i]);
 	}
 	_cleanup_strv_ strv names = {0};
-	int r = fs_list_dir_at(dfd, &names, err);
+	r = fs_list_dir_at(dfd, &names, err);
 	for (size_t i = 0; r == 0 && i < names.n; i++) {
 		const char *name = names.v[i];
 		if (strv_contains(want, name))

@@ -5,7 +5,9 @@
 # (bench/steps/instrument.py) and installed in the scratch root; a static
 # no-op runs bare and through each revision's launcher, BENCH_STEPS_RUNS
 # (60) times each, and the medians are written as a table
-# (BENCH_STEPS_OUT, default stdout). PREFIX: an installed cordon (its CLI
+# (BENCH_STEPS_OUT, default stdout). BENCH_STEPS_COLD=1: every launch is a
+# first one (the snap's preserved namespace is discarded before each, as
+# bench/run.sh's cold rows do). PREFIX: an installed cordon (its CLI
 # packs and installs the benchmark snap). Run as root; nothing is installed
 # outside the scratch root.
 #
@@ -52,9 +54,11 @@ cd "$W"
 # warm: the snap's namespace and the view exist (run by root: the launcher
 # is not setuid here, and needs not be, for a root caller)
 for l in "${launchers[@]}"; do "$W/t0" "${l#*=}" "snap.$SNAP.true"; done
+NSFILE=$ROOT/run/cordon/ns/$SNAP.mnt
 for _ in $(seq "$RUNS"); do
 	"$W/t0" "$BIN" 2>&1 | sed 's/^/bare /'
 	for l in "${launchers[@]}"; do
+		if [ "${BENCH_STEPS_COLD:-0}" = 1 ]; then umount -l "$NSFILE"; fi
 		"$W/t0" "${l#*=}" "snap.$SNAP.true" 2>&1 | sed "s/^/${l%%=*} /"
 	done
 done >"$W/steps.raw"

@@ -555,8 +555,8 @@ bool fs_still_names(const char *dir, const char *name, dev_t dev, ino_t ino)
 	       st.st_ino == ino;
 }
 
-int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-		       cordon_error **err)
+static int write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			bool durable, cordon_error **err)
 {
 	/* One temporary name per file, not per writer: every writer of a file
 	 * holds the lock that guards it (the store's, a snap's namespace
@@ -571,7 +571,7 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
 	int r = write_all(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0) {
 		(void)unlinkat(dirfd, tmp, 0);
@@ -582,9 +582,21 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
 		(void)unlinkat(dirfd, tmp, 0);
 		return cordon_err(err, e, "rename %s", name);
 	}
-	if (fsync(dirfd) < 0 && errno != EINVAL)
+	if (durable && fsync(dirfd) < 0 && errno != EINVAL)
 		return cordon_err(err, errno, "fsync directory of %s", name);
 	return 0;
+}
+
+int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       cordon_error **err)
+{
+	return write_atomic(dirfd, name, data, len, mode, true, err);
+}
+
+int fs_write_runtime_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			cordon_error **err)
+{
+	return write_atomic(dirfd, name, data, len, mode, false, err);
 }
 
 int fs_write_str_at(int dirfd, const char *name, const char *s, cordon_error **err)

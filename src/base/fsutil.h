@@ -84,6 +84,14 @@ bool fs_still_names(const char *dir, const char *name, dev_t dev, ino_t ino);
 int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		       cordon_error **err);
 
+/* The same without the two fsyncs, for runtime state in the run directory
+ * (/run: a tmpfs, gone at a reboot with the mounts and processes its files
+ * describe). Readers still see the old file or the new, never part of one;
+ * durability would buy nothing there and cost two disk flushes where the run
+ * directory is on a disk (a namespace's first launch wrote three such files). */
+int fs_write_runtime_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			cordon_error **err);
+
 /* Write a short string to an existing file (cgroup and proc files). */
 int fs_write_str_at(int dirfd, const char *name, const char *s, cordon_error **err);
 

@@ -327,7 +327,7 @@ static int join_or_create(const cordon_paths *paths, const cordon_policy *p,
 	int r = create_ns(paths, dirfd, mntname, p, tmpfd, err);
 	if (r < 0)
 		return r;
-	return fs_write_atomic_at(dirfd, stampname, want, strlen(want), 0644, err);
+	return fs_write_runtime_at(dirfd, stampname, want, strlen(want), 0644, err);
 }
 
 int cordon_mountns_enter(const cordon_paths *paths, const cordon_policy *p,

@@ -61,7 +61,7 @@ static int write_binds(int dirfd, const char *instance, const strv *targets, cor
 	for (size_t i = 0; i < targets->n; i++)
 		buf_add(&b, targets->v[i], strlen(targets->v[i]) + 1);
 	_cleanup_free_ char *name = binds_name(instance);
-	return fs_write_atomic_at(dirfd, name, b.p ? b.p : "", b.len, 0644, err);
+	return fs_write_runtime_at(dirfd, name, b.p ? b.p : "", b.len, 0644, err);
 }
 
 int cordon_ns_record_binds(int dirfd, const char *instance, const cordon_mount *m, size_t n,
@@ -273,7 +273,7 @@ int cordon_ns_stamp_synced(int dirfd, const char *instance, const char *want, co
 {
 	_cleanup_free_ char *name = xasprintf("%s.stamp", instance);
 	_cleanup_free_ char *stamp = xasprintf("%s%s", want, SYNCED_SUFFIX);
-	return fs_write_atomic_at(dirfd, name, stamp, strlen(stamp), 0644, err);
+	return fs_write_runtime_at(dirfd, name, stamp, strlen(stamp), 0644, err);
 }
 
 bool cordon_ns_stamp_is_synced(const char *stamp, const char *want)

@@ -214,7 +214,7 @@ int cordon_view_stand_in(const cordon_cwd *c, cordon_error **err)
 		 * view makes a directory on the way to granted places. */
 		_cleanup_free_ char *mp = xasprintf("/proc/self/fd/%d", next);
 		if (mount("tmpfs", mp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  "mode=0555,uid=65534,gid=65534,size=1m") < 0)
+			  "mode=0755,uid=65534,gid=65534,size=1m") < 0)
 			return cordon_err(err, errno, "view: stand in for %s", c->path);
 		_cleanup_close_ int top =
 		    openat(cur, comps.v[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -273,7 +273,7 @@ static int build(const cordon_ns_session *s, const char *name, const char *stamp
 		/* a policy granting / itself: the view starts from it */
 		r = view_attach(root->clone, AT_FDCWD, s->stage, s->stage, err);
 	} else if (r == 0 && mount("tmpfs", s->stage, "tmpfs", MS_NOSUID | MS_NODEV,
-				   "mode=0555,size=1m") < 0) {
+				   "mode=0755,uid=65534,gid=65534,size=1m") < 0) {
 		r = cordon_err(err, errno, "view: mount a tmpfs on %s", s->stage);
 	}
 	if (r == 0) {
@@ -283,8 +283,6 @@ static int build(const cordon_ns_session *s, const char *name, const char *stamp
 	}
 	if (r == 0 && root->kind == V_BIND)
 		r = view_nested(top, root, NULL, "", err);
-	else if (r == 0 && fchown(top, NOBODY, NOBODY) < 0)
-		r = cordon_err(err, errno, "view: chown /");
 	else if (r == 0)
 		r = view_populate(top, root, "/", err);
 	vnode_free(root);
@@ -306,7 +304,7 @@ static int build(const cordon_ns_session *s, const char *name, const char *stamp
 	_cleanup_free_ char *nsfile = xasprintf("/proc/self/fd/%d", newns);
 	r = cordon_ns_preserve(s->dirfd, name, nsfile, err);
 	if (r == 0)
-		r = fs_write_atomic_at(s->dirfd, stampname, stamp, strlen(stamp), 0600, err);
+		r = fs_write_runtime_at(s->dirfd, stampname, stamp, strlen(stamp), 0600, err);
 	if (r < 0)
 		return r;
 	if (setns(newns, CLONE_NEWNS) < 0)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -249,16 +250,15 @@ static int clone_binds(vnode *n, const char *path, cordon_error **err)
 					    AT_RECURSIVE);
 		if (n->clone < 0)
 			return cordon_err(err, errno, "view: copy the mount of %s", path);
-		struct mount_attr slave = {.propagation = MS_SLAVE};
-		int r = set_attr(n->clone, &slave, "make a copy a slave", err);
+		/* a slave, and read-only unless granted for writing: one
+		 * call sets both, on the whole copied tree */
+		struct mount_attr a = {.attr_set = n->rw ? 0 : MOUNT_ATTR_RDONLY,
+				       .propagation = MS_SLAVE};
+		int r =
+		    set_attr(n->clone, &a,
+			     n->rw ? "make a copy a slave" : "make a copy a read-only slave", err);
 		if (r < 0)
 			return r;
-		if (!n->rw) {
-			struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-			r = set_attr(n->clone, &ro, "make a copy read-only", err);
-			if (r < 0)
-				return r;
-		}
 	}
 	for (size_t i = 0; i < n->nkids; i++) {
 		_cleanup_free_ char *p =
@@ -315,7 +315,7 @@ static int own(int dirfd, const char *name, uid_t uid, gid_t gid, const char *pa
 /* A placeholder: directories 0000, files 0444 (reading is then Landlock's
  * EACCES, with its record), sockets and fifos 0000 (nothing to connect to),
  * device nodes plain files (nothing outside /dev opens a device), owned by
- * nobody. */
+ * nobody (made as nobody: view_populate). */
 static int make_holder(int dirfd, const vnode *h, const char *path, cordon_error **err)
 {
 	mode_t type = h->st.st_mode & S_IFMT;
@@ -330,7 +330,7 @@ static int make_holder(int dirfd, const vnode *h, const char *path, cordon_error
 		r = mknodat(dirfd, h->name, S_IFREG | 0444, 0);
 	if (r < 0)
 		return cordon_err(err, errno, "view: placeholder %s", path);
-	return own(dirfd, h->name, NOBODY, NOBODY, path, err);
+	return 0; /* nobody's: made as nobody (view_populate) */
 }
 
 /* Sockets in /dev (syslog's /dev/log on hosts without journald, LXD's
@@ -388,7 +388,27 @@ int view_cover_sockets(int top, int devfd, const strv *sockets, cordon_error **e
 	return r;
 }
 
-int view_populate(int dirfd, vnode *n, const char *path, cordon_error **err)
+/* The file system identity entries are made with: nobody's while a view is
+ * populated, the launcher's own again around what reaches into the real
+ * objects. The second call returns the identity set by the first: the proof
+ * it took (setfsuid and setfsgid report no error). */
+typedef struct {
+	uid_t uid;
+	gid_t gid;
+} fs_ids;
+
+static int fs_identity(uid_t uid, gid_t gid, const char *path, cordon_error **err)
+{
+	setfsgid(gid);
+	setfsuid(uid);
+	if ((uid_t)setfsuid(uid) != uid || (gid_t)setfsgid(gid) != gid)
+		return cordon_err_msg(err, EPERM, "view: cannot make %s as uid %u", path,
+				      (unsigned)uid);
+	return 0;
+}
+
+static int populate_as_nobody(int dirfd, vnode *n, const char *path, const fs_ids *own_ids,
+			      cordon_error **err)
 {
 	for (size_t i = 0; i < n->nkids; i++) {
 		vnode *k = n->kids[i];
@@ -396,28 +416,26 @@ int view_populate(int dirfd, vnode *n, const char *path, cordon_error **err)
 		    xasprintf("%s/%s", strcmp(path, "/") ? path : "", k->name);
 		int r = 0;
 		switch (k->kind) {
-		case V_DIR:
-			if (mkdirat(dirfd, k->name, 0555) < 0) {
+		case V_DIR: {
+			/* its owner's to write until its entries are in */
+			if (mkdirat(dirfd, k->name, 0700) < 0) {
 				r = cordon_err(err, errno, "view: mkdir %s", kpath);
 				break;
 			}
-			r = own(dirfd, k->name, NOBODY, NOBODY, kpath, err);
-			if (r == 0) {
-				_cleanup_close_ int fd =
-				    openat(dirfd, k->name,
-					   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-				r = fd < 0 ? cordon_err(err, errno, "view: open %s", kpath)
-					   : view_populate(fd, k, kpath, err);
-			}
+			_cleanup_close_ int fd =
+			    openat(dirfd, k->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			r = fd < 0 ? cordon_err(err, errno, "view: open %s", kpath)
+				   : populate_as_nobody(fd, k, kpath, own_ids, err);
+			if (r == 0 && fchmod(fd, 0555) < 0)
+				r = cordon_err(err, errno, "view: chmod %s", kpath);
 			break;
+		}
 		case V_HOLDER:
 			r = make_holder(dirfd, k, kpath, err);
 			break;
 		case V_LINK:
 			if (symlinkat(k->link, dirfd, k->name) < 0)
 				r = cordon_err(err, errno, "view: symlink %s", kpath);
-			else
-				r = own(dirfd, k->name, NOBODY, NOBODY, kpath, err);
 			break;
 		case V_BIND: {
 			struct stat st;
@@ -432,10 +450,17 @@ int view_populate(int dirfd, vnode *n, const char *path, cordon_error **err)
 			}
 			r = view_attach(k->clone, dirfd, k->name, kpath, err);
 			if (r == 0 && k->nkids > 0) {
+				/* beneath: the granted object itself, walked
+				 * with root's rights as the view's own binds
+				 * are (a home of mode 0700 on the way) */
 				_cleanup_close_ int fd = openat(
 				    dirfd, k->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 				r = fd < 0 ? cordon_err(err, errno, "view: open %s", kpath)
-					   : view_nested(fd, k, NULL, kpath, err);
+					   : fs_identity(own_ids->uid, own_ids->gid, kpath, err);
+				if (r == 0)
+					r = view_nested(fd, k, NULL, kpath, err);
+				if (r == 0)
+					r = fs_identity(NOBODY, NOBODY, kpath, err);
 			}
 			break;
 		}
@@ -444,6 +469,33 @@ int view_populate(int dirfd, vnode *n, const char *path, cordon_error **err)
 			return r;
 	}
 	return 0;
+}
+
+int view_populate(int top, vnode *n, const char *path, cordon_error **err)
+{
+	/* Every entry is made as nobody (fsuid, fsgid) and so is nobody's
+	 * from the start: one call an entry, where a make and a chown were
+	 * two (a view holds hundreds of placeholders, made at every first
+	 * launch; a stand-in's, at every launch from outside the view). What
+	 * a non-zero fsuid takes from the effective set (CAP_DAC_OVERRIDE,
+	 * CAP_FOWNER, CAP_MKNOD, CAP_CHOWN) is not needed: every directory
+	 * written is nobody's and writable by its owner until closed (0555),
+	 * and only regular files, fifos, sockets and symlinks are made. */
+	const fs_ids was = {.uid = (uid_t)setfsuid((uid_t)-1), /* -1: read, not changed */
+			    .gid = (gid_t)setfsgid((gid_t)-1)};
+	int r = fs_identity(NOBODY, NOBODY, path, err);
+	if (r == 0)
+		r = populate_as_nobody(top, n, path, &was, err);
+	if (r == 0 && fchmod(top, 0555) < 0)
+		r = cordon_err(err, errno, "view: chmod %s", path);
+	cordon_error *back_err = NULL;
+	int back = fs_identity(was.uid, was.gid, path, &back_err);
+	if (back < 0 && r == 0) {
+		*err = back_err;
+		return back;
+	}
+	cordon_error_free(&back_err);
+	return r;
 }
 
 /* The tree of a view: every target at its real path, the symlinks their

@@ -53,8 +53,10 @@ int view_list_holders(vnode *n, int fd, const char *path, size_t max, cordon_err
  * objects' mounts taken. In the snap's namespace. */
 int view_tree_build(const cordon_targets *t, vnode *root, cordon_error **err);
 
-/* Make the tree's entries in dirfd (a tmpfs; root only), binds attached. */
-int view_populate(int dirfd, vnode *n, const char *path, cordon_error **err);
+/* Make the tree's entries in top, binds attached: top is a new tmpfs made
+ * nobody's and writable by its owner (uid=, gid=, mode=0755), closed to 0555
+ * here; every entry is made as nobody. */
+int view_populate(int top, vnode *n, const char *path, cordon_error **err);
 
 /* Attach the binds of n's subtree beneath the mounted bind bindfd. */
 int view_nested(int bindfd, vnode *n, const char *rel, const char *path, cordon_error **err);

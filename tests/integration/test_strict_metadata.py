@@ -11,6 +11,8 @@ plug-less snap run by root and by a user, and the victim's mode, owner,
 xattrs and ctime (which every successful metadata call moves) are unchanged.
 Inside the writable places every call still works."""
 import os
+import re
+import shutil
 
 from cordonlib import probe_yaml
 from strictlib import ROOT, USER, StrictCase
@@ -50,6 +52,12 @@ WRITABLE = {op: "OK" for op, _ in OPS}
 # The seccomp template (like snapd's) lets an app chown only to root: for a
 # user the calls fail there, anywhere, before the kernel looks at the path.
 CHOWNS = ("chown", "lchown", "fchown", "fchownat")
+
+
+def without_dir_size(line):
+    """The probe's stat line, without the size of a directory (its
+    entries' count, which the host decides)."""
+    return re.sub(r"^(OK type=dir .*) size=[0-9]+$", r"\1", line)
 
 
 def expected(who, op, table):
@@ -161,3 +169,39 @@ class MetadataTest(StrictCase):
                            os.path.join(self.s.root, "var/snap/plain/common")]
             for d in places:
                 self.inside(who, "plain", os.path.join(d, f"meta-{who}"))
+
+    def test_made_up_entries_are_nobodys(self):
+        """What the view makes up (its root, the directories on the way to
+        granted places, placeholders; a stand-in's levels for a working
+        directory outside the view) is made as nobody, never changed after:
+        owner nobody:nobody and the modes the attacks above rely on, for
+        root and for a user. Controls: the real objects are root's, with
+        other modes."""
+        hidden = self.remove_later(self.make_file(
+            os.path.join("/etc", self.scratch_name("cordon-test-")), ROOT, 0o600))
+        outside = os.path.join("/var/tmp", self.scratch_name("cordon-test-"))
+        os.mkdir(outside, 0o777)
+        self.addCleanup(shutil.rmtree, outside, True)
+        os.chmod(outside, 0o777)
+        self.make_file(os.path.join(outside, "entry"), ROOT, 0o600)
+        nobody = "uid=65534 gid=65534"
+        for who in (ROOT, USER):
+            with self.subTest(who=who):
+                for path, want, control in [
+                        ("/", f"type=dir mode=0555 {nobody}", "uid=0 gid=0"),
+                        ("/etc", f"type=dir mode=0555 {nobody}", "uid=0 gid=0"),
+                        (hidden, f"type=reg mode=0444 {nobody} size=0", "mode=0600 uid=0"),
+                        ("/root", f"type=dir mode=0000 {nobody}", "uid=0 gid=0")]:
+                    self.assertIn(control, self.host_as(who, "stat", path), path)
+                    self.assertEqual(without_dir_size(self.probe_as(who, "plain", "stat", path)),
+                                     f"OK {want}", path)
+                # started in a directory the view does not hold: a
+                # stand-in (the levels below the first placeholder)
+                p = self.s.cordon("run", "plain", "stat", ".", cwd=outside,
+                                  user=None if who == ROOT else who)
+                self.assertEqual(without_dir_size(p.stdout.strip()),
+                                 f"OK type=dir mode=0555 {nobody}", p.stderr)
+                p = self.s.cordon("run", "plain", "stat", "entry", cwd=outside,
+                                  user=None if who == ROOT else who)
+                self.assertEqual(p.stdout.strip(), f"OK type=reg mode=0444 {nobody} size=0",
+                                 p.stderr)

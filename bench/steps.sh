@@ -6,8 +6,8 @@
 # no-op runs bare and through each revision's launcher, BENCH_STEPS_RUNS
 # (60) times each, and the medians are written as a table
 # (BENCH_STEPS_OUT, default stdout). BENCH_STEPS_COLD=1: every launch is a
-# first one (the snap's preserved namespace is discarded before each, as
-# bench/run.sh's cold rows do). PREFIX: an installed cordon (its CLI
+# first one (the snap's preserved namespace and its view are discarded
+# before each, as bench/run.sh's cold rows do). PREFIX: an installed cordon (its CLI
 # packs and installs the benchmark snap). Run as root; nothing is installed
 # outside the scratch root.
 #
@@ -58,7 +58,9 @@ NSFILE=$ROOT/run/cordon/ns/$SNAP.mnt
 for _ in $(seq "$RUNS"); do
 	"$W/t0" "$BIN" 2>&1 | sed 's/^/bare /'
 	for l in "${launchers[@]}"; do
-		if [ "${BENCH_STEPS_COLD:-0}" = 1 ]; then umount -l "$NSFILE"; fi
+		if [ "${BENCH_STEPS_COLD:-0}" = 1 ]; then
+			umount -l "$NSFILE" "$ROOT/run/cordon/ns/snap.$SNAP.true.0.view"
+		fi
 		"$W/t0" "${l#*=}" "snap.$SNAP.true" 2>&1 | sed "s/^/${l%%=*} /"
 	done
 done >"$W/steps.raw"

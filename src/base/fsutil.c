@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,6 +414,57 @@ int fs_open_path_nofollow(const char *abs_path)
 		return -ELOOP;
 	}
 	return fd;
+}
+
+/* struct linux_dirent64 (getdents64(2)); glibc has no declaration of it */
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+#define DIRENTS_BUF 32768
+
+void fs_dirents_init(fs_dirents *d, int fd)
+{
+	*d = (fs_dirents){.fd = fd};
+}
+
+int fs_dirents_next(fs_dirents *d, const char **name, unsigned char *type)
+{
+	for (;;) {
+		if (d->pos >= d->len) {
+			if (d->buf == NULL)
+				d->buf = xmalloc(DIRENTS_BUF);
+			long n = syscall(SYS_getdents64, d->fd, d->buf, DIRENTS_BUF);
+			if (n < 0)
+				return -errno;
+			if (n == 0)
+				return 0;
+			d->len = (size_t)n;
+			d->pos = 0;
+		}
+		const struct dirent64_raw *e = (const void *)(d->buf + d->pos);
+		/* the kernel's records: a length that does not advance or
+		 * passes the end would loop or read beyond what was read */
+		if (e->d_reclen < offsetof(struct dirent64_raw, d_name) + 1 ||
+		    e->d_reclen > d->len - d->pos)
+			return -EIO;
+		d->pos += e->d_reclen;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		*name = e->d_name;
+		*type = e->d_type;
+		return 1;
+	}
+}
+
+void fs_dirents_free(fs_dirents *d)
+{
+	free(d->buf);
+	*d = (fs_dirents){.fd = -1};
 }
 
 int fs_glob(const char *pattern, strv *out, cordon_error **err)

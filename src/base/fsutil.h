@@ -110,6 +110,21 @@ int fs_copy_tree_at(int src_dirfd, const char *src, int dst_dirfd, const char *d
  * text that fills the buffer anyway is refused (ENAMETOOLONG), never cut. */
 char *fs_readlink_at(int dirfd, const char *name);
 
+/* The entries of an open directory, read with getdents64 straight from its
+ * fd (no dup, fstat and fcntls of fdopendir: a launch lists dozens of
+ * directories for a view). From the fd's current offset; the fd stays open
+ * and is the caller's. "." and ".." are skipped. */
+typedef struct fs_dirents {
+	int fd;
+	char *buf;
+	size_t len, pos;
+} fs_dirents;
+
+void fs_dirents_init(fs_dirents *d, int fd);
+/* 1 and the entry's name and d_type (DT_*), 0 at the end, -errno. */
+int fs_dirents_next(fs_dirents *d, const char **name, unsigned char *type);
+void fs_dirents_free(fs_dirents *d);
+
 int fs_symlink_atomic_at(const char *target, int dirfd, const char *name, cordon_error **err);
 
 /* True if the path is a mount point (compares mount ids). */

@@ -223,18 +223,16 @@ int cordon_view_stand_in(const cordon_cwd *c, cordon_error **err)
 		_cleanup_free_ char *holder_path = xstrdup(at.p);
 		vnode *level = vnode_new("", V_DIR);
 		vnode *v = level;
-		int r = 0;
-		for (size_t j = i; r == 0 && j < comps.n; j++) {
+		for (size_t j = i; j < comps.n; j++) {
 			vnode *kid =
 			    j + 1 < comps.n ? vnode_add(v, vnode_new(comps.v[j + 1], V_DIR)) : NULL;
-			r = view_list_holders(v, c->fds[j + 1], at.p, STAND_IN_MAX, err);
+			view_list_holders(v, c->fds[j + 1], at.p, STAND_IN_MAX);
 			if (kid) {
 				buf_printf(&at, "/%s", comps.v[j + 1]);
 				v = kid;
 			}
 		}
-		if (r == 0)
-			r = view_populate(top, level, holder_path, err);
+		int r = view_populate(top, level, holder_path, err);
 		vnode_free(level);
 		return r;
 	}

@@ -153,23 +153,19 @@ bool view_hidden_content(const char *path)
 
 /* Placeholders for the real entries of a made-up directory (at most max:
  * what lies beyond them is simply absent). */
-int view_list_holders(vnode *n, int fd, const char *path, size_t max, cordon_error **err)
+void view_list_holders(vnode *n, int fd, const char *path, size_t max)
 {
 	if (view_hidden_content(path))
-		return 0;
-	_cleanup_close_ int lfd = dup(fd);
-	if (lfd < 0)
-		return cordon_err(err, errno, "dup");
-	DIR *d = fdopendir(lfd);
-	if (d == NULL)
-		return cordon_err(err, errno, "list %s", path);
-	lfd = -1;
-	struct dirent *de;
-	for (size_t count = 0; count < max && (de = readdir(d)) != NULL;) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    vnode_kid(n, de->d_name))
+		return;
+	fs_dirents d;
+	fs_dirents_init(&d, fd);
+	const char *name;
+	unsigned char type;
+	/* (an error while listing ends the list, as readdir's did) */
+	for (size_t count = 0; count < max && fs_dirents_next(&d, &name, &type) == 1;) {
+		if (vnode_kid(n, name))
 			continue;
-		vnode *h = vnode_new(de->d_name, V_HOLDER);
+		vnode *h = vnode_new(name, V_HOLDER);
 		/* A placeholder keeps only the entry's type (make_holder), which
 		 * the listing already gives on the filesystems that fill d_type:
 		 * one stat per entry less (the stand-in for a working directory
@@ -177,14 +173,14 @@ int view_list_holders(vnode *n, int fd, const char *path, size_t max, cordon_err
 		 * the same moment as a stat's would be, and a placeholder of a
 		 * type gone stale is as empty as any other; DT_UNKNOWN is
 		 * stat'd as before. */
-		if (de->d_type != DT_UNKNOWN)
-			h->st.st_mode = DTTOIF(de->d_type);
-		else if (fstatat(fd, de->d_name, &h->st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (type != DT_UNKNOWN)
+			h->st.st_mode = DTTOIF(type);
+		else if (fstatat(fd, name, &h->st, AT_SYMLINK_NOFOLLOW) < 0) {
 			vnode_free(h);
 			continue; /* gone meanwhile */
 		}
 		if (S_ISLNK(h->st.st_mode)) {
-			h->link = fs_readlink_at(fd, de->d_name);
+			h->link = fs_readlink_at(fd, name);
 			if (h->link == NULL || h->link[0] == '\0') {
 				vnode_free(h);
 				continue;
@@ -193,22 +189,20 @@ int view_list_holders(vnode *n, int fd, const char *path, size_t max, cordon_err
 		vnode_add(n, h);
 		count++;
 	}
-	closedir(d);
-	return 0;
+	fs_dirents_free(&d);
 }
 
-static int list_holders(vnode *n, const char *path, cordon_error **err)
+static void list_holders(vnode *n, const char *path)
 {
 	_cleanup_close_ int fd = fs_open_dir(path, O_RDONLY, NULL);
-	if (fd < 0)
-		return 0; /* unreadable or gone: an empty directory */
-	return view_list_holders(n, fd, path, SIZE_MAX, err);
+	if (fd >= 0) /* else unreadable or gone: an empty directory */
+		view_list_holders(n, fd, path, SIZE_MAX);
 }
 
 /* Which binds are mounted (one already covered by a bind above is not,
  * unless it must be writable inside a read-only one), and the placeholders
  * of every made-up directory. cover: 0 none, 1 read-only, 2 writable. */
-static int plan(vnode *n, const char *path, int cover, cordon_error **err)
+static void plan(vnode *n, const char *path, int cover)
 {
 	int below = cover;
 	if (n->kind == V_BIND) {
@@ -216,18 +210,13 @@ static int plan(vnode *n, const char *path, int cover, cordon_error **err)
 		if (n->mounted)
 			below = n->rw ? 2 : 1;
 	} else if (n->kind == V_DIR && cover == 0) {
-		int r = list_holders(n, path, err);
-		if (r < 0)
-			return r;
+		list_holders(n, path);
 	}
 	for (size_t i = 0; i < n->nkids; i++) {
 		_cleanup_free_ char *p =
 		    xasprintf("%s/%s", strcmp(path, "/") ? path : "", n->kids[i]->name);
-		int r = plan(n->kids[i], p, below, err);
-		if (r < 0)
-			return r;
+		plan(n->kids[i], p, below);
 	}
-	return 0;
 }
 
 static int set_attr(int fd, struct mount_attr *a, const char *what, cordon_error **err)
@@ -341,28 +330,22 @@ void view_dev_sockets(int dirfd, const char *path, int depth, strv *out)
 {
 	if (depth > 8 || strcmp(path, "/dev/shm") == 0 || strcmp(path, "/dev/pts") == 0)
 		return;
-	int lfd = dup(dirfd);
-	DIR *d = lfd < 0 ? NULL : fdopendir(lfd);
-	if (d == NULL) {
-		if (lfd >= 0)
-			close(lfd);
-		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		_cleanup_free_ char *p = xasprintf("%s/%s", path, de->d_name);
-		if (de->d_type == DT_SOCK) {
+	fs_dirents d;
+	fs_dirents_init(&d, dirfd);
+	const char *name;
+	unsigned char type;
+	while (fs_dirents_next(&d, &name, &type) == 1) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", path, name);
+		if (type == DT_SOCK) {
 			strv_push(out, p);
-		} else if (de->d_type == DT_DIR) {
-			_cleanup_close_ int sub = openat(
-			    dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		} else if (type == DT_DIR) {
+			_cleanup_close_ int sub =
+			    openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
 				view_dev_sockets(sub, p, depth + 1, out);
 		}
 	}
-	closedir(d);
+	fs_dirents_free(&d);
 }
 
 int view_cover_sockets(int top, int devfd, const strv *sockets, cordon_error **err)
@@ -550,8 +533,6 @@ int view_tree_build(const cordon_targets *t, vnode *root, cordon_error **err)
 		if (fd >= 0)
 			add_bind(root, "/proc/sys", fd, true, true);
 	}
-	int r = plan(root, "/", 0, err);
-	if (r < 0)
-		return r;
+	plan(root, "/", 0);
 	return clone_binds(root, "/", err);
 }

@@ -46,7 +46,7 @@ bool view_hidden_content(const char *path);
 
 /* Placeholders for the real entries (at most max) of the directory fd,
  * whose path in the view is `path`. */
-int view_list_holders(vnode *n, int fd, const char *path, size_t max, cordon_error **err);
+void view_list_holders(vnode *n, int fd, const char *path, size_t max);
 
 /* The tree of the targets: binds planned (what is mounted, read-only or
  * writable), made-up directories listed, detached copies of the granted

@@ -11,7 +11,9 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -301,6 +303,57 @@ static void test_half_made(void)
 	cordon_error_free(&err);
 }
 
+/* fs_dirents: every entry once, over several buffers of getdents64 (names
+ * of 200 bytes: 32 KiB holds ~150), with its type, "." and ".." skipped,
+ * and the fd left open. */
+static void test_dirents(void)
+{
+	_cleanup_free_ char *dir = at("many");
+	CHECK_INT(mkdir(dir, 0755), 0);
+	enum { N = 600 };
+	char pad[181];
+	memset(pad, 'x', sizeof pad - 1);
+	pad[sizeof pad - 1] = '\0';
+	for (int i = 0; i < N; i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%04d%s", dir, i, pad);
+		if (i % 3 == 0)
+			CHECK_INT(mkdir(p, 0755), 0);
+		else if (i % 3 == 1)
+			CHECK_INT(symlink("target", p), 0);
+		else
+			CHECK_INT(mknod(p, S_IFREG | 0644, 0), 0);
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	static bool seen[N];
+	int count = 0, wrong = 0;
+	fs_dirents d;
+	fs_dirents_init(&d, fd);
+	const char *name;
+	unsigned char type;
+	int r;
+	while ((r = fs_dirents_next(&d, &name, &type)) == 1) {
+		int i = atoi(name);
+		unsigned char want = i % 3 == 0 ? DT_DIR : i % 3 == 1 ? DT_LNK : DT_REG;
+		if (i < 0 || i >= N || seen[i] || strcmp(name + 4, pad) != 0 ||
+		    (type != DT_UNKNOWN && type != want))
+			wrong++;
+		else
+			seen[i] = true;
+		count++;
+	}
+	fs_dirents_free(&d);
+	CHECK_INT(r, 0);
+	CHECK_INT(count, N);
+	CHECK_INT(wrong, 0);
+	CHECK(fcntl(fd, F_GETFD) >= 0); /* still open: the caller's */
+	close(fd);
+	/* a closed fd: the error, not an end */
+	fs_dirents_init(&d, fd);
+	CHECK_INT(fs_dirents_next(&d, &name, &type), -EBADF);
+	fs_dirents_free(&d);
+}
+
 int main(void)
 {
 	if (mkdtemp(scratch) == NULL) {
@@ -312,6 +365,7 @@ int main(void)
 	test_readlink();
 	test_read();
 	test_half_made();
+	test_dirents();
 	cordon_error *err = NULL;
 	if (fs_rm_rf_at(AT_FDCWD, scratch, &err) < 0) {
 		fprintf(stderr, "cleanup: %s\n", err->msg);

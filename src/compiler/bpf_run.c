@@ -41,6 +41,16 @@ static uint32_t alu(uint16_t op, uint32_t A, uint32_t src, bool *ok)
 uint32_t cordon_bpf_run(const uint8_t *bpf, size_t len, uint32_t arch, int nr,
 			const uint64_t args[6])
 {
+	return cordon_bpf_run_steps(bpf, len, arch, nr, args, NULL);
+}
+
+uint32_t cordon_bpf_run_steps(const uint8_t *bpf, size_t len, uint32_t arch, int nr,
+			      const uint64_t args[6], size_t *steps)
+{
+	size_t ran = 0;
+	if (steps == NULL)
+		steps = &ran;
+	*steps = 0;
 	struct seccomp_data d = {.nr = nr, .arch = arch};
 	for (int i = 0; i < 6; i++)
 		d.args[i] = args[i];
@@ -49,6 +59,7 @@ uint32_t cordon_bpf_run(const uint8_t *bpf, size_t len, uint32_t arch, int nr,
 	for (size_t pc = 0; pc < n; pc++) {
 		struct sock_filter f;
 		memcpy(&f, bpf + pc * sizeof f, sizeof f);
+		++*steps;
 		uint32_t src = BPF_SRC(f.code) == BPF_X ? X : f.k;
 		bool ok = true;
 		switch (BPF_CLASS(f.code)) {

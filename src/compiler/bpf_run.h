@@ -15,3 +15,8 @@
  * args, or CORDON_BPF_INVALID. bpf: struct sock_filter[], host order. */
 uint32_t cordon_bpf_run(const uint8_t *bpf, size_t len, uint32_t arch, int nr,
 			const uint64_t args[6]);
+
+/* The same, and the number of instructions it ran in *steps (what the
+ * kernel's action cache costs to build is that, for every syscall number). */
+uint32_t cordon_bpf_run_steps(const uint8_t *bpf, size_t len, uint32_t arch, int nr,
+			      const uint64_t args[6], size_t *steps);

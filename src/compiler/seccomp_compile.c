@@ -2,6 +2,7 @@
  * libseccomp, at install/connect time. See seccomp_compile.h for the
  * semantics; nothing here loads a filter. */
 #include "seccomp_compile.h"
+#include "seccomp_tree.h"
 #include "util.h"
 
 #include <errno.h>
@@ -129,7 +130,9 @@ static int new_filter(uint32_t def_action, scmp_filter_ctx *out, cordon_error **
 	 * "sched_setaffinity 0", "sched_setaffinity 5 - 4", "sched_setparam 0",
 	 * "sched_setparam 5" allowed sched_setaffinity(5, 0, 0) (found by
 	 * tests/fuzz/fuzz_seccomp). The kernel's action cache (5.11) lets every
-	 * syscall allowed whatever its arguments skip the filter anyway. */
+	 * syscall allowed whatever its arguments skip the filter anyway; the
+	 * first layer, which has no argument checks, is a tree once proved
+	 * equal to this layout (build_fast, seccomp_tree.h). */
 	int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, def_action);
 	if (r < 0) {
 		seccomp_release(ctx);
@@ -373,6 +376,74 @@ static int build_layer(const cordon_seccomp_rules *rules, const int *nrs, const 
 	return r < 0 ? r : export_bpf(ctx, out, err);
 }
 
+/* The rules the first layer decides (seccomp_tree.h): allow rules of a
+ * syscall that some rule allows whatever its arguments and no rule denies.
+ * Its other allow rules are decided there too (never reached after it). */
+static size_t fast_rules(const cordon_seccomp_rules *rules, const int *nrs, const bool *skip,
+			 bool *fast)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < rules->n; i++) {
+		const cordon_seccomp_rule *a = &rules->v[i];
+		if (skip[i] || a->deny || a->n_conds != 0 || fast[i])
+			continue;
+		bool denied = false;
+		for (size_t j = 0; j < rules->n && !denied; j++)
+			denied = !skip[j] && rules->v[j].deny && nrs[j] == nrs[i];
+		if (denied)
+			continue;
+		for (size_t j = 0; j < rules->n; j++)
+			if (!skip[j] && !rules->v[j].deny && nrs[j] == nrs[i]) {
+				fast[j] = true;
+				n++;
+			}
+	}
+	return n;
+}
+
+/* The first layer: those syscalls allowed, anything else on to the next
+ * layer; as a tree when the tree is proved to answer as the default layout
+ * does, else in that layout. */
+static int build_fast(const cordon_seccomp_rules *rules, const int *nrs, const bool *fast, bool dev,
+		      buf *out, cordon_error **err)
+{
+	buf layouts[2] = {{0}};
+	int r = 0;
+	for (int tree = 0; r == 0 && tree < 2; tree++) {
+		_cleanup_scmp_ scmp_filter_ctx ctx = NULL;
+		r = new_filter(dev ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(EPERM), &ctx, err);
+		if (r == 0 && tree) {
+			int e = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+			if (e < 0)
+				r = cordon_err(err, -e, "cannot ask libseccomp for a tree");
+		}
+		for (size_t i = 0; r == 0 && i < rules->n; i++) {
+			bool first = fast[i];
+			for (size_t j = 0; first && j < i; j++)
+				first = !(fast[j] && nrs[j] == nrs[i]);
+			if (!first)
+				continue;
+			int e = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nrs[i], 0);
+			if (e < 0)
+				r = cordon_err(err, -e, "%s:%u: cannot add rule for \"%s\"",
+					       rules->v[i].source, rules->v[i].line,
+					       rules->v[i].syscall);
+		}
+		if (r == 0)
+			r = export_bpf(ctx, &layouts[tree], err);
+	}
+	if (r == 0) {
+		bool tree =
+		    cordon_seccomp_same_decisions((const uint8_t *)layouts[1].p, layouts[1].len,
+						  (const uint8_t *)layouts[0].p, layouts[0].len);
+		*out = layouts[tree];
+		layouts[tree] = (buf){0};
+	}
+	buf_free(&layouts[0]);
+	buf_free(&layouts[1]);
+	return r;
+}
+
 int cordon_seccomp_compile(const cordon_seccomp_source *sources, size_t n,
 			   enum cordon_confinement mode, uint8_t **bpf, size_t *bpf_len,
 			   cordon_error **err)
@@ -400,21 +471,30 @@ int cordon_seccomp_compile(const cordon_seccomp_source *sources, size_t n,
 	int r = check_errnos(&rules, skip, err);
 	if (r < 0)
 		return r;
+	/* the first layer's rules are in no other */
+	_cleanup_free_ bool *fast = xcalloc(rules.n ? rules.n : 1, sizeof *fast);
+	size_t n_fast = fast_rules(&rules, nrs, skip, fast);
+	_cleanup_free_ bool *elsewhere = xcalloc(rules.n ? rules.n : 1, sizeof *elsewhere);
+	for (size_t i = 0; i < rules.n; i++)
+		elsewhere[i] = skip[i] || fast[i];
 	_cleanup_free_ size_t *layer = xcalloc(rules.n ? rules.n : 1, sizeof *layer);
 	size_t n_layers[2];
-	assign_layers(&rules, nrs, skip, layer, n_layers);
+	assign_layers(&rules, nrs, elsewhere, layer, n_layers);
 	if (n_layers[false] == 0)
 		n_layers[false] = 1; /* the allowlist, if only of its default */
 
 	/* devmode: the same filter, but whatever would be refused is logged. */
 	bool dev = mode == CORDON_DEVMODE;
-	size_t n_progs = n_layers[true] + n_layers[false];
+	size_t first = n_fast > 0 ? 1 : 0;
+	size_t n_progs = first + n_layers[true] + n_layers[false];
 	buf *progs = xcalloc(n_progs, sizeof *progs);
 	_cleanup_free_ bool *is_deny = xcalloc(n_progs, sizeof *is_deny);
-	for (size_t p = 0; r == 0 && p < n_progs; p++) {
-		is_deny[p] = p < n_layers[true];
-		size_t l = is_deny[p] ? p : p - n_layers[true];
-		r = build_layer(&rules, nrs, skip, layer, is_deny[p], l, dev, &progs[p], err);
+	if (first)
+		r = build_fast(&rules, nrs, fast, dev, &progs[0], err);
+	for (size_t p = first; r == 0 && p < n_progs; p++) {
+		is_deny[p] = p - first < n_layers[true];
+		size_t l = is_deny[p] ? p - first : p - first - n_layers[true];
+		r = build_layer(&rules, nrs, elsewhere, layer, is_deny[p], l, dev, &progs[p], err);
 	}
 	_cleanup_free_ uint8_t *prog = NULL;
 	size_t prog_len = 0;

@@ -50,7 +50,9 @@
  * one filter, plus a layer per extra rule of a syscall whose rules libseccomp
  * would merge wrongly (comparisons other than equalities on one argument:
  * `chown - 0` beside `chown - !1 0`); a call a layer does not decide goes on
- * to the next. */
+ * to the next. In front of them all, the syscalls allowed whatever their
+ * arguments and never denied, in a tree proved equal to the plain layout
+ * (seccomp_tree.h). */
 #pragma once
 #include "error.h"
 #include "policy.h"

@@ -6,6 +6,7 @@
 #include "bpf_run.h"
 #include "seccomp_compile.h"
 #include "seccomp_load.h"
+#include "seccomp_tree.h"
 #include "util.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -633,6 +635,89 @@ static void test_layers(void)
 	free(p.bpf);
 }
 
+/* The first layer, a tree (seccomp_tree.h): every syscall the template
+ * allows whatever its arguments is decided in a few instructions (a chain
+ * took one per allowed syscall before it: the kernel runs the filter for
+ * every number at each load, to build its action cache), and the check that
+ * lets the tree in tells programs apart exactly at their boundaries. */
+static size_t steps(const prog *p, int nr)
+{
+	static const uint64_t none[6];
+	size_t n = 0;
+	cordon_bpf_run_steps(p->bpf, p->len, AUDIT_ARCH_X86_64, nr, none, &n);
+	return n;
+}
+
+static prog hand(const struct sock_filter *insns, size_t n)
+{
+	prog p = {.bpf = xmalloc(n * sizeof *insns), .len = n * sizeof *insns};
+	memcpy(p.bpf, insns, p.len);
+	return p;
+}
+
+static void test_tree(const char *tmpl)
+{
+	for (int mode = 0; mode < 2; mode++) {
+		prog p = {0};
+		_cleanup_error_ cordon_error *err = NULL;
+		CHECK_INT(compile2(tmpl, NULL, mode ? CORDON_DEVMODE : CORDON_STRICT, &p, &err), 0);
+		static const int always[] = {SYS_read,	 SYS_write,	  SYS_close,
+					     SYS_mmap,	 SYS_futex,	  SYS_exit_group,
+					     SYS_getpid, SYS_rt_sigreturn};
+		for (size_t i = 0; i < ARRAY_SIZE(always); i++) {
+			CHECK_INT(call(&p, always[i], 0, 0, 0, 0), ALLOW);
+			if (steps(&p, always[i]) > 24)
+				fprintf(stderr, "syscall %d: %zu steps\n", always[i],
+					steps(&p, always[i]));
+			CHECK(steps(&p, always[i]) <= 24);
+		}
+		/* and what the first layer does not decide still reaches the
+		 * rest: a denial, a conditional allow, the default */
+		CHECK_INT(call(&p, SYS_ioctl, 0, TIOCSTI, 0, 0), mode ? LOG : ERR(EACCES));
+		CHECK_INT(call(&p, SYS_ioctl, 0, TCGETS, 0, 0), ALLOW);
+		CHECK_INT(call(&p, SYS_kexec_load, 0, 0, 0, 0), mode ? LOG : ERR(EPERM));
+		free(p.bpf);
+	}
+
+	prog a = {0}, b = {0}, c = {0};
+	_cleanup_error_ cordon_error *err = NULL;
+	CHECK_INT(compile2("getpid\n", NULL, CORDON_STRICT, &a, &err), 0);
+	CHECK_INT(compile2("getppid\n", NULL, CORDON_STRICT, &b, &err), 0);
+	CHECK_INT(compile2("getpid\nioctl 1\n", NULL, CORDON_STRICT, &c, &err), 0);
+	CHECK(cordon_seccomp_same_decisions(a.bpf, a.len, a.bpf, a.len));
+	CHECK(!cordon_seccomp_same_decisions(a.bpf, a.len, b.bpf, b.len));
+	CHECK(!cordon_seccomp_same_decisions(c.bpf, c.len, c.bpf, c.len)); /* reads an argument */
+	free(a.bpf);
+	free(b.bpf);
+	free(c.bpf);
+
+	/* nr > 10 and nr >= 11 are one program; nr > 11 is not (at 11 only) */
+#define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+#define RETK(k) BPF_STMT(BPF_RET | BPF_K, (k))
+	const struct sock_filter gt10[] = {LD_NR, BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 10, 0, 1),
+					   RETK(ALLOW), RETK(ERR(EPERM))};
+	const struct sock_filter ge11[] = {LD_NR, BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 11, 0, 1),
+					   RETK(ALLOW), RETK(ERR(EPERM))};
+	const struct sock_filter gt11[] = {LD_NR, BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 11, 0, 1),
+					   RETK(ALLOW), RETK(ERR(EPERM))};
+	const struct sock_filter bits[] = {LD_NR, BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 1),
+					   RETK(ALLOW), RETK(ERR(EPERM))};
+	const struct sock_filter unloaded[] = {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+					       RETK(ALLOW), RETK(ERR(EPERM))};
+	prog p10 = hand(gt10, ARRAY_SIZE(gt10)), p11 = hand(ge11, ARRAY_SIZE(ge11)),
+	     q11 = hand(gt11, ARRAY_SIZE(gt11)), pb = hand(bits, ARRAY_SIZE(bits)),
+	     pu = hand(unloaded, ARRAY_SIZE(unloaded));
+	CHECK(cordon_seccomp_same_decisions(p10.bpf, p10.len, p11.bpf, p11.len));
+	CHECK(!cordon_seccomp_same_decisions(p10.bpf, p10.len, q11.bpf, q11.len));
+	CHECK(!cordon_seccomp_same_decisions(pb.bpf, pb.len, pb.bpf, pb.len)); /* bit test */
+	CHECK(!cordon_seccomp_same_decisions(pu.bpf, pu.len, pu.bpf, pu.len)); /* A unknown */
+	free(p10.bpf);
+	free(p11.bpf);
+	free(q11.bpf);
+	free(pb.bpf);
+	free(pu.bpf);
+}
+
 static void test_size(void)
 {
 	/* no denial: only the allowlist, no linking */
@@ -704,6 +789,7 @@ int main(void)
 	test_process_control(tmpl);
 	test_devmode(tmpl);
 	test_layers();
+	test_tree(tmpl);
 	test_size();
 	test_loader_validation();
 	return check_done("seccomp_compile");

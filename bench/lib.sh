@@ -1,4 +1,4 @@
-# Shared by bench/run.sh and bench/scale.sh (sourced, not run).
+# Shared by the scripts of bench/ (sourced, not run).
 #
 # A scratch CORDON_ROOT under /var/lib (root-owned, 0755: the launcher checks
 # every directory above the compiled policy), its own cgroup parent, and a
@@ -12,6 +12,17 @@ die() {
 
 need_root() {
 	[ "$(id -u)" = 0 ] || die "run as root (sudo make bench)"
+}
+
+# bench_checkout REPO REV DIR: the tree of git revision REV of REPO in
+# DIR/src-<its short hash> (git archive: what is committed, nothing of a work
+# tree); prints the short hash. For the scripts that compare revisions.
+bench_checkout() {
+	local name
+	name=$(git -C "$1" rev-parse --short "$2")
+	mkdir -p "$3/src-$name"
+	git -C "$1" archive "$2" | tar -x -C "$3/src-$name"
+	echo "$name"
 }
 
 # bench_setup PREFIX: sets CORDON, CONFINE, ROOT, CG and exports the

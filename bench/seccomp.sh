@@ -12,16 +12,15 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
+. "$HERE/lib.sh"
 [ $# -ge 1 ] || { echo "usage: bench/seccomp.sh REV..." >&2; exit 2; }
 W=$(mktemp -d /tmp/cordon-seccomp-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cc -O2 -o "$W/load" "$HERE/seccomp/load.c"
 files=()
 for rev in "$@"; do
-	name=$(git -C "$REPO" rev-parse --short "$rev")
+	name=$(bench_checkout "$REPO" "$rev" "$W")
 	src=$W/src-$name
-	mkdir -p "$src"
-	git -C "$REPO" archive "$rev" | tar -x -C "$src"
 	echo "building $rev ($name)" >&2
 	meson setup "$src/build" "$src" >/dev/null
 	ninja -C "$src/build" libcordon-compiler.a libcordon-policy.a libcordon-runtime.a \

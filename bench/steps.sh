@@ -29,10 +29,8 @@ W=$ROOT/work
 cc -O2 -o "$W/t0" "$HERE/steps/t0.c"
 launchers=()
 for rev in "$@"; do
-	name=$(git -C "$REPO" rev-parse --short "$rev")
+	name=$(bench_checkout "$REPO" "$rev" "$W")
 	src=$W/src-$name
-	mkdir -p "$src"
-	git -C "$REPO" archive "$rev" | tar -x -C "$src"
 	python3 "$HERE/steps/instrument.py" "$src"
 	echo "building $rev ($name) with timestamps" >&2
 	meson setup "$src/build" "$src" --prefix="$W/prefix-$name" -Db_pie=true \

@@ -1,6 +1,7 @@
 /* compile_default TEMPLATE OUT: compile a seccomp rule file (the default
  * template) as a strict label's filter, with the compiler of the revision this
  * is linked against, and write the raw BPF to OUT. For bench/seccomp.sh. */
+#include "fsutil.h"
 #include "seccomp_compile.h"
 #include "util.h"
 
@@ -12,22 +13,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: compile_default TEMPLATE OUT\n");
 		return 2;
 	}
-	FILE *f = fopen(argv[1], "re");
-	if (f == NULL) {
-		perror(argv[1]);
+	char *text = NULL;
+	size_t text_len = 0;
+	cordon_error *err = NULL;
+	if (fs_read_path(argv[1], (size_t)1 << 20, &text, &text_len, &err) < 0) {
+		fprintf(stderr, "%s\n", err->msg);
 		return 1;
 	}
-	buf text = {0};
-	char tmp[4096];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_add(&text, tmp, n);
-	fclose(f);
-	buf_add(&text, "", 1);
-	cordon_seccomp_source src = {"default.txt", text.p};
+	cordon_seccomp_source src = {"default.txt", text};
 	uint8_t *bpf = NULL;
 	size_t len = 0;
-	cordon_error *err = NULL;
 	if (cordon_seccomp_compile(&src, 1, CORDON_STRICT, &bpf, &len, &err) < 0) {
 		fprintf(stderr, "%s\n", err->msg);
 		return 1;

@@ -25,6 +25,53 @@ bench_checkout() {
 	echo "$name"
 }
 
+# bench_noop_snap NAME SUMMARY: a static no-op packed as the strict snap NAME
+# (app `true`, bin/true) and installed in the scratch root: a squashfs on a
+# loop device, as users install them. Static, so its bare exec pays no
+# dynamic loader (the launcher and the CLI are static-pie too).
+bench_noop_snap() {
+	local w=$ROOT/work built
+	printf 'int main(void) { return 0; }\n' >"$w/true.c"
+	mkdir -p "$w/$1/bin" "$w/$1/meta"
+	cc -O2 -static -o "$w/$1/bin/true" "$w/true.c" ||
+		die "cannot link a static program (libc6-dev provides libc.a)"
+	printf '%s\n' "name: $1" "version: '1.0'" "summary: $2" "apps:" "  true:" \
+		"    command: bin/true" >"$w/$1/meta/snap.yaml"
+	built=$("$CORDON" pack "$w/$1" "$w")
+	"$CORDON" install --dangerous "$w/${built#built: }" >/dev/null
+}
+
+# bench_build_floor REPO DIR: bench/floor/floor.c built against the runtime
+# library of REPO's HEAD (committed), in DIR; prints the program's path.
+bench_build_floor() {
+	local name src b
+	name=$(bench_checkout "$1" HEAD "$2")
+	src=$2/src-$name
+	b=$src/build-floor
+	meson setup "$b" "$src" >/dev/null
+	ninja -C "$b" libcordon-runtime.a libcordon-policy.a libcordon-base.a >/dev/null
+	cc -O2 -std=gnu17 -D_GNU_SOURCE -static-pie -fPIE -I"$src/src/base" -I"$src/src/policy" \
+		-I"$src/src/runtime" -I"$b" -o "$2/floor" "$src/bench/floor/floor.c" \
+		"$b/libcordon-runtime.a" "$b/libcordon-policy.a" "$b/libcordon-base.a" ||
+		die "cannot build bench/floor/floor.c"
+	echo "$2/floor"
+}
+
+# bench_floor_args SNAP: the floor's arguments (bench/floor/floor.c) for
+# root's warm launch of SNAP.true: its policy, preserved namespaces, label
+# cgroup (the first hierarchy that has one) and program.
+bench_floor_args() {
+	local ns=$ROOT/run/cordon/ns cr dir=
+	for cr in $(cgroup_roots); do
+		[ -d "$cr/$CG" ] || continue
+		dir=$(find "$cr/$CG" -type d -name "snap.$1.true" -print -quit)
+		[ -n "$dir" ] && break
+	done
+	[ -n "$dir" ] || die "no cgroup of snap.$1.true under $CG"
+	echo "$ROOT/var/lib/cordon/policy/snap.$1.true $ns/$1.ipc $ns/$1.mnt" \
+		"$ns/snap.$1.true.0.view $dir/cgroup.procs $(readlink -f "$ROOT/snap/$1/current")/bin/true"
+}
+
 # bench_setup PREFIX: sets CORDON, CONFINE, ROOT, CG and exports the
 # environment that points cordon at the scratch root.
 bench_setup() {

@@ -32,7 +32,7 @@ TEST_DEPS += mandoc
 
 .PHONY: all deps install uninstall check check-static check-format check-layers check-unit \
 	check-asan check-integration check-fuzz check-full check-man \
-	fuzz fuzz-build demo bench bench-scale bench-services clean
+	fuzz fuzz-build demo bench bench-scale bench-floor bench-services clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -137,6 +137,11 @@ bench: deps install
 bench-scale: deps install
 	@tools/install-deps.sh $(BENCH_DEPS)
 	bench/scale.sh "$(PREFIX)"
+
+# Issue 13: the floor of a launch, step by step (bench/floor-results.md).
+bench-floor: deps install
+	@tools/install-deps.sh $(BENCH_DEPS)
+	bench/floor.sh "$(PREFIX)"
 
 # Issue 10: a snap with 10 daemons installed under a real systemd (a
 # container, tests/integration/systemdlib.py), with the test build, whose

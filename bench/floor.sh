@@ -49,6 +49,7 @@ add "floor without the capability drop" true "$FLOOR --skip=c ${FARGS[*]}"
 add "floor without seccomp" true "$FLOOR --skip=s ${FARGS[*]}"
 add "floor without Landlock" true "$FLOOR --skip=l ${FARGS[*]}"
 add "floor without any step" true "$FLOOR --skip=gnucsl ${FARGS[*]}"
+add "a second exec alone" true "$FLOOR --exec-only ${FARGS[*]}"
 add "/snap/bin entry (cold)" "$DISCARD" "$ENTRY"
 add "floor (cold, lower bound)" true "$FLOOR --cold ${FARGS[*]}"
 
@@ -94,6 +95,10 @@ FLOOR_SAYS=$(FLOOR_VERBOSE=1 "$FLOOR" "${FARGS[@]}" 2>&1 >/dev/null)
   everything the launcher does beyond these is what it checks.
 - **floor without X**: the same with the step left out; the step's cost is
   the difference.
+- **a second exec alone**: the floor's program exec'ing the no-op at once,
+  before reading anything: what any launcher that is a program of its own
+  pays before it does anything at all (a setuid launcher must be one: the
+  privilege to build namespaces comes with its exec).
 - **floor (cold, lower bound)**: instead of joining the preserved
   namespaces, a new one with a tmpfs on `/tmp` and one bind mount per
   granted path: far less than a first launch builds (no view with its

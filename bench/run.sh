@@ -20,6 +20,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
 . "$HERE/lib.sh"
 
 RUNS=${BENCH_RUNS:-300}
@@ -40,25 +41,10 @@ fi
 bench_setup "${1:-/usr/local}"
 W=$ROOT/work
 
-# The trivial program: static, so the bare exec pays no dynamic loader
-# (the launcher and the CLI are static-pie too).
-cat >"$W/true.c" <<'EOF'
-int main(void) { return 0; }
-EOF
-mkdir -p "$W/$SNAP/bin" "$W/$SNAP/meta"
-cc -O2 -static -o "$W/$SNAP/bin/true" "$W/true.c" ||
-	die "cannot link a static program (libc6-dev provides libc.a)"
-cat >"$W/$SNAP/meta/snap.yaml" <<EOF
-name: $SNAP
-version: '1.0'
-summary: launch benchmark
-apps:
-  true:
-    command: bin/true
-EOF
-# A packed snap (squashfs on a loop device), as users install them.
-built=$("$CORDON" pack "$W/$SNAP" "$W")
-"$CORDON" install --dangerous "$W/${built#built: }" >/dev/null
+# The trivial program, static (bench_noop_snap), in a packed snap.
+bench_noop_snap "$SNAP" "launch benchmark"
+# The floor (bench/floor/floor.c): the launcher's kernel steps alone.
+FLOOR=$(bench_build_floor "$REPO" "$W")
 # For the breakdown: the same program in a devmode and a classic snap
 # (BENCH_BREAKDOWN=0 skips it).
 BREAKDOWN=${BENCH_BREAKDOWN:-1}
@@ -136,6 +122,8 @@ DISCARD="umount -l $NSFILE $ROOT/run/cordon/ns/snap.$SNAP.true.0.view"
 "$CORDON" run "$SNAP.true" || die "cordon run $SNAP.true failed"
 "$ENTRY" || die "$ENTRY failed"
 grep -q " $NSFILE " /proc/self/mountinfo || die "no preserved namespace at $NSFILE"
+read -r -a FARGS <<<"$(bench_floor_args "$SNAP")"
+"$FLOOR" "${FARGS[@]}" || die "the floor does not run"
 
 names=() cmds=() preps=()
 add() { # name prepare command...
@@ -147,6 +135,9 @@ notes=()
 add "bare exec" true "$BIN"
 add "/snap/bin entry (warm)" true "$ENTRY"
 add "/snap/bin entry (cold)" "$DISCARD" "$ENTRY"
+add "floor (warm)" true "$FLOOR ${FARGS[*]}"
+add "floor (cold, lower bound)" true "$FLOOR --cold ${FARGS[*]}"
+add "a second exec alone" true "$FLOOR --exec-only ${FARGS[*]}"
 add "cordon run (warm)" true "$CORDON run $SNAP.true"
 add "cordon-confine (warm)" true "$CONFINE snap.$SNAP.true"
 add "cordon run (cold)" "$DISCARD" "$CORDON run $SNAP.true"
@@ -258,7 +249,9 @@ summary() {
 	declare -A m
 	for c in 2 3 5; do
 		for v in "bare exec" "/snap/bin entry (warm)" "/snap/bin entry (cold)" "cordon run (warm)" \
-			"cordon-confine (warm)" "cordon run (cold)" bwrap firejail; do
+			"cordon-confine (warm)" "cordon run (cold)" bwrap firejail \
+			"floor (warm)" "floor (cold, lower bound)" \
+			"a second exec alone"; do
 			m["$v/$c"]=$(stat_of "$v" "$c")
 		done
 	done
@@ -274,6 +267,12 @@ summary() {
 	row "/snap/bin entry (warm) − bare exec" diff_ms "/snap/bin entry (warm)" "bare exec"
 	row "/snap/bin entry (warm): overhead / bare exec (goal: ≤ 1.25)" over "/snap/bin entry (warm)" "bare exec"
 	row "/snap/bin entry (cold): overhead / bare exec (goal: ≤ 2)" over "/snap/bin entry (cold)" "bare exec"
+	row "floor (warm): overhead / bare exec (no launcher can do better)" over \
+		"floor (warm)" "bare exec"
+	row "floor (cold, lower bound): overhead / bare exec" over "floor (cold, lower bound)" "bare exec"
+	row "a second exec alone: overhead / bare exec" over "a second exec alone" "bare exec"
+	row "/snap/bin entry (warm) − floor (warm): the launcher's checks" diff_ms "/snap/bin entry (warm)" \
+		"floor (warm)"
 	row "cordon run (warm): overhead / bare exec" over "cordon run (warm)" "bare exec"
 	row "cordon run (warm) − /snap/bin entry (warm): the CLI's exec" diff_ms "cordon run (warm)" "/snap/bin entry (warm)"
 	row "cordon run (warm) − bare exec (goal: ≤ +2 ms)" diff_ms "cordon run (warm)" "bare exec"
@@ -362,6 +361,14 @@ summary() {
 	echo "  bind-file, tmpfs, symlink, under /usr/share, /etc, /opt, /var/lib: mimics), its namespace discarded before"
 	echo "  each run as for the cold row: the base's root, the mimics and the layouts are built every time."
 	echo "- **bwrap**: \`bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all --die-with-parent\`."
+	echo "- **floor (warm)**: \`bench/floor/floor.c\`, the calls the launcher makes to sandbox the command and"
+	echo "  nothing of its checks: the policy read, the cgroup, the namespaces joined, the command's namespace and"
+	echo "  devpts, Landlock (with the opens of its paths), the capability drop, seccomp (the launcher's own"
+	echo "  functions for the last four), exec. No launcher that builds this sandbox can be faster."
+	echo "  **(cold, lower bound)**: a new namespace with a tmpfs /tmp and one bind per granted path instead of"
+	echo "  the preserved ones: less than any first launch builds. **a second exec alone**: the same program"
+	echo "  exec'ing the no-op at once, the price of a launcher being a program of its own."
+	echo "  \`bench/floor.sh\` breaks the floor down step by step (\`bench/floor-results.md\`)."
 	echo "- **firejail**: \`firejail --quiet --noprofile\`."
 	if [ -n "$COMPARE" ]; then
 		echo "- **cordon-confine (warm), BENCH_COMPARE**: the launcher installed in \`$COMPARE\` (another build, for a"

@@ -40,13 +40,7 @@ for rev in "$@"; do
 	launchers+=("$name=$src/build/cordon-confine")
 done
 
-printf 'int main(void) { return 0; }\n' >"$W/true.c"
-mkdir -p "$W/$SNAP/bin" "$W/$SNAP/meta"
-cc -O2 -static -o "$W/$SNAP/bin/true" "$W/true.c"
-printf '%s\n' "name: $SNAP" "version: '1.0'" "summary: steps" "apps:" "  true:" \
-	"    command: bin/true" >"$W/$SNAP/meta/snap.yaml"
-built=$("$CORDON" pack "$W/$SNAP" "$W")
-"$CORDON" install --dangerous "$W/${built#built: }" >/dev/null
+bench_noop_snap "$SNAP" "steps"
 BIN=$ROOT/snap/$SNAP/current/bin/true
 cd "$W"
 # warm: the snap's namespace and the view exist (run by root: the launcher

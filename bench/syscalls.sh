@@ -20,13 +20,7 @@ W=$ROOT/work
 LOG=${BENCH_SYSCALLS_LOG:-$W}
 mkdir -p "$LOG"
 
-printf 'int main(void) { return 0; }\n' >"$W/true.c"
-mkdir -p "$W/$SNAP/bin" "$W/$SNAP/meta"
-cc -O2 -static -o "$W/$SNAP/bin/true" "$W/true.c" || die "cannot link a static program"
-printf '%s\n' "name: $SNAP" "version: '1.0'" "summary: syscall count" "apps:" "  true:" \
-	"    command: bin/true" >"$W/$SNAP/meta/snap.yaml"
-built=$("$CORDON" pack "$W/$SNAP" "$W")
-"$CORDON" install --dangerous "$W/${built#built: }" >/dev/null
+bench_noop_snap "$SNAP" "syscall count"
 ENTRY=$ROOT/snap/bin/$SNAP.true
 [ -L "$ENTRY" ] || die "no /snap/bin entry at $ENTRY"
 # warm: the namespace and the view exist

@@ -6,7 +6,7 @@
  * A launcher cannot be faster than this without leaving a step out; each
  * step can be left out here (--skip) to learn what it costs.
  *
- *   floor [--skip=LETTERS] [--cold] POLICY IPC_NS SNAP_NS VIEW_NS CGROUP_PROCS APP
+ *   floor [--skip=LETTERS] [--cold|--exec-only] POLICY IPC_NS SNAP_NS VIEW_NS CGROUP_PROCS APP
  *
  * POLICY: the label's compiled policy file; IPC_NS, SNAP_NS, VIEW_NS: the
  * preserved namespaces (run/cordon/ns/SNAP.ipc, SNAP.mnt,
@@ -18,6 +18,8 @@
  * namespaces, make a namespace and mount one bind per granted path in it,
  * and a tmpfs on /tmp: far less than a first launch builds (no view, no
  * placeholders, nothing preserved), so a lower bound of a cold launch.
+ * --exec-only: exec APP at once, nothing read, nothing done: the price of a
+ * second exec alone, which any launcher that is a program of its own pays.
  *
  * Run as root (as the benchmark runs the launcher); never installed. The
  * namespaces it makes die with it. */
@@ -110,23 +112,32 @@ static int cold_namespace(const cordon_targets *t)
 int main(int argc, char **argv)
 {
 	const char *skip = "";
-	bool cold = false;
+	bool cold = false, exec_only = false;
 	int i = 1;
 	for (; i < argc && str_has_prefix(argv[i], "--"); i++) {
 		if (str_has_prefix(argv[i], "--skip="))
 			skip = argv[i] + strlen("--skip=");
 		else if (strcmp(argv[i], "--cold") == 0)
 			cold = true;
+		else if (strcmp(argv[i], "--exec-only") == 0)
+			exec_only = true;
 		else
 			break;
 	}
 	if (argc - i != 6) {
-		fprintf(stderr, "usage: floor [--skip=gnucsl] [--cold] POLICY IPC_NS SNAP_NS "
-				"VIEW_NS CGROUP_PROCS APP\n");
+		fprintf(stderr,
+			"usage: floor [--skip=gnucsl] [--cold|--exec-only] POLICY IPC_NS SNAP_NS "
+			"VIEW_NS CGROUP_PROCS APP\n");
 		return 2;
 	}
 	const char *policy = argv[i], *ipc = argv[i + 1], *snap_ns = argv[i + 2],
 		   *view = argv[i + 3], *procs = argv[i + 4], *app = argv[i + 5];
+	char *const args[] = {(char *)app, NULL};
+	char *const env[] = {NULL};
+	if (exec_only) {
+		execve(app, args, env);
+		return fail(app, NULL);
+	}
 #define STEP(letter) (strchr(skip, (letter)) == NULL)
 	cordon_error *err = NULL;
 	cordon_policy p = {0};
@@ -163,8 +174,6 @@ int main(int argc, char **argv)
 	if (getenv("FLOOR_VERBOSE"))
 		fprintf(stderr, "floor: %zu of %zu file rules opened, %zu seccomp instructions\n",
 			t.n, p.n_fs, p.seccomp_len / 8);
-	char *const args[] = {(char *)app, NULL};
-	char *const env[] = {NULL};
 	execve(app, args, env);
 	return fail(app, NULL);
 }

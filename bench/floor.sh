@@ -8,13 +8,21 @@
 # costs. Run as root after `make install`; same scratch root and cleanup as
 # bench/run.sh. Writes BENCH_FLOOR_OUT (bench/floor-results.md).
 #
-# Environment: BENCH_RUNS (300), BENCH_WARMUP (20).
+# hyperfine runs its commands one after the other, and the load of this
+# shared machine drifts in between: so the runs are split into ROUNDS
+# hyperfine runs, every other one in reverse order, and each command's times
+# are pooled (bench/floor/table.py); a step's cost is a difference of two
+# rows, which a drift alone would otherwise fake.
+#
+# Environment: BENCH_RUNS (300 per command, in all), BENCH_FLOOR_ROUNDS (6),
+# BENCH_WARMUP (20, per round).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 . "$HERE/lib.sh"
 RUNS=${BENCH_RUNS:-300}
+ROUNDS=${BENCH_FLOOR_ROUNDS:-6}
 WARMUP=${BENCH_WARMUP:-20}
 OUT=${BENCH_FLOOR_OUT:-$HERE/floor-results.md}
 SNAP=benchsnap
@@ -54,25 +62,37 @@ add "/snap/bin entry (cold)" "$DISCARD" "$ENTRY"
 add "floor (cold, lower bound)" true "$FLOOR --cold ${FARGS[*]}"
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-args=(-N --warmup "$WARMUP" --runs "$RUNS" --time-unit millisecond --export-json "$W/floor.json")
-for i in "${!cmds[@]}"; do
-	args+=(--prepare "${preps[$i]}" -n "${names[$i]}" "${cmds[$i]}")
+jsons=()
+for round in $(seq "$ROUNDS"); do
+	args=(-N --warmup "$WARMUP" --runs $(((RUNS + ROUNDS - 1) / ROUNDS)) --time-unit millisecond
+		--export-json "$W/floor-$round.json")
+	order=("${!cmds[@]}")
+	if [ $((round % 2)) = 0 ]; then
+		order=()
+		for ((i = ${#cmds[@]} - 1; i >= 0; i--)); do order+=("$i"); done
+	fi
+	for i in "${order[@]}"; do
+		args+=(--prepare "${preps[$i]}" -n "${names[$i]}" "${cmds[$i]}")
+	done
+	echo "hyperfine: round $round of $ROUNDS" >&2
+	hyperfine "${args[@]}" >&2
+	jsons+=("$W/floor-$round.json")
 done
-hyperfine "${args[@]}" >&2
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 FLOOR_SAYS=$(FLOOR_VERBOSE=1 "$FLOOR" "${FARGS[@]}" 2>&1 >/dev/null)
 
 {
 	echo "# The floor of a warm launch"
 	echo
-	echo "Produced by \`bench/floor.sh\` (one hyperfine run, $RUNS runs of each command after"
-	echo "$WARMUP warm-up runs, \`-N\`), as root in a scratch root."
+	echo "Produced by \`bench/floor.sh\` (\`sudo make bench-floor\`): $ROUNDS hyperfine runs (\`-N\`), every other"
+	echo "one in reverse order, $(((RUNS + ROUNDS - 1) / ROUNDS)) runs of each command in each after $WARMUP warm-up runs; each command's"
+	echo "times pooled. As root, in a scratch root."
 	echo
 	machine_info
 	echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $LOAD_END"
 	echo "- ${FLOOR_SAYS#floor: }"
 	echo
-	python3 "$HERE/floor/table.py" "$W/floor.json"
+	python3 "$HERE/floor/table.py" "${jsons[@]}"
 	cat <<'EOF'
 
 ## What each row runs

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""bench/floor/table.py FLOOR_JSON: the tables of bench/floor-results.md from
-hyperfine's JSON (bench/floor.sh's names): each command's time and its
+"""bench/floor/table.py JSON...: the tables of bench/floor-results.md from
+hyperfine's JSON files (bench/floor.sh's rounds, each command's times pooled
+over them; bench/floor.sh's names): each command's time and its
 overhead over the bare exec in units of the bare exec's own time (issue 13's
 measure: a warm launch at most 1.25, a cold one at most 2), then what each of
 the floor's steps costs (the floor less the floor without it)."""
@@ -11,10 +12,12 @@ import sys
 GOALS = {"warm": 1.25, "cold": 2.0}
 
 
-def main(path):
-    with open(path) as f:
-        results = json.load(f)["results"]
-    by = {r["command"]: [t * 1000 for t in r["times"]] for r in results}
+def main(paths):
+    by = {}
+    for path in paths:
+        with open(path) as f:
+            for r in json.load(f)["results"]:
+                by.setdefault(r["command"], []).extend(t * 1000 for t in r["times"])
     stats = {
         name: {"mean": statistics.mean(t), "median": statistics.median(t), "min": min(t)}
         for name, t in by.items()
@@ -80,4 +83,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])

@@ -26,6 +26,7 @@
 #include "caps.h"
 #include "error.h"
 #include "landlock.h"
+#include "landlock_defs.h"
 #include "mountns.h"
 #include "policy.h"
 #include "seccomp_load.h"
@@ -66,30 +67,53 @@ static int join(const char *path, int type)
 	return fd < 0 ? -1 : setns(fd, type);
 }
 
+static bool is_proc_self(const char *path)
+{
+	return strcmp(path, "/proc/self") == 0 || str_has_prefix(path, "/proc/self/") ||
+	       strcmp(path, "/proc/thread-self") == 0 || str_has_prefix(path, "/proc/thread-self/");
+}
+
+static void open_target(cordon_targets *t, const char *path, uint64_t access)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	cordon_target *tg = &t->v[t->n];
+	if (fstat(fd, &tg->st) < 0) {
+		close(fd);
+		return;
+	}
+	tg->path = xstrdup(path);
+	tg->real = xstrdup(path);
+	tg->access = access;
+	tg->fd = fd;
+	t->n++;
+}
+
 /* The rules' objects, opened as the launcher opens them (O_PATH), for
- * Landlock; rules with a variable or a glob, resolved at launch by the
- * launcher, and paths not there, are left out (the launcher skips the
- * missing ones too). */
+ * Landlock, and the same set: read rights on /proc/self make one read rule
+ * on /proc, which covers the read-only rules on single /proc files
+ * (targets.c, resolve_all). Rules with a variable or a glob, resolved at
+ * launch by the launcher, and paths not there, are left out (the launcher
+ * skips the missing ones too): the floor never has more rules than the
+ * launcher. */
 static void open_targets(const cordon_policy *p, cordon_targets *t)
 {
-	t->v = xcalloc(p->n_fs, sizeof(*t->v));
+	t->v = xcalloc(p->n_fs + 1, sizeof(*t->v));
+	bool proc_read = false;
+	for (size_t i = 0; i < p->n_fs; i++)
+		proc_read |= !(p->fs[i].flags & CORDON_FS_GLOB) && is_proc_self(p->fs[i].path) &&
+			     (p->fs[i].access & CORDON_LL_R) == CORDON_LL_R;
+	if (proc_read)
+		open_target(t, "/proc", CORDON_LL_R);
 	for (size_t i = 0; i < p->n_fs; i++) {
 		const cordon_fs_rule *r = &p->fs[i];
 		if (r->path[0] != '/' || (r->flags & CORDON_FS_GLOB))
 			continue;
-		int fd = open(r->path, O_PATH | O_CLOEXEC);
-		if (fd < 0)
+		if (proc_read && str_has_prefix(r->path, "/proc/") && !is_proc_self(r->path) &&
+		    (r->access & ~CORDON_LL_R) == 0)
 			continue;
-		cordon_target *tg = &t->v[t->n];
-		if (fstat(fd, &tg->st) < 0) {
-			close(fd);
-			continue;
-		}
-		tg->path = xstrdup(r->path);
-		tg->real = xstrdup(r->path);
-		tg->access = r->access;
-		tg->fd = fd;
-		t->n++;
+		open_target(t, r->path, r->access);
 	}
 }
 
@@ -102,7 +126,7 @@ static int cold_namespace(const cordon_targets *t)
 	    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
 		return -1;
 	for (size_t i = 0; i < t->n; i++)
-		if (strncmp(t->v[i].path, "/proc/", 6) != 0 &&
+		if (strcmp(t->v[i].path, "/proc") != 0 && strncmp(t->v[i].path, "/proc/", 6) != 0 &&
 		    strncmp(t->v[i].path, "/dev/pts", 8) != 0 &&
 		    mount(t->v[i].path, t->v[i].path, NULL, MS_BIND, NULL) < 0)
 			return -1;
@@ -172,7 +196,9 @@ int main(int argc, char **argv)
 	if (STEP('l') && cordon_landlock_apply(&p, &t, &err) < 0)
 		return fail("landlock", err);
 	if (getenv("FLOOR_VERBOSE"))
-		fprintf(stderr, "floor: %zu of %zu file rules opened, %zu seccomp instructions\n",
+		fprintf(stderr,
+			"floor: %zu Landlock rules (of the policy's %zu file rules), %zu seccomp "
+			"instructions\n",
 			t.n, p.n_fs, p.seccomp_len / 8);
 	execve(app, args, env);
 	return fail(app, NULL);

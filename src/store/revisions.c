@@ -104,11 +104,18 @@ static void remove_user_data(const cordon_ctx *ctx, const char *name, const char
 	}
 }
 
-/* Remove /snap/<name>/<rev> (unmounting it), /var/snap/<name>/<rev> and the
- * blob. Missing pieces are fine: this also undoes half-made revisions. */
+/* Remove every user's ~/snap/<name>/<rev>, then /snap/<name>/<rev>
+ * (unmounting it), /var/snap/<name>/<rev> and the blob. Missing pieces are
+ * fine: this also undoes half-made revisions. */
 int cordon_revision_remove_files(cordon_ctx *ctx, const char *name, const char *rev,
 				 cordon_error **err)
 {
+	/* ~/snap/<name>/<rev> goes with the revision, as in snapd, and
+	 * first: after a kill, a stale revision is found again (find_stale)
+	 * by its mount directory, its data directory or its blob, never by
+	 * the users' data. Removed after those, a kill in between left the
+	 * users' copies behind for good. */
+	remove_user_data(ctx, name, rev);
 	_cleanup_free_ char *mnt = cordon_paths_mount_dir(&ctx->paths, name, rev);
 	int r = cordon_snap_umount(mnt, err);
 	if (r < 0)
@@ -124,8 +131,6 @@ int cordon_revision_remove_files(cordon_ctx *ctx, const char *name, const char *
 	_cleanup_close_ int bfd = fs_open_dir(ctx->paths.blobs_dir, O_RDONLY, NULL);
 	if (bfd >= 0 && unlinkat(bfd, blob, 0) < 0 && errno != ENOENT)
 		return cordon_err(err, errno, "remove %s", blob);
-	/* ~/snap/<name>/<rev> goes with the revision, as in snapd */
-	remove_user_data(ctx, name, rev);
 	return 0;
 }
 

@@ -401,6 +401,56 @@ class KillPointTest(CordonTestCase):
             self.run_cli("alias", "cons.other", "co", check=True)
         self.sweep(setup, ["remove", "cons"])
 
+    def test_prune_killed_in_user_data(self):
+        """A refresh beyond the retained revisions prunes the oldest: prov
+        at x1 and x2, the refresh makes x3 and removes x1, with the user's
+        ~/snap/prov/x1. Killed at its first removal there (a point the
+        sampled sweep may not hit), the next command must finish the prune:
+        nothing of x1 left, in the user's home either. (The users' data was
+        removed last, after the directories by which a later prune finds the
+        revision: a kill in between left it behind for good, as
+        test_concurrency found.) prov has no hook: every unlinkat counted is
+        the command's own (strace counts each process's apart)."""
+        args = ["install", "--dangerous", self.prov]
+        ud = os.path.join(self.pw.pw_dir, "snap", "prov", "x1")
+
+        def setup():
+            self.base()
+            self.run_cli("install", "--dangerous", self.prov, check=True)
+            os.makedirs(os.path.join(ud, "sub"))
+            with open(os.path.join(ud, "sub", "f"), "w") as f:
+                f.write("user data\n")
+            for d, _, files in os.walk(os.path.join(self.pw.pw_dir, "snap")):
+                for q in [d] + [os.path.join(d, n) for n in files]:
+                    os.lchown(q, self.pw.pw_uid, self.pw.pw_gid)
+
+        self.wipe()
+        setup()
+        # the untouched run: which unlinkat is the first in the user's data
+        # (-y: each fd with its path)
+        trace = os.path.join(cordonlib.CHECK_DIR, "prune.trace")
+        p = self.run_traced(args, None, "-y", "-o", trace, "-e", "trace=unlinkat")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(trace) as f:
+            lines = [line for line in f if " unlinkat(" in line]
+        os.unlink(trace)
+        self.assertFalse(os.path.exists(ud), "the untouched refresh left ~/snap/prov/x1")
+        self.assertEqual(len({line.split()[0] for line in lines}), 1, "".join(lines))
+        when = next((i + 1 for i, line in enumerate(lines) if f"<{ud}" in line), None)
+        self.assertIsNotNone(when, f"no unlinkat in {ud}: {lines}")
+        self.wipe()
+        setup()
+        p = self.run_traced(args, None, "-o", "/dev/null", "-e", "trace=unlinkat",
+                            "-e", f"inject=unlinkat:signal=KILL:when={when}")
+        self.assertIn(p.returncode, (-9, 137), p.stderr)
+        # the control: killed after the commit, the user's data of x1 whole
+        self.assertEqual(dict(outcome(self.s.root)[1])["prov"], ("x2", "x3"))
+        self.assertTrue(os.path.exists(os.path.join(ud, "sub", "f")))
+        p = self.run_cli("list")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(check(self.w), [])
+        self.assertFalse(os.path.exists(ud), "~/snap/prov/x1 left behind")
+
     def test_first_launch(self):
         self.sweep(lambda: self.one(connected=True),
                    ["run", "cons.cons", "env", "SNAP_REVISION"])
